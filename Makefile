@@ -1,0 +1,50 @@
+# casecheck: `make demo` runs the audit on the bundled synthetic sample; `make test` runs the tests.
+# Both create (or reuse) a virtual environment in .venv and install what they need.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+AS_AT  := 2025-03-31
+
+.PHONY: help install test lint format demo sample-data bench clean
+
+help:
+	@echo "make demo         audit the bundled synthetic sample_data/ (redcar-cleveland, as at $(AS_AT))"
+	@echo "make test         lint and run the test suite"
+	@echo "make install      create .venv and install casecheck with its dev tools"
+	@echo "make sample-data  regenerate sample_data/ (300 synthetic children, seed 42)"
+	@echo "make bench        run the benchmarks (slow; not part of make test)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "casecheck needs Python 3.11 or newer: set PYTHON=python3.11 (or newer)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests benchmarks
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest
+
+demo: $(STAMP)
+	$(BIN)/casecheck validate sample_data --as-at $(AS_AT)
+	$(BIN)/casecheck audit sample_data --standards redcar-cleveland --as-at $(AS_AT)
+
+sample-data: $(STAMP)
+	rm -rf sample_data
+	$(BIN)/casecheck sample sample_data --children 300 --seed 42 --as-at $(AS_AT) --years 3
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist src/*.egg-info

@@ -1,0 +1,375 @@
+"""A loaded extract: typed native tables plus the data-quality record of what could not be used.
+
+Every source (native files, SSD, Annex A, LCS/EHM) produces raw frames with native column names
+and hands them to :func:`build_dataset`, which types each column, sets aside the rows that cannot
+be used (with the reason), and checks the tables against each other. The invariant, per table::
+
+    rows read = rows used + rows rejected
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from casecheck import parse
+from casecheck.errors import InputError
+from casecheck.schema import CODE_COLUMNS, DATE, FLAG, ID, TABLES, Table
+
+ROW = "_row"  # the row number in the source file (header = row 1)
+
+ISSUE_SCHEMA = {
+    "table": pl.String,
+    "file": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+    "action": pl.String,  # rejected (row not used) | blanked (row used, value treated as blank)
+}
+
+
+@dataclass
+class RawTable:
+    """One table as read from a file, columns renamed to native names, values untyped."""
+
+    table: str
+    frame: pl.DataFrame  # native column names (subset) + ROW; any dtypes
+    file: str  # what to call the file in messages, e.g. "visits.csv" or "book.xlsx [visits]"
+    mapping: dict[str, str] = field(default_factory=dict)  # native column -> header in the file
+    unmapped: list[str] = field(default_factory=list)  # headers in the file not used
+    notes: list[str] = field(default_factory=list)  # e.g. duplicate headers
+
+
+@dataclass
+class TableReport:
+    table: str
+    file: str
+    rows_read: int
+    rows_used: int
+    rows_rejected: int
+    mapping: dict[str, str]
+    unmapped: list[str]
+    notes: list[str]
+
+
+@dataclass
+class DataQuality:
+    """What casecheck made of each table, and every row or cell it could not use."""
+
+    reports: dict[str, TableReport]
+    issues: pl.DataFrame  # ISSUE_SCHEMA, sorted by table, row
+
+    def rejected(self, table: str | None = None) -> pl.DataFrame:
+        out = self.issues.filter(pl.col("action") == "rejected")
+        return out if table is None else out.filter(pl.col("table") == table)
+
+    def top_reasons(self, table: str, n: int = 3) -> list[tuple[str, int]]:
+        """The commonest reasons rows were rejected or values blanked, most frequent first."""
+        sub = self.issues.filter(pl.col("table") == table)
+        if sub.is_empty():
+            return []
+        kinds = sub.select(reason_kind(pl.col("reason")).alias("reason"), pl.col("action"))
+        counts = (
+            kinds.group_by("reason", "action")
+            .len()
+            .sort(["len", "reason"], descending=[True, False])
+            .head(n)
+        )
+        return [
+            (f"{r} ({a})" if a != "rejected" else r, c)
+            for r, a, c in counts.iter_rows()
+        ]
+
+    def summary(self) -> pl.DataFrame:
+        """One row per table: rows read, used, rejected and cells blanked."""
+        blanked = (
+            self.issues.filter(pl.col("action") == "blanked").group_by("table").len("blanked")
+        )
+        rows = [
+            {
+                "table": r.table,
+                "file": r.file,
+                "rows_read": r.rows_read,
+                "rows_used": r.rows_used,
+                "rows_rejected": r.rows_rejected,
+            }
+            for r in self.reports.values()
+        ]
+        frame = pl.DataFrame(
+            rows,
+            schema={
+                "table": pl.String,
+                "file": pl.String,
+                "rows_read": pl.Int64,
+                "rows_used": pl.Int64,
+                "rows_rejected": pl.Int64,
+            },
+        )
+        return frame.join(blanked, on="table", how="left").with_columns(
+            pl.col("blanked").fill_null(0).cast(pl.Int64)
+        )
+
+
+@dataclass
+class Dataset:
+    """Typed native tables (only rows that can be used) and the data-quality record."""
+
+    tables: dict[str, pl.DataFrame]
+    quality: DataQuality
+    source: str = "native"
+    path: Path | None = None
+    as_at: dt.date | None = None
+    files: list[Path] = field(default_factory=list)
+
+    def has(self, table: str) -> bool:
+        return table in self.tables
+
+    def table(self, name: str) -> pl.DataFrame:
+        """The typed table, or an empty frame with the native schema when the extract lacks it."""
+        if name in self.tables:
+            return self.tables[name]
+        return empty_table(TABLES[name])
+
+
+def reason_kind(reason: pl.Expr) -> pl.Expr:
+    """Group detailed reasons into kinds for counting ("end_date before start_date")."""
+    return (
+        reason.str.replace(r"^(\w+) is not a date.*$", "${1} not a date")
+        .str.replace(r"^(\w+) \S+ is before (\w+) .*$", "${1} before ${2}")
+        .str.replace(r"^duplicate of row.*$", "duplicate row")
+        .str.replace(r"^unknown child.*$", "unknown child")
+        .str.replace(r"^(\w+) \S+ is after the audit date.*$", "${1} after the audit date")
+    )
+
+
+def polars_type(kind: str) -> pl.DataType:
+    return {ID: pl.String(), DATE: pl.Date(), FLAG: pl.Boolean()}.get(kind, pl.String())
+
+
+def empty_table(table: Table) -> pl.DataFrame:
+    schema = {ROW: pl.Int64} | {c.name: polars_type(c.kind) for c in table.columns}
+    return pl.DataFrame(schema=schema)
+
+
+def _issues_frame(rows: list[pl.DataFrame]) -> pl.DataFrame:
+    rows = [r.select(list(ISSUE_SCHEMA)).cast(ISSUE_SCHEMA) for r in rows if r.height]  # type: ignore[arg-type]
+    if not rows:
+        return pl.DataFrame(schema=ISSUE_SCHEMA)
+    return pl.concat(rows)
+
+
+def _type_columns(raw: RawTable, table: Table) -> tuple[pl.DataFrame, list[tuple[str, pl.Series]]]:
+    """Type every native column; return the frame and, per date/flag column, its 'bad' mask."""
+    src = raw.frame
+    cols: list[pl.Series] = [src[ROW].cast(pl.Int64)]
+    bad: list[tuple[str, pl.Series]] = []
+    codes = CODE_COLUMNS.get(table.name, ())
+    for col in table.columns:
+        if col.name not in src.columns:
+            cols.append(pl.Series(col.name, [None] * src.height, dtype=polars_type(col.kind)))
+            continue
+        s = src[col.name]
+        if col.kind == DATE:
+            typed, mask = parse.parse_date(s)
+            bad.append((col.name, mask))
+        elif col.kind == FLAG:
+            typed, mask = parse.parse_flag(s)
+            bad.append((col.name, mask))
+        elif col.kind == ID:
+            typed = parse.parse_id(s)
+        elif col.name in codes:
+            typed = parse.parse_code(s)
+        else:
+            typed = parse.parse_text(s)
+        cols.append(typed.alias(col.name))
+    return pl.DataFrame(cols), bad
+
+
+def _raw_text(raw: RawTable, column: str) -> pl.Expr:
+    return pl.lit(raw.frame[column].cast(pl.String)).alias("value")
+
+
+def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Type a raw table; return (typed rows with a ``reject`` reason column, blanked-cell issues)."""
+    table = TABLES[raw.table]
+    missing = [c for c in table.required_columns if c not in raw.frame.columns]
+    if missing:
+        cols = ", ".join(f"'{c}'" for c in missing)
+        seen = ", ".join(repr(h) for h in list(raw.mapping.values()) + raw.unmapped) or "none"
+        raise InputError(
+            f"{raw.file} has no {cols} column{'s' if len(missing) > 1 else ''}, required for the "
+            f"{table.name} table (its columns are: {seen})"
+        )
+    typed, bad_masks = _type_columns(raw, table)
+    # Cells that are not values of their type: in `children` they are blanked (rejecting a
+    # child would orphan all their records); flags are blanked everywhere (blank = unknown);
+    # any other bad date rejects its row, because a guessed date would change a verdict.
+    reject_reason = pl.lit(None, dtype=pl.String)
+    reasons: list[pl.Expr] = []
+    blanked_parts: list[pl.DataFrame] = []
+    extra_cols: list[pl.Series] = []
+    for name, mask in bad_masks:
+        kind = table.column(name).kind
+        value = raw.frame[name].cast(pl.String)
+        if kind == FLAG or table.name == "children":
+            what = "a yes/no value" if kind == FLAG else "a date"
+            sel = mask.fill_null(False)
+            if sel.any():
+                blanked_parts.append(
+                    pl.DataFrame(
+                        {
+                            "row": typed[ROW].filter(sel),
+                            "column": name,
+                            "value": value.filter(sel),
+                            "reason": f"{name} is not {what}",
+                        }
+                    )
+                )
+            continue
+        flag = f"__bad_{name}"
+        extra_cols.append(mask.fill_null(False).alias(flag))
+        extra_cols.append(value.alias(f"__raw_{name}"))
+        reasons.append(
+            pl.when(pl.col(flag)).then(
+                pl.format(f"{name} is not a date: '{{}}'", pl.col(f"__raw_{name}"))
+            )
+        )
+    frame = typed.with_columns(extra_cols) if extra_cols else typed
+    for col in table.required_columns:
+        reasons.append(
+            pl.when(pl.col(col).is_null() & ~pl.col(f"__bad_{col}").fill_null(False))
+            .then(pl.lit(f"{col} is blank"))
+            if f"__bad_{col}" in frame.columns
+            else pl.when(pl.col(col).is_null()).then(pl.lit(f"{col} is blank"))
+        )
+    if table.interval:
+        a, b = table.interval
+        reasons.append(
+            pl.when(pl.col(b) < pl.col(a)).then(
+                pl.format(f"{b} {{}} is before {a} {{}}", pl.col(b), pl.col(a))
+            )
+        )
+    native = table.column_names
+    reasons.append(
+        pl.when(~pl.struct(native).is_first_distinct()).then(
+            pl.format("duplicate of row {}", pl.col(ROW).min().over(native))
+        )
+    )
+    reject_reason = pl.coalesce(reasons) if reasons else reject_reason
+    out = frame.with_columns(reject_reason.alias("__reject"))
+    out = out.drop([c for c in out.columns if c.startswith(("__bad_", "__raw_"))])
+    blanked = _issues_frame(
+        [
+            p.with_columns(
+                table=pl.lit(raw.table), file=pl.lit(raw.file), action=pl.lit("blanked")
+            )
+            for p in blanked_parts
+        ]
+    )
+    return out, blanked
+
+
+def _reject_value(table: Table) -> pl.Expr:
+    """The value to show for a rejected row: the row's key fields, compactly."""
+    cols = [c.name for c in table.columns if c.required]
+    return pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in cols], separator=" | ")
+
+
+def build_dataset(
+    raws: list[RawTable],
+    as_at: dt.date | None = None,
+    source: str = "native",
+    path: Path | None = None,
+    files: list[Path] | None = None,
+) -> Dataset:
+    """Type the raw tables, set aside unusable rows with reasons, and cross-check the tables."""
+    by_table: dict[str, RawTable] = {}
+    for raw in raws:
+        if raw.table in by_table:
+            raise InputError(
+                f"two inputs hold the {raw.table} table ({by_table[raw.table].file} and "
+                f"{raw.file}); keep one"
+            )
+        by_table[raw.table] = raw
+    where = str(path) if path else "the input"
+    for required in ("children", "episodes"):
+        if required not in by_table:
+            raise InputError(
+                f"{where} has no {required} table: casecheck needs {required}.csv, "
+                f"{required}.xlsx or {required}.parquet (or a sheet named '{required}')"
+            )
+
+    typed: dict[str, pl.DataFrame] = {}
+    blanked: list[pl.DataFrame] = []
+    for name, raw in by_table.items():
+        frame, cells = type_table(raw)
+        typed[name] = frame
+        blanked.append(cells)
+
+    children = typed["children"].filter(pl.col("__reject").is_null())["child_id"].unique()
+    reports: dict[str, TableReport] = {}
+    tables: dict[str, pl.DataFrame] = {}
+    rejected_parts: list[pl.DataFrame] = []
+    for name, frame in typed.items():
+        table = TABLES[name]
+        checks = [pl.col("__reject")]
+        if name != "children" and "child_id" in table.column_names:
+            checks.append(
+                pl.when(~pl.col("child_id").is_in(children.implode())).then(
+                    pl.format("unknown child: {} is not in the children table", pl.col("child_id"))
+                )
+            )
+        if as_at is not None and table.event_date:
+            col = table.event_date
+            checks.append(
+                pl.when(pl.col(col) > pl.lit(as_at)).then(
+                    pl.format(f"{col} {{}} is after the audit date {as_at.isoformat()}", pl.col(col))
+                )
+            )
+        frame = frame.with_columns(pl.coalesce(checks).alias("__reject"))
+        bad = frame.filter(pl.col("__reject").is_not_null())
+        good = frame.filter(pl.col("__reject").is_null()).drop("__reject")
+        raw = by_table[name]
+        if bad.height:
+            rejected_parts.append(
+                bad.select(
+                    pl.lit(name).alias("table"),
+                    pl.lit(raw.file).alias("file"),
+                    pl.col(ROW).alias("row"),
+                    pl.col("__reject")
+                    .str.extract(r"^(\w+) ", 1)
+                    .replace_strict(
+                        {c: c for c in table.column_names}, default=None, return_dtype=pl.String
+                    )
+                    .alias("column"),
+                    _reject_value(table).alias("value"),
+                    pl.col("__reject").alias("reason"),
+                    pl.lit("rejected").alias("action"),
+                )
+            )
+        tables[name] = good
+        reports[name] = TableReport(
+            table=name,
+            file=raw.file,
+            rows_read=frame.height,
+            rows_used=good.height,
+            rows_rejected=bad.height,
+            mapping=raw.mapping,
+            unmapped=raw.unmapped,
+            notes=raw.notes,
+        )
+    issues = _issues_frame(rejected_parts + blanked).sort(["table", "row", "column"], nulls_last=True)
+    order = [t for t in TABLES if t in reports]
+    reports = {t: reports[t] for t in order}
+    return Dataset(
+        tables={t: tables[t] for t in order},
+        quality=DataQuality(reports=reports, issues=issues),
+        source=source,
+        path=path,
+        as_at=as_at,
+        files=files or [],
+    )
