@@ -350,3 +350,34 @@ def test_codes_blank_are_null():
 def test_text_is_stripped_and_blank_tokens_are_null():
     out = parse_text(pl.Series("team", [" Team A ", "N/A", "", None, "x\u00a0", "Team £1"]))
     assert out.to_list() == ["Team A", None, None, None, "x", "Team £1"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Columns that repeat a few values (parsed once per distinct value) keep every row's own value
+# ---------------------------------------------------------------------------------------------
+def test_repeated_values_with_nulls_keep_row_order():
+    n = 50
+    dates, bad = _dates(["2025-01-01", None, "31/02/2025", "04/03/2025", "N/A"] * n)
+    assert dates == [date(2025, 1, 1), None, None, MARCH_4, None] * n
+    assert bad == [False, False, True, False, False] * n
+    flags, fbad = parse_flag(pl.Series("f", ["Y", None, "maybe", "No", "a) Yes"] * n))
+    assert flags.to_list() == [True, None, None, False, True] * n
+    assert fbad.to_list() == [False, False, True, False, False] * n
+    assert parse_id(pl.Series("i", ["007", None, " 8 ", "N/A"] * n)).to_list() == [
+        "007", None, "8", None
+    ] * n
+    assert parse_code(pl.Series("c", ["CP", None, "LAC", ""] * n)).to_list() == [
+        "child_protection", None, "child_in_care", None
+    ] * n
+    assert parse_text(pl.Series("t", [" A ", None, "B", "-"] * n)).to_list() == [
+        "A", None, "B", None
+    ] * n
+
+
+def test_every_distinct_value_maps_to_its_own_date():
+    # 400 distinct dates in shuffled order, each repeated: each row must get its own date back
+    days = [date(2024, 1, 1) + dt.timedelta(days=(i * 37) % 400) for i in range(400)]
+    text = [d.strftime("%d/%m/%Y") for d in days] * 3
+    dates, bad = _dates(text)
+    assert dates == days * 3
+    assert not any(bad)

@@ -19,7 +19,8 @@ Adding a duration to a date (the due-date rule)
     * Months and years are end-of-month safe: 31 Jan + 1mo = 28 Feb (29 Feb in a leap year),
       29 Feb 2024 + 1y = 28 Feb 2025.
     * ``count_from="day1"`` (a profile option) treats the anchor as day 1 instead of day 0: the
-      result is one day (or one working day) earlier.
+      result is one day earlier, or for working days one working day earlier when the anchor is a
+      working day (when it is not, day 1 is the next working day, which gives the day-0 answer).
 
 Everything is available both as Polars expressions (vectorised over whole columns) and as scalar
 helpers for explanations and tests; the scalar helpers run the same expressions.

@@ -141,6 +141,7 @@ def reason_kind(reason: pl.Expr) -> pl.Expr:
         reason.str.replace(r"^(\w+) is not a date.*$", "${1} not a date")
         .str.replace(r"^(\w+) \S+ is before (\w+) .*$", "${1} before ${2}")
         .str.replace(r"^duplicate of row.*$", "duplicate row")
+        .str.replace(r"^(\w+) \S+ repeats row .*$", "${1} repeated")
         .str.replace(r"^unknown child.*$", "unknown child")
         .str.replace(r"^(\w+) \S+ is after the audit date.*$", "${1} after the audit date")
     )
@@ -259,6 +260,16 @@ def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.format("duplicate of row {}", pl.col(ROW).min().over(native))
         )
     )
+    if table.key:
+        key = list(table.key)
+        reasons.append(
+            pl.when(pl.col(key[0]).is_not_null() & ~pl.struct(key).is_first_distinct()).then(
+                pl.format(
+                    f"{'/'.join(key)} {{}} repeats row {{}} with different details; the first is used",
+                    pl.col(key[0]), pl.col(ROW).min().over(key),
+                )
+            )
+        )
     reject_reason = pl.coalesce(reasons) if reasons else reject_reason
     out = frame.with_columns(reject_reason.alias("__reject"))
     out = out.drop([c for c in out.columns if c.startswith(("__bad_", "__raw_"))])

@@ -91,6 +91,7 @@ class _Ctx:
     cal: WorkingCalendar
     as_at: dt.date
     since: dt.date | None
+    cache: dict = field(default_factory=dict)  # shared by the rules of one audit
 
     @property
     def period(self) -> bool:
@@ -130,7 +131,24 @@ def event_dates(ds: Dataset, refs: tuple[EventRef, ...], as_at: dt.date) -> pl.D
     return pl.concat(frames).unique().collect()
 
 
+def _events(ctx: _Ctx, refs: tuple[EventRef, ...]) -> pl.DataFrame:
+    key = ("events", tuple(r.text for r in refs))
+    if key not in ctx.cache:
+        ctx.cache[key] = event_dates(ctx.ds, refs, ctx.as_at).sort("date")
+    return ctx.cache[key]
+
+
 def cohort(ctx: _Ctx) -> pl.DataFrame:
+    """The rule's cohort, shared between rules with the same cohort definition."""
+    r = ctx.rule
+    uses_perm = r.permanent_interval is not None or any(p.permanent_interval for p in r.phases)
+    key = ("cohort", r.cohort, r.exclude, r.per, r.anchor, uses_perm)
+    if key not in ctx.cache:
+        ctx.cache[key] = _cohort(ctx)
+    return ctx.cache[key]
+
+
+def _cohort(ctx: _Ctx) -> pl.DataFrame:
     """The rule's cohort: one row per episode (or placement, or child) with its clock.
 
     Columns: key, child_id, episode_type, team, worker_id, anchor, end (the window end: the audit
@@ -332,24 +350,60 @@ def _fmt_date(expr: pl.Expr) -> pl.Expr:
     return expr.dt.strftime("%Y-%m-%d")
 
 
+def _latest_event(rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """Add ``latest``: each row's latest qualifying event on or before its window end."""
+    return rows.sort("end").join_asof(
+        events.rename({"date": "latest"}),
+        left_on="end",
+        right_on="latest",
+        by="child_id",
+        strategy="backward",
+        check_sortedness=False,
+    )
+
+
+def _count_since_anchor(rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """Add ``n``: qualifying events from the anchor to the window end (for count phases)."""
+    counts = (
+        rows.lazy()
+        .select("key", "child_id", "anchor", "end")
+        .join(events.lazy(), on="child_id")
+        .filter((pl.col("date") >= pl.col("anchor")) & (pl.col("date") <= pl.col("end")))
+        .group_by("key")
+        .agg(pl.len().cast(pl.Int32).alias("n"))
+        .collect()
+    )
+    return rows.join(counts, on="key", how="left").with_columns(pl.col("n").fill_null(0))
+
+
+def _point_in_time(ctx: _Ctx, rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """The point-in-time question: one as-of join, no per-event work.
+
+    Due date: after the latest event since the anchor, the schedule's next step; with none yet,
+    the first due date (for recency, no earlier than the latest event before the anchor allows).
+    """
+    rule = ctx.rule
+    out = _latest_event(rows, events)
+    since_anchor = pl.col("latest").is_not_null() & (pl.col("latest") >= pl.col("anchor"))
+    if any(p.count is not None for p in rule.phases):
+        out = _count_since_anchor(out, events)
+    else:
+        out = out.with_columns(n=pl.when(since_anchor).then(1).otherwise(0).cast(pl.Int32))
+    out = out.with_columns(prior=pl.when(~since_anchor).then(pl.col("latest")))
+    due = pl.when(since_anchor).then(_step_due(ctx, pl.col("latest"), pl.col("n"))).otherwise(_first_due(ctx))
+    last = pl.col("latest") if rule.kind == "recency" else pl.when(since_anchor).then(pl.col("latest"))
+    return out.with_columns(due=due, last_event_date=last)
+
+
 def _schedule_rule(ctx: _Ctx) -> pl.DataFrame:
     """frequency and recency rules."""
     rule, as_at, cal = ctx.rule, ctx.as_at, ctx.cal
     rows = cohort(ctx)
-    events = event_dates(ctx.ds, rule.events, as_at)
+    events = _events(ctx, rule.events)
     what = rule.events[0].describe() if len(rule.events) == 1 else "qualifying event"
-    g = gaps(ctx, rows, events)
-    final = g.filter(pl.col("final")).select(
-        "key", pl.col("k").alias("n_plus_1"), pl.col("start").alias("last_or_anchor"), "due"
-    )
-    n = pl.col("n_plus_1") - 1
     every = f"every {rule.interval.describe()}" if rule.interval else ""
     if not ctx.period:
-        out = rows.join(final, on="key").with_columns(
-            last_event_date=pl.when(n > 0).then(pl.col("last_or_anchor")),
-        )
-        if rule.kind == "recency":
-            out = _recency_last(ctx, out, events)
+        out = _point_in_time(ctx, rows, events)
         status = (
             pl.when(pl.col("due") >= as_at)
             .then(pl.when(pl.col("last_event_date").is_not_null()).then(pl.lit("met")).otherwise(pl.lit("pending")))
@@ -369,6 +423,11 @@ def _schedule_rule(ctx: _Ctx) -> pl.DataFrame:
         )
         return out.with_columns(detail=detail)
 
+    g = gaps(ctx, rows, events)
+    final = g.filter(pl.col("final")).select(
+        "key", pl.col("k").alias("n_plus_1"), pl.col("start").alias("last_or_anchor"), "due"
+    )
+    n = pl.col("n_plus_1") - 1
     # Audit period: gaps that end in the period, plus the open gap to the window end.
     since = ctx.since
     assert since is not None
@@ -442,7 +501,7 @@ def _recency_last(ctx: _Ctx, out: pl.DataFrame, events: pl.DataFrame) -> pl.Data
 def _presence_rule(ctx: _Ctx) -> pl.DataFrame:
     rule, as_at, cal = ctx.rule, ctx.as_at, ctx.cal
     rows = cohort(ctx)
-    events = event_dates(ctx.ds, rule.events, as_at)
+    events = _events(ctx, rule.events)
     what = rule.events[0].describe() if len(rule.events) == 1 else "document"
     found = (
         rows.lazy()
@@ -510,7 +569,7 @@ def _timescale_rule(ctx: _Ctx) -> pl.DataFrame:
         )
     rows = src.select(keep).collect().sort("child_id", "anchor").with_row_index("key")
     if not same_row:
-        ev = event_dates(ctx.ds, (done,), as_at).sort("child_id", "date")
+        ev = _events(ctx, (done,))
         rows = rows.sort("anchor").join_asof(
             ev.rename({"date": "done_date"}).sort("done_date"),
             left_on="anchor",
@@ -580,9 +639,13 @@ def missing_tables(ds: Dataset, rule: Rule) -> list[str]:
 
 
 def run_rule(ds: Dataset, rule: Rule, as_at: dt.date, since: dt.date | None = None,
-             calendar: WorkingCalendar | None = None) -> pl.DataFrame:
-    """The findings of one rule (contract columns, unsorted)."""
-    ctx = _Ctx(ds, rule, calendar or WorkingCalendar(), as_at, since)
+             calendar: WorkingCalendar | None = None, cache: dict | None = None) -> pl.DataFrame:
+    """The findings of one rule (contract columns, unsorted).
+
+    ``cache`` (a dict shared across the rules of one audit) keeps cohorts and event lists that
+    several rules use.
+    """
+    ctx = _Ctx(ds, rule, calendar or WorkingCalendar(), as_at, since, {} if cache is None else cache)
     out = _KINDS[rule.kind](ctx).rename({"anchor": "anchor_date"})
     return out.select(
         pl.lit(rule.id).alias("rule_id"),
@@ -659,12 +722,13 @@ def audit(
     cal = calendar or profile.calendar()
     parts: list[pl.DataFrame] = []
     not_assessed: dict[str, list[str]] = {}
+    cache: dict = {}
     for rule in profile.rules:
         missing = missing_tables(dataset, rule)
         if missing:
             not_assessed[rule.id] = missing
             continue
-        parts.append(run_rule(dataset, rule, as_at, since, cal))
+        parts.append(run_rule(dataset, rule, as_at, since, cal, cache))
     findings = pl.concat(parts) if parts else pl.DataFrame(schema=FINDING_SCHEMA)
     findings = _fill_team(dataset, findings)
     findings = findings.sort(

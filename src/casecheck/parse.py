@@ -57,7 +57,9 @@ _DATE_FORMATS: list[tuple[str, str, pl.DataType]] = [
     (r"^\d{1,2}-[A-Za-z]{3}-\d{2}$", "%d-%b-%y", pl.Date()),
     (r"^\d{1,2} [A-Za-z]{4,9} \d{4}$", "%d %B %Y", pl.Date()),
 ]
-_SERIAL_RE = r"^\d{1,5}(\.\d+)?$"
+# Serial numbers written as text must have five digits (1927 onwards), so a bare year such as
+# "2025" is not read as a day in 1905.
+_SERIAL_RE = r"^\d{5}(\.\d+)?$"
 
 
 def clean_text(expr: pl.Expr) -> pl.Expr:
@@ -87,6 +89,33 @@ def _parse_date_strings(values: pl.Series) -> pl.Series:
     return frame.select(pl.when(d.dt.year().is_between(_MIN_YEAR, _MAX_YEAR)).then(d).alias("d"))["d"]
 
 
+def _clean(series: pl.Series) -> pl.Series:
+    return pl.select(clean_text(pl.lit(series))).to_series().alias(series.name)
+
+
+def by_unique(series: pl.Series, fn, dtype: pl.DataType) -> pl.Series:
+    """Apply ``fn`` (Series -> Series) to the distinct values only, then map back.
+
+    Extract columns repeat their values (dates, codes, flags, ids), so this is several times
+    faster than transforming every cell.
+    """
+    uniques = series.unique()
+    if len(uniques) * 2 > len(series):
+        return fn(series).alias(series.name)
+    return series.replace_strict(uniques, fn(uniques), default=None, return_dtype=dtype).alias(
+        series.name
+    )
+
+
+def _date_and_bad(values: pl.Series) -> pl.Series:
+    text = _clean(values)
+    uniques = text.drop_nulls().unique()
+    dates = text.replace_strict(
+        uniques, _parse_date_strings(uniques), default=None, return_dtype=pl.Date
+    )
+    return pl.DataFrame({"d": dates, "b": text.is_not_null() & dates.is_null()}).to_struct("v")
+
+
 def parse_date(series: pl.Series) -> tuple[pl.Series, pl.Series]:
     """Parse a column of dates: ISO, UK day-first, datetimes, Excel serials, real date cells.
 
@@ -108,16 +137,25 @@ def parse_date(series: pl.Series) -> tuple[pl.Series, pl.Series]:
             )
         ).to_series()
         return dates.alias(name), (serial.is_not_null() & ~good).fill_null(False).alias(name)
-    text = pl.select(clean_text(pl.lit(series))).to_series().alias(name)
-    uniques = text.drop_nulls().unique()
-    parsed = _parse_date_strings(uniques)
-    dates = text.replace_strict(uniques, parsed, default=None, return_dtype=pl.Date)
-    bad = text.is_not_null() & dates.is_null()
-    return dates.alias(name), bad.alias(name)
+    both = by_unique(series.cast(pl.String), _date_and_bad, pl.Struct({"d": pl.Date, "b": pl.Boolean}))
+    return both.struct.field("d").alias(name), both.struct.field("b").fill_null(False).alias(name)
 
 
 _TRUE = ("y", "yes", "true", "t", "1", "1.0", "seen", "x")
 _FALSE = ("n", "no", "false", "f", "0", "0.0", "not seen")
+
+
+def _flag_and_bad(values: pl.Series) -> pl.Series:
+    text = clean_text(pl.lit(values)).str.to_lowercase().str.replace(r"^[a-z]\)\s*", "")
+    t = pl.col("t")
+    return (
+        pl.select(text.alias("t"))
+        .select(
+            pl.when(t.is_in(_TRUE)).then(True).when(t.is_in(_FALSE)).then(False).alias("v"),
+            (t.is_not_null() & ~t.is_in(_TRUE) & ~t.is_in(_FALSE)).alias("b"),
+        )
+        .to_struct("s")
+    )
 
 
 def parse_flag(series: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -128,14 +166,8 @@ def parse_flag(series: pl.Series) -> tuple[pl.Series, pl.Series]:
     name = series.name
     if series.dtype == pl.Boolean:
         return series, pl.Series(name, [False] * len(series), dtype=pl.Boolean)
-    text = clean_text(pl.lit(series)).str.to_lowercase().str.replace(r"^[a-z]\)\s*", "")
-    frame = pl.select(text.alias("t"))
-    t = pl.col("t")
-    out = frame.select(
-        pl.when(t.is_in(_TRUE)).then(True).when(t.is_in(_FALSE)).then(False).alias("v"),
-        (t.is_not_null() & ~t.is_in(_TRUE) & ~t.is_in(_FALSE)).alias("bad"),
-    )
-    return out["v"].alias(name), out["bad"].alias(name)
+    both = by_unique(series.cast(pl.String), _flag_and_bad, pl.Struct({"v": pl.Boolean, "b": pl.Boolean}))
+    return both.struct.field("v").alias(name), both.struct.field("b").fill_null(False).alias(name)
 
 
 def parse_id(series: pl.Series) -> pl.Series:
@@ -149,7 +181,7 @@ def parse_id(series: pl.Series) -> pl.Series:
         ).to_series()
     else:
         text = series.cast(pl.String)
-    return pl.select(clean_text(pl.lit(text))).to_series().alias(series.name)
+    return by_unique(text.alias(series.name), _clean, pl.String())
 
 
 # Synonyms seen in real exports for the coded columns.
@@ -191,18 +223,21 @@ CODE_SYNONYMS: dict[str, str] = {
 
 def parse_code(series: pl.Series) -> pl.Series:
     """Coded values tidied: lower case, spaces and hyphens to ``_``, known synonyms mapped."""
-    text = (
-        clean_text(pl.lit(series))
-        .str.to_lowercase()
-        .str.replace(r"^[a-z]\)\s*", "")
-        .str.replace_all(r"[\s\-/]+", "_")
-    )
-    out = pl.select(text.alias("c")).to_series()
-    return out.replace(CODE_SYNONYMS).alias(series.name)
+
+    def tidy(values: pl.Series) -> pl.Series:
+        text = (
+            clean_text(pl.lit(values))
+            .str.to_lowercase()
+            .str.replace(r"^[a-z]\)\s*", "")
+            .str.replace_all(r"[\s\-/]+", "_")
+        )
+        return pl.select(text.alias("c")).to_series().replace(CODE_SYNONYMS)
+
+    return by_unique(series.cast(pl.String).alias(series.name), tidy, pl.String())
 
 
 def parse_text(series: pl.Series) -> pl.Series:
-    return pl.select(clean_text(pl.lit(series))).to_series().alias(series.name)
+    return by_unique(series.cast(pl.String), _clean, pl.String())
 
 
 def parse_one_date(text: str) -> dt.date | None:

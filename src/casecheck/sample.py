@@ -9,8 +9,8 @@ lapses (gaps in visits, stale chronologies, late conferences, missing genograms,
 gaps...) so that every audit has something to find.
 
 Everything is drawn from ``numpy.random.default_rng(seed)`` with whole-array operations, so the
-same ``(children, seed, as_at, years)`` always gives identical frames, and a million children
-take about a minute. No record describes a real person.
+same ``(children, seed, as_at, years)`` always gives identical frames; a million children (about
+60 million rows) take about 35 seconds on two cores. No record describes a real person.
 
 Working-day arithmetic uses England's bank holidays (``holidays``, GB subdivision ENG):
 ``d + N`` working days is the N-th working day after ``d``, as in :mod:`casecheck.calendar`.
@@ -393,7 +393,7 @@ def _draw_journeys(rng, path, is_open, years):
     """Draw every random quantity a journey needs (before its dates are known)."""
     n = len(path)
     p: dict[str, np.ndarray] = {"path": path, "open": is_open}
-    p["dec_wd"] = np.choose(_pick(rng, [0.35, 0.50, 0.15], n), [0, 1, _ri(rng, 2, 5, n)])
+    p["dec_wd"] = np.choose(_pick(rng, [0.35, 0.55, 0.10], n), [0, 1, _ri(rng, 2, 5, n)])
     # CLA route in: via a CP plan, via CIN, or straight in (emergency / accommodation)
     route = _pick(rng, [0.55, 0.25, 0.20], n)
     p["via_cp"] = (path == P_CP) | ((path == P_CLA) & (route == 0))
@@ -416,9 +416,9 @@ def _draw_journeys(rng, path, is_open, years):
         [path == P_EH, np.isin(path, [P_CIN, P_DC]), path == P_CP, path == P_CLA],
         [
             _ri(rng, 0, 240, n),
-            np.minimum(rng.exponential(160, n).astype(np.int64), cap),
+            np.minimum(rng.exponential(150, n).astype(np.int64), cap),
             np.minimum(rng.exponential(150, n).astype(np.int64), 700),
-            np.minimum(rng.exponential(270, n).astype(np.int64), cap),
+            np.minimum(rng.exponential(240, n).astype(np.int64), cap),
         ],
         default=0,
     )
@@ -437,6 +437,8 @@ def _draw_journeys(rng, path, is_open, years):
     p["final_dur"] = np.where(
         path == P_CL, (age_cl - 18) * 365.25, np.where(is_open, so_far, closed_len)
     ).astype(np.int64)
+    # an enquiry that led nowhere happens inside a CIN episode, so only in the longer ones
+    p["nfa_s47"] &= p["final_dur"] > 90
     return p
 
 
@@ -799,14 +801,14 @@ def generate_sample(
         late_p=0.03, late_lo=2, late_hi=10, lapse=visit_lapse[ve], lapse_p=0.2,
     )  # fmt: skip
     v_ep1 = ve[seg1]
-    # in care: the day placed, weekly for four weeks, then every three to six weeks
+    # in care: the day placed, weekly until past four weeks, then every three to five weeks
     p_s = cal.ceil_idx(pl_start)
     p_e = np.where(pl_open, A_idx, cal.floor_idx(pl_end))
     pcut = _ri(rng, 30, 80, len(pl_ep))
     p_e = np.where(cur_visit_lapse[pl_ep] & pl_open, np.minimum(p_e, A_idx - pcut), p_e)
     seg2, t2, _ = _recur(
-        rng, p_s, p_e, 0, 0, 17, 29, n_init=4, init_lo=3, init_hi=5,
-        late_p=0.04, late_lo=1, late_hi=8, lapse=visit_lapse[pl_ep], lapse_p=0.2,
+        rng, p_s, p_e, 0, 0, 17, 26, n_init=7, init_lo=3, init_hi=4,
+        late_p=0.015, late_lo=1, late_hi=8, lapse=visit_lapse[pl_ep], lapse_p=0.2,
     )  # fmt: skip
     v_ep2 = pl_ep[seg2]
 
@@ -821,7 +823,7 @@ def generate_sample(
         _pick(rng, [0.4, 0.35, 0.25], len(m_ep)), [0, 1, _ri(rng, 2, 3, len(m_ep))]
     )
     nm = len(m_ep)
-    ri_group = _pick(rng, [0.75, 0.15, 0.10], nm)  # prompt, late, never recorded
+    ri_group = _pick(rng, [0.82, 0.10, 0.08], nm)  # prompt, late, never recorded
     m_int = m_ret + np.where(ri_group == 0, _ri(rng, 0, 3, nm), _ri(rng, 4, 10, nm))
     m_ret_null = m_ret > A
     m_int_null = (ri_group == 2) | (m_int > A) | m_ret_null
@@ -836,20 +838,42 @@ def generate_sample(
         ["child_id", "start_date"],
         ids,
     )
-    mv = ~m_ret_null & (rng.random(len(m_ep)) < 0.8)
-    t3 = cal.floor_idx(m_ret[mv]) + _ri(rng, 0, 3, int(mv.sum()))
+    # a visit after the return: mostly within 72 hours (any day of the week), some later, some never
+    mgroup = _pick(rng, [0.85, 0.07, 0.08], nm)
+    mv = ~m_ret_null & (mgroup < 2)
+    day3 = m_ret[mv] + np.where(
+        mgroup[mv] == 0, _ri(rng, 0, 3, int(mv.sum())), _ri(rng, 4, 8, int(mv.sum()))
+    )
     v_ep3 = m_ep[mv]
-    keep3 = t3 <= A_idx
-    t3, v_ep3 = t3[keep3], v_ep3[keep3]
+    keep3 = day3 <= A
+    day3, v_ep3 = day3[keep3], v_ep3[keep3]
 
-    v_ep = np.concatenate([v_ep1, v_ep2, v_ep3])
-    v_t = np.concatenate([t1, t2, t3])
+    # the statutory visits above form the schedule; around them, a few failed attempts (child
+    # not seen, a day or three before a visit) and a few extra visits of another type
+    c_ep = np.concatenate([v_ep1, v_ep2])
+    c_t = np.concatenate([t1, t2])
+    c_lo = np.concatenate([ep_s_idx[v_ep1], p_s[seg2]])
+    c_hi = np.concatenate([v_end[seg1], p_e[seg2]])
+    nc = len(c_ep)
+    att = np.nonzero(rng.random(nc) < 0.05)[0]
+    att_t = np.maximum(c_t[att] - _ri(rng, 1, 3, len(att)), c_lo[att])
+    oth = np.nonzero(rng.random(nc) < 0.05)[0]
+    oth_t = c_t[oth] + _ri(rng, 1, 5, len(oth))
+    ok = oth_t <= c_hi[oth]
+    oth, oth_t = oth[ok], oth_t[ok]
+    # kind: 0 scheduled, 1 after a missing episode, 2 failed attempt, 3 other
+    kind = np.repeat(np.arange(4), [nc, len(v_ep3), len(att), len(oth)])
+    v_ep = np.concatenate([c_ep, v_ep3, c_ep[att], c_ep[oth]])
+    v_t = np.concatenate([c_t, cal.ceil_idx(day3), att_t, oth_t])  # working-day base
+    v_day = np.concatenate([cal.day(c_t), day3, cal.day(att_t), cal.day(oth_t)])
     nv = len(v_ep)
-    v_day = cal.day(v_t)
     v_child = ep_child[v_ep]
     age = (v_day - dob[v_child]) / 365.25
-    seen = _pick(rng, [0.05, 0.92, 0.03], nv)  # N, Y, blank
-    seen[len(v_ep1) + len(v_ep2) :] = 1
+    seen = np.select(
+        [kind == 0, kind == 2, kind == 3],
+        [np.where(rng.random(nv) < 0.03, 2, 1), 0, np.where(rng.random(nv) < 0.1, 2, 1)],
+        default=1,
+    )  # 0 N, 1 Y, 2 blank
     alone = np.select(
         [age < 4, age < 8],
         [np.where(rng.random(nv) < 0.8, 0, 2), _pick(rng, [0.45, 0.45, 0.10], nv)],
@@ -858,8 +882,11 @@ def generate_sample(
     bedroom = _pick(rng, [0.30, 0.55, 0.15], nv)
     alone = np.where(seen == 0, 2, alone)
     bedroom = np.where(seen == 0, 2, bedroom)
-    vtype = np.choose(_pick(rng, [0.65, 0.30, 0.05], nv), [0, -1, 1])
-    vtype[len(v_ep1) + len(v_ep2) :] = -1
+    vtype = np.select(
+        [kind == 0, kind == 2, kind == 3],
+        [np.where(rng.random(nv) < 0.68, 0, -1), np.where(rng.random(nv) < 0.5, 0, -1), 1],
+        default=-1,
+    )  # 0 statutory, 1 other, -1 blank
     rec_wd = np.choose(
         _pick(rng, [0.45, 0.25, 0.22, 0.08], nv), [0, 1, _ri(rng, 2, 5, nv), _ri(rng, 6, 25, nv)]
     )
@@ -905,7 +932,7 @@ def generate_sample(
         late_p=0.04, late_lo=3, late_hi=12, lapse=sup_lapse, lapse_p=0.3, lapse_lo=2, lapse_hi=3,
     )  # fmt: skip
     mo_e = np.nonzero(ep_type != S47)[0]
-    mseg, mt, _ = _recur(rng, ep_s_idx[mo_e], act_e_idx[mo_e], 20, 150, 90, 250)
+    mseg, mt, _ = _recur(rng, ep_s_idx[mo_e], act_e_idx[mo_e], 20, 180, 120, 300)
     sup_ep = np.concatenate([sseg, mo_e[mseg]])
     sup_t = np.concatenate([st, mt])
     sup_type = np.concatenate([np.where(sord == 0, 0, 1), np.full(len(mt), 2)])
@@ -1011,10 +1038,15 @@ def generate_sample(
     add_meet(cpe, seg, t, M_CORE)
     seg, t, _ = _recur(rng, s, e, 55, 62, 105, 122, late_p=0.08, late_lo=5, late_hi=25)
     add_meet(cpe, seg, t, M_RCPC)
-    fn = cpe[rng.random(len(cpe)) < 0.3]
-    seg, t, _ = _recur(rng, ep_s_idx[fn], ep_e_idx[fn], 10, 60, 1, 1, max_events=1)
-    add_meet(fn, seg, t, M_FNM)
     cine = np.nonzero(np.isin(ep_type, [CIN, DC]))[0]
+    # family network meeting soon after opening to social care: mostly within 10 WD
+    fgroup = _pick(rng, [0.85, 0.08, 0.07], len(cine))
+    fn = fgroup < 2
+    first_fn = np.where(fgroup == 0, _ri(rng, 2, 10, len(cine)), _ri(rng, 11, 30, len(cine)))[fn]
+    seg, t, _ = _recur(
+        rng, ep_s_idx[cine[fn]], ep_e_idx[cine[fn]], first_fn, first_fn, 1, 1, max_events=1
+    )
+    add_meet(cine[fn], seg, t, M_FNM)
     seg, t, _ = _recur(
         rng, ep_s_idx[cine], act_e_idx[cine], 40, 60, 50, 62, late_p=0.06, late_lo=5, late_hi=30
     )
@@ -1067,7 +1099,7 @@ def generate_sample(
     lo = np.maximum(H, dob[x_child] + 30)
     x_recv = cal.next(lo + (rng.random(len(x_child)) * np.maximum(A - lo, 0)).astype(np.int64))
     x_dec_wd = np.choose(
-        _pick(rng, [0.35, 0.50, 0.15], len(x_child)), [0, 1, _ri(rng, 2, 5, len(x_child))]
+        _pick(rng, [0.35, 0.55, 0.10], len(x_child)), [0, 1, _ri(rng, 2, 5, len(x_child))]
     )
     x_dec = cal.add(x_recv, x_dec_wd)
     x_out = np.where(rng.random(len(x_child)) < 0.55, 2, 3)
@@ -1098,21 +1130,37 @@ def generate_sample(
         a_done,
         np.choose(_pick(rng, [0.6, 0.3, 0.1], na), [0, _ri(rng, 1, 3, na), _ri(rng, 4, 10, na)]),
     )
-    stuck = jp["open"][jk] & (a_start > A - 150) & (rng.random(na) < 0.1)
+    stuck = jp["open"][jk] & (a_start > A - 150) & (rng.random(na) < 0.06)
     done_null = (a_done > A) | stuck
     a_keep = a_start <= A
+    a_type = np.where(j_path == P_EH, 1, 0)
+    # social care assessments are updated about every 11 months while the child stays open
+    sc = (ep_type != EH) & (ep_type != CL) & (ep_type != S47)
+    j_last = np.full(n_j, -1, dtype=np.int64)
+    np.maximum.at(j_last, ep_j[sc], ep_e_idx[sc])
+    ra = np.nonzero((a_type == 0) & ~done_null)[0]
+    rseg, rt, _ = _recur(
+        rng, cal.floor_idx(a_done[ra]), j_last[jk[ra]], 185, 215, 185, 215,
+        late_p=0.06, late_lo=20, late_hi=60,
+    )  # fmt: skip
+    nr = len(rseg)
+    r_start = cal.day(rt)
+    r_done = cal.day(rt + _ri(rng, 10, 30, nr))
+    r_auth = cal.add(r_done, _ri(rng, 0, 3, nr))
+    a_child = np.concatenate([j_child[a_keep], j_child[ra[rseg]]])
+    a_start = np.concatenate([a_start[a_keep], r_start])
+    a_done = np.concatenate([a_done[a_keep], r_done])
+    a_auth = np.concatenate([a_auth[a_keep], r_auth])
+    a_type = np.concatenate([a_type[a_keep], np.zeros(nr, np.int64)])
+    done_null = np.concatenate([done_null[a_keep], r_done > A])
     tables["assessments"] = _finish(
         "assessments",
         {
-            "child_id": cid(j_child[a_keep]),
-            "assessment_type": _labels(
-                "assessment_type", ASSESSMENT_TYPES, np.where(j_path == P_EH, 1, 0)[a_keep]
-            ),
-            "start_date": _date("start_date", a_start[a_keep]),
-            "completed_date": _date("completed_date", a_done[a_keep], done_null[a_keep]),
-            "authorised_date": _date(
-                "authorised_date", a_auth[a_keep], (done_null | (a_auth > A))[a_keep]
-            ),
+            "child_id": cid(a_child),
+            "assessment_type": _labels("assessment_type", ASSESSMENT_TYPES, a_type),
+            "start_date": _date("start_date", a_start),
+            "completed_date": _date("completed_date", a_done, done_null),
+            "authorised_date": _date("authorised_date", a_auth, done_null | (a_auth > A)),
         },
         ["child_id", "start_date"],
         ids,

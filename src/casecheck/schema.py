@@ -31,7 +31,8 @@ class Table:
     interval: tuple[str, str] | None = None
     description: str = ""
     required: bool = False
-    extra_checks: tuple[str, ...] = field(default=())
+    #: columns that identify a row: a second row with the same key is set aside
+    key: tuple[str, ...] = field(default=())
 
     @property
     def column_names(self) -> list[str]:
@@ -64,11 +65,13 @@ TABLES: dict[str, Table] = {
             "children",
             "child_id*:id date_of_birth:date gender:text disability:flag",
             required=True,
+            key=("child_id",),
             description="one row per child",
         ),
         _t(
             "workers",
             "worker_id*:id worker_name:text team:text manager:id role:text",
+            key=("worker_id",),
             description="workers, their team and manager",
         ),
         _t(
