@@ -136,6 +136,10 @@ def _root(
 DataArg = Annotated[Path, typer.Argument(help="Extract: a folder of table files, or one workbook.", show_default=False, metavar="DATA")]
 AsAtOpt = Annotated[str | None, typer.Option("--as-at", metavar="DATE", help="Audit date (YYYY-MM-DD or DD/MM/YYYY); default today.")]
 SourceOpt = Annotated[str, typer.Option("--source", metavar="SOURCE", help=f"Input format: {', '.join(SOURCES)}.")]
+MappingOpt = Annotated[
+    Path | None,
+    typer.Option("--mapping", metavar="FILE", help="Mapping file for an LCS/EHM report export (TOML)."),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")]
 
 
@@ -146,6 +150,7 @@ def validate(
     data: DataArg,
     as_at: AsAtOpt = None,
     source: SourceOpt = "auto",
+    mapping: MappingOpt = None,
     fmt: Annotated[ShowFmt, typer.Option("--format", help="table or json.")] = ShowFmt.table,
     issues: Annotated[
         Path | None, typer.Option("--issues", metavar="PATH", help="Write every rejected row and blanked value to this CSV.")
@@ -153,8 +158,8 @@ def validate(
     quiet: QuietOpt = False,
 ) -> None:
     """Check an extract before auditing: rows read, used and rejected per table, and why."""
-    as_at_d = _date(as_at, "--as-at") or dt.date.today()
-    ds = load_dataset(data, source=source, as_at=as_at_d)
+    ds = load_dataset(data, source=source, as_at=_date(as_at, "--as-at"), mapping=mapping)
+    as_at_d = ds.as_at or dt.date.today()
     if issues:
         write_frame(ds.quality.issues, issues, "csv", protected=ds.files)
     if fmt == ShowFmt.json:
@@ -179,6 +184,8 @@ def validate(
         return
     if quiet:
         return
+    for note in ds.notes:
+        out.print(note, markup=False)
     render_quality(ds, out, title=f"What casecheck made of {data} (audit date {as_at_d.isoformat()})")
     rejected = ds.quality.rejected().height
     if rejected:
@@ -238,16 +245,20 @@ def audit_cmd(
     ] = None,
     child: Annotated[str | None, typer.Option("--child", metavar="CHILD_ID", help="Explain one child: the timeline behind each verdict.")] = None,
     source: SourceOpt = "auto",
+    mapping: MappingOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Audit an extract against a standards profile."""
-    as_at_d = _date(as_at, "--as-at") or dt.date.today()
     since_d = _date(since, "--since")
     profile = resolve_profile(standards)
     rule_ids = [r.strip() for r in rules.split(",") if r.strip()] if rules else None
     profile.select(rule_ids)  # unknown ids fail before loading data
     started = time.perf_counter()
-    ds = load_dataset(data, source=source, as_at=as_at_d)
+    ds = load_dataset(data, source=source, as_at=_date(as_at, "--as-at"), mapping=mapping)
+    as_at_d = ds.as_at or dt.date.today()
+    if not quiet:
+        for note in ds.notes:
+            err.print(note, markup=False)
     if child is not None:
         result, timeline = explain(ds, profile, child, as_at_d, since_d, rule_ids)
         _print_explain(result, timeline, child)

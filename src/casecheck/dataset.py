@@ -124,6 +124,8 @@ class Dataset:
     path: Path | None = None
     as_at: dt.date | None = None
     files: list[Path] = field(default_factory=list)
+    #: what the user should be told about how the extract was read (e.g. an inferred audit date)
+    notes: list[str] = field(default_factory=list)
 
     def has(self, table: str) -> bool:
         return table in self.tables
