@@ -19,26 +19,35 @@ from typing import Annotated
 import polars as pl
 import typer
 from rich.console import Console
+from rich.progress import Progress as RichProgress
 from rich.table import Table
 from rich.text import Text
 
 from casecheck import __version__
+from casecheck.config import load_config
+from casecheck.dataset import Dataset
 from casecheck.engine import AuditResult, audit, explain
-from casecheck.errors import EXIT_INTERNAL, CasecheckError, UsageError
+from casecheck.errors import EXIT_BELOW_TARGET, EXIT_INTERNAL, CasecheckError, UsageError
 from casecheck.parse import parse_one_date
 from casecheck.report import (
     STATUS_STYLE,
     findings_frame,
     format_from_path,
     profile_dict,
+    render_breakdown,
+    render_due,
     render_profile,
     render_profile_list,
     render_quality,
     render_summary,
+    render_trend,
     write_frame,
 )
 from casecheck.sources import SOURCES, load_dataset
 from casecheck.standards import list_profiles, load_profile, resolve_profile
+from casecheck.views import breakdown, due_soon, exceptions, month_ends, with_group
+from casecheck.views import trend as trend_view
+from casecheck.workbook import write_audit_workbook, write_trend_workbook
 
 app = typer.Typer(
     name="casecheck",
@@ -82,6 +91,18 @@ class SummaryFmt(StrEnum):
 class ShowFmt(StrEnum):
     table = "table"
     json = "json"
+
+
+class ShowFmt3(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class Group(StrEnum):
+    team = "team"
+    worker = "worker"
+    manager = "manager"
 
 
 class SampleFmt(StrEnum):
@@ -222,17 +243,125 @@ def _print_explain(result: AuditResult, timeline: pl.DataFrame, child_id: str) -
         out.print(f"\n{rid}: not assessed (needs: {', '.join(needs)})")
 
 
+class Progress:
+    """A progress display on stderr for long runs: only on a terminal, never with --quiet."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.live = None
+        self.task = None
+        if not quiet and err.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self.live = RichProgress(
+                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=err, transient=True,
+            )
+
+    def __enter__(self) -> Progress:
+        if self.live is not None:
+            self.live.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def step(self, description: str, total: int | None = None) -> None:
+        if self.live is None:
+            return
+        if self.task is not None:
+            self.live.remove_task(self.task)
+        self.task = self.live.add_task(description, total=total)
+
+    def advance(self, description: str) -> None:
+        if self.live is not None and self.task is not None:
+            self.live.update(self.task, advance=1, description=description)
+
+
+class Common:
+    """Options shared by audit, due and trend, resolved against casecheck.toml."""
+
+    def __init__(self, config: Path | None, data: Path | None, standards: str | None,
+                 source: str | None, mapping: Path | None) -> None:
+        self.config = load_config(config)
+        where = self.config.path.name if self.config.path else "casecheck.toml"
+        self.data = data or self.config.data
+        if self.data is None:
+            raise UsageError(f"no DATA given (and no 'data' in {where})")
+        name = standards or self.config.standards
+        if not name:
+            raise UsageError(f"no --standards given (and no 'standards' in {where})")
+        self.profile = resolve_profile(name)
+        self.source = source or self.config.source or "auto"
+        self.mapping = mapping or self.config.mapping
+
+    def out(self, path: Path | None) -> Path | None:
+        return self.config.output_path(path)
+
+    def load(self, as_at: dt.date | None, progress: Progress) -> Dataset:
+        progress.step(f"Reading {self.data}")
+        return load_dataset(self.data, source=self.source, as_at=as_at, mapping=self.mapping)
+
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", metavar="FILE", help="Defaults file (default: ./casecheck.toml if present).")]
+OptDataArg = Annotated[Path | None, typer.Argument(help="Extract: a folder of table files, or one workbook (default: 'data' in casecheck.toml).", show_default=False, metavar="DATA")]
+StandardsOpt = Annotated[str | None, typer.Option("--standards", "-s", metavar="NAME|FILE", help="Profile name (see 'standards list') or a .toml file.")]
+RulesOpt = Annotated[str | None, typer.Option("--rules", metavar="IDS", help="Only these rule ids, comma-separated.")]
+OptSourceOpt = Annotated[str | None, typer.Option("--source", metavar="SOURCE", help=f"Input format: {', '.join(SOURCES)} (default auto).")]
+
+
+def _rule_ids(rules: str | None) -> list[str] | None:
+    return [r.strip() for r in rules.split(",") if r.strip()] if rules else None
+
+
+def _fail_under(summary: pl.DataFrame, threshold: str | None) -> list[str]:
+    """Rules below --fail-under (a percentage, or 'target' for each rule's own target)."""
+    if threshold is None:
+        return []
+    if threshold.strip().lower() == "target":
+        limit = pl.col("target_pct")
+    else:
+        try:
+            value = float(threshold.strip().rstrip("%"))
+        except ValueError:
+            raise UsageError(f"--fail-under '{threshold}' is not a percentage or 'target'") from None
+        limit = pl.lit(value)
+    below = summary.filter(pl.col("pct_met").is_not_null() & (pl.col("pct_met") < limit))
+    return [f"{r['rule_id']} {r['pct_met']:.1f}% < {lim:g}%" for r, lim in zip(
+        below.iter_rows(named=True), below.select(limit.alias("l"))["l"].to_list() if below.height else [], strict=False)]
+
+
+def _render_exceptions(result: AuditResult, console: Console, top: int) -> None:
+    exc = exceptions(result).head(top)
+    if top <= 0 or exc.is_empty():
+        return
+    table = Table(title=f"Top {exc.height} exceptions (most working days overdue)", title_justify="left")
+    for col, justify in [("Rule", "left"), ("Child", "left"), ("Days overdue", "right"), ("Due", "left"),
+                         ("Worker", "left"), ("Team", "left")]:
+        table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for r in exc.iter_rows(named=True):
+        table.add_row(r["rule_id"], r["child_id"], f"{r['days_overdue']:,}", str(r["due_date"] or ""),
+                      r["worker_id"] or "", r["team"] or "")
+    console.print(table)
+
+
 @app.command(name="audit")
 @handles_errors
 def audit_cmd(
-    data: DataArg,
-    standards: Annotated[str, typer.Option("--standards", "-s", metavar="NAME|FILE", help="Profile name (see 'standards list') or a .toml file.")],
+    data: OptDataArg = None,
+    standards: StandardsOpt = None,
     as_at: AsAtOpt = None,
     since: Annotated[
         str | None,
         typer.Option("--since", metavar="DATE", help="Ask the audit-period question from this date (and take timescale anchors from it)."),
     ] = None,
-    rules: Annotated[str | None, typer.Option("--rules", metavar="IDS", help="Only these rule ids, comma-separated.")] = None,
+    rules: RulesOpt = None,
     fmt: Annotated[Fmt, typer.Option("--format", "-f", help="Findings format: table (summary only), csv, json or parquet.")] = Fmt.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="PATH", help="Write the child-level findings here (format from --format or the extension).")
@@ -243,27 +372,46 @@ def audit_cmd(
     summary_output: Annotated[
         Path | None, typer.Option("--summary-output", metavar="PATH", help="Write the per-rule summary to this file (csv or json).")
     ] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write the audit workbook (summary, by team, exceptions, due soon, data quality).")] = None,
+    by: Annotated[Group | None, typer.Option("--by", help="Break the summary down by team, worker or manager.")] = None,
+    top: Annotated[int, typer.Option("--top", metavar="N", help="Show the N worst exceptions (0 to hide).")] = 10,
+    fail_under: Annotated[
+        str | None, typer.Option("--fail-under", metavar="PCT|target", help="Exit 4 if any rule's % met is below PCT, or below its own target.")
+    ] = None,
     child: Annotated[str | None, typer.Option("--child", metavar="CHILD_ID", help="Explain one child: the timeline behind each verdict.")] = None,
-    source: SourceOpt = "auto",
+    source: OptSourceOpt = None,
     mapping: MappingOpt = None,
+    config: ConfigOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Audit an extract against a standards profile."""
+    common = Common(config, data, standards, source, mapping)
     since_d = _date(since, "--since")
-    profile = resolve_profile(standards)
-    rule_ids = [r.strip() for r in rules.split(",") if r.strip()] if rules else None
-    profile.select(rule_ids)  # unknown ids fail before loading data
+    rule_ids = _rule_ids(rules)
+    common.profile.select(rule_ids)  # unknown ids fail before loading data
+    output, summary_output, xlsx = common.out(output), common.out(summary_output), common.out(xlsx)
     started = time.perf_counter()
-    ds = load_dataset(data, source=source, as_at=_date(as_at, "--as-at"), mapping=mapping)
-    as_at_d = ds.as_at or dt.date.today()
-    if not quiet:
-        for note in ds.notes:
-            err.print(note, markup=False)
-    if child is not None:
-        result, timeline = explain(ds, profile, child, as_at_d, since_d, rule_ids)
-        _print_explain(result, timeline, child)
+    with Progress(quiet) as progress:
+        ds = common.load(_date(as_at, "--as-at"), progress)
+        as_at_d = ds.as_at or dt.date.today()
+        if not quiet:
+            for note in ds.notes:
+                err.print(note, markup=False)
+        if child is not None:
+            explained = explain(ds, common.profile, child, as_at_d, since_d, rule_ids)
+        else:
+            explained = None
+    if explained is not None:
+        _print_explain(*explained, child)  # type: ignore[arg-type]
         return
-    result = audit(ds, profile, as_at_d, since_d, rule_ids)
+    with Progress(quiet) as progress:
+        n_rules = len(common.profile.select(rule_ids).rules)
+        progress.step("Checking rules", total=n_rules)
+        result = audit(ds, common.profile, as_at_d, since_d, rule_ids,
+                       progress=lambda rule: progress.advance(f"Checking {rule.id}"))
+        if xlsx is not None:
+            progress.step(f"Writing {xlsx}")
+            write_audit_workbook(xlsx, result, ds, data_label=str(common.data), protected=ds.files)
     elapsed = time.perf_counter() - started
     findings = findings_frame(result)
     protected = ds.files
@@ -276,26 +424,118 @@ def audit_cmd(
         write_frame(findings, None, fmt.value)
     elif fmt == Fmt.parquet:
         raise UsageError("--format parquet needs --output PATH")
+    summary = breakdown(result, ds, by.value) if by else result.summary
     if summary_output is not None:
-        write_frame(result.summary, summary_output, format_from_path(summary_output, "csv"), protected)
+        write_frame(summary, summary_output, format_from_path(summary_output, "csv"), protected)
     stdout_taken = output is None and fmt != Fmt.table
     sfmt = summary_format or (SummaryFmt.table if not stdout_taken else None)
     if sfmt in (SummaryFmt.csv, SummaryFmt.json):
         if stdout_taken:
             raise UsageError("findings already go to stdout: give --output PATH, or --summary-output PATH")
-        write_frame(result.summary, None, sfmt.value)
+        write_frame(summary, None, sfmt.value)
     elif not quiet:
         console = out if not stdout_taken else err
-        render_summary(result, console, data_label=str(data))
+        render_summary(result, console, data_label=str(common.data))
+        if by:
+            render_breakdown(summary, result, console, by.value)
+        _render_exceptions(result, console, top)
         rejected = ds.quality.rejected().height
         if rejected:
             console.print(
                 f"[yellow]{rejected:,} input row(s) were set aside as unusable: run 'casecheck validate "
-                f"{data}' to see why.[/yellow]"
+                f"{common.data}' to see why.[/yellow]"
             )
-        n = findings.height
-        where = f" written to {output}" if output else ""
-        console.print(f"[dim]{n:,} finding(s){where} in {elapsed:.1f}s.[/dim]")
+        written = [str(p) for p in (output, summary_output, xlsx) if p is not None]
+        where = f"; written to {', '.join(written)}" if written else ""
+        console.print(f"[dim]{findings.height:,} finding(s) in {elapsed:.1f}s{where}.[/dim]")
+    below = _fail_under(result.summary, fail_under or common.config.fail_under)
+    if below:
+        err.print(f"casecheck: below threshold: {'; '.join(below)}", markup=False)
+        raise typer.Exit(EXIT_BELOW_TARGET)
+
+
+@app.command()
+@handles_errors
+def due(
+    data: OptDataArg = None,
+    standards: StandardsOpt = None,
+    as_at: AsAtOpt = None,
+    within: Annotated[str, typer.Option("--within", metavar="DURATION", help="Window after the audit date, e.g. 5wd, 2w, 1mo.")] = "5wd",
+    by: Annotated[Group | None, typer.Option("--by", help="Group the list by worker, team or manager.")] = None,
+    rules: RulesOpt = None,
+    fmt: Annotated[ShowFmt3, typer.Option("--format", "-f", help="table, csv or json.")] = ShowFmt3.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="PATH", help="Write the list to this file (csv or json).")] = None,
+    source: OptSourceOpt = None,
+    mapping: MappingOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Children whose next visit, supervision, review, update or assessment is due soon or overdue."""
+    common = Common(config, data, standards, source, mapping)
+    rule_ids = _rule_ids(rules)
+    common.profile.select(rule_ids)
+    output = common.out(output)
+    with Progress(quiet) as progress:
+        ds = common.load(_date(as_at, "--as-at"), progress)
+        as_at_d = ds.as_at or dt.date.today()
+        progress.step("Checking rules", total=len(common.profile.select(rule_ids).rules))
+        result = audit(ds, common.profile, as_at_d, rules=rule_ids,
+                       progress=lambda rule: progress.advance(f"Checking {rule.id}"))
+    listing = due_soon(result, within)
+    if by:
+        grouped = with_group(listing, ds, by.value)
+        listing = grouped.sort("group", "due_date", "rule_id", "child_id").select(
+            pl.col("group").alias(by.value), *listing.columns)
+    if output is not None:
+        write_frame(listing, output, format_from_path(output, "csv" if fmt == ShowFmt3.table else fmt.value), ds.files)
+    elif fmt != ShowFmt3.table:
+        write_frame(listing, None, fmt.value)
+        return
+    if quiet:
+        return
+    render_due(listing, out, as_at_d, within, by.value if by else None)
+
+
+@app.command()
+@handles_errors
+def trend(
+    data: OptDataArg = None,
+    standards: StandardsOpt = None,
+    from_month: Annotated[str, typer.Option("--from", metavar="YYYY-MM", help="First month.")] = "",
+    to_month: Annotated[str, typer.Option("--to", metavar="YYYY-MM", help="Last month.")] = "",
+    rules: RulesOpt = None,
+    fmt: Annotated[ShowFmt3, typer.Option("--format", "-f", help="table, csv or json.")] = ShowFmt3.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="PATH", help="Write the trend (one row per month x rule) to this file.")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write a workbook with the trend table and a line chart.")] = None,
+    source: OptSourceOpt = None,
+    mapping: MappingOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """% met per rule at each month end, from --from to --to."""
+    if not from_month or not to_month:
+        raise UsageError("trend needs --from YYYY-MM and --to YYYY-MM")
+    common = Common(config, data, standards, source, mapping)
+    ends = month_ends(from_month, to_month)
+    rule_ids = _rule_ids(rules)
+    common.profile.select(rule_ids)
+    output, xlsx = common.out(output), common.out(xlsx)
+    with Progress(quiet) as progress:
+        ds = common.load(ends[-1], progress)
+        n = len(common.profile.select(rule_ids).rules) * len(ends)
+        progress.step("Auditing month ends", total=n)
+        frame = trend_view(ds, common.profile, ends, rule_ids,
+                           progress=lambda end, rule: progress.advance(f"{end:%b %Y}: {rule.id}"))
+        if xlsx is not None:
+            progress.step(f"Writing {xlsx}")
+            write_trend_workbook(xlsx, frame, common.profile, ds, protected=ds.files)
+    if output is not None:
+        write_frame(frame, output, format_from_path(output, "csv" if fmt == ShowFmt3.table else fmt.value), ds.files)
+    elif fmt != ShowFmt3.table:
+        write_frame(frame, None, fmt.value)
+        return
+    if not quiet:
+        render_trend(frame, common.profile, out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,6 +612,39 @@ def sample(
             f"Wrote {len(paths)} files ({rows:,} rows, {children:,} synthetic children, as at "
             f"{as_at_d.isoformat()}) to {outdir} in {time.perf_counter() - started:.1f}s."
         )
+
+
+# ---------------------------------------------------------------------------------------------
+@app.command(name="inspect")
+@handles_errors
+def inspect_cmd(
+    data: DataArg,
+    source: SourceOpt = "auto",
+    mapping: MappingOpt = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="table or json.")] = "table",
+    propose: Annotated[
+        Path | None,
+        typer.Option("--propose-mapping", metavar="FILE", help="Write a proposed mapping (TOML) for a report export to FILE, to edit."),
+    ] = None,
+) -> None:
+    """How an extract maps onto the native tables: source, files, columns, row counts."""
+    import json
+
+    from casecheck.sources import inspect_source
+    from casecheck.sources.common import write_text
+    from casecheck.sources.inspection import render_inspection
+
+    if fmt not in ("table", "json"):
+        raise UsageError(f"--format '{fmt}' is not one of: table, json")
+    insp = inspect_source(data, source=source, mapping=mapping)
+    if propose is not None:
+        insp.proposed_mapping = insp.propose_mapping()
+        inputs = [s.path for s in insp.sources if s.path is not None] + [data]
+        write_text(propose, insp.proposed_mapping, protected=inputs)
+    if fmt == "json":
+        typer.echo(json.dumps(insp.to_dict(), indent=1, ensure_ascii=False))
+        return
+    render_inspection(insp, out, proposal_path=propose)
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ Timescale rules cover every anchor event on or before the audit date (and on or 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -92,6 +93,7 @@ class _Ctx:
     as_at: dt.date
     since: dt.date | None
     cache: dict = field(default_factory=dict)  # shared by the rules of one audit
+    due_from: dt.date | None = None  # timescale: only cases due from this date (trend months)
 
     @property
     def period(self) -> bool:
@@ -117,12 +119,12 @@ def _ref_filter(ref: EventRef) -> pl.Expr:
     return cond
 
 
-def event_dates(ds: Dataset, refs: tuple[EventRef, ...], as_at: dt.date) -> pl.DataFrame:
-    """Distinct (child_id, date) of the qualifying events on or before the audit date."""
+def event_dates(ds: Dataset, refs: tuple[EventRef, ...], as_at: dt.date | None = None) -> pl.DataFrame:
+    """Distinct (child_id, date) of the qualifying events (on or before ``as_at`` when given)."""
     frames = [
         ds.table(ref.table)
         .lazy()
-        .filter(_ref_filter(ref) & (pl.col(ref.date) <= as_at))
+        .filter(_ref_filter(ref) & (pl.col(ref.date) <= as_at if as_at else pl.lit(True)))
         .select("child_id", pl.col(ref.date).alias("date"))
         for ref in refs
     ]
@@ -132,9 +134,14 @@ def event_dates(ds: Dataset, refs: tuple[EventRef, ...], as_at: dt.date) -> pl.D
 
 
 def _events(ctx: _Ctx, refs: tuple[EventRef, ...]) -> pl.DataFrame:
+    """All qualifying events, sorted by date, whatever the audit date (callers stop at it).
+
+    Cached for the audit (and across the month ends of a trend): several rules use the same
+    events.
+    """
     key = ("events", tuple(r.text for r in refs))
     if key not in ctx.cache:
-        ctx.cache[key] = event_dates(ctx.ds, refs, ctx.as_at).sort("date")
+        ctx.cache[key] = event_dates(ctx.ds, refs).sort("date")
     return ctx.cache[key]
 
 
@@ -142,7 +149,7 @@ def cohort(ctx: _Ctx) -> pl.DataFrame:
     """The rule's cohort, shared between rules with the same cohort definition."""
     r = ctx.rule
     uses_perm = r.permanent_interval is not None or any(p.permanent_interval for p in r.phases)
-    key = ("cohort", r.cohort, r.exclude, r.per, r.anchor, uses_perm)
+    key = ("cohort", r.cohort, r.exclude, r.per, r.anchor, uses_perm, ctx.as_at, ctx.since)
     if key not in ctx.cache:
         ctx.cache[key] = _cohort(ctx)
     return ctx.cache[key]
@@ -571,12 +578,14 @@ def _timescale_rule(ctx: _Ctx) -> pl.DataFrame:
     if not same_row:
         ev = _events(ctx, (done,))
         rows = rows.sort("anchor").join_asof(
-            ev.rename({"date": "done_date"}).sort("done_date"),
+            ev.rename({"date": "done_date"}),
             left_on="anchor",
             right_on="done_date",
             by="child_id",
             strategy="forward",
             check_sortedness=False,
+        ).with_columns(
+            done_date=pl.when(pl.col("done_date") <= as_at).then(pl.col("done_date"))
         )
     if "episode_type" not in carried:
         # team and worker from the child's latest episode that started on or before the anchor
@@ -593,6 +602,8 @@ def _timescale_rule(ctx: _Ctx) -> pl.DataFrame:
     label = start.table.rstrip("s").replace("_", " ")
     rows = rows.with_columns(pl.col("episode_type").fill_null(pl.lit(label.replace(" ", "_"))))
     rows = rows.with_columns(due_date=ctx.add(pl.col("anchor"), rule.within))
+    if ctx.due_from:  # trend months: the cases that fell due in the month
+        rows = rows.filter(pl.col("due_date").is_between(ctx.due_from, as_at))
     has = pl.col("done_date").is_not_null()
     status = (
         pl.when(has & (pl.col("done_date") <= pl.col("due_date"))).then(pl.lit("met"))
@@ -639,13 +650,15 @@ def missing_tables(ds: Dataset, rule: Rule) -> list[str]:
 
 
 def run_rule(ds: Dataset, rule: Rule, as_at: dt.date, since: dt.date | None = None,
-             calendar: WorkingCalendar | None = None, cache: dict | None = None) -> pl.DataFrame:
+             calendar: WorkingCalendar | None = None, cache: dict | None = None,
+             due_from: dt.date | None = None) -> pl.DataFrame:
     """The findings of one rule (contract columns, unsorted).
 
     ``cache`` (a dict shared across the rules of one audit) keeps cohorts and event lists that
     several rules use.
     """
-    ctx = _Ctx(ds, rule, calendar or WorkingCalendar(), as_at, since, {} if cache is None else cache)
+    ctx = _Ctx(ds, rule, calendar or WorkingCalendar(), as_at, since,
+               {} if cache is None else cache, due_from)
     out = _KINDS[rule.kind](ctx).rename({"anchor": "anchor_date"})
     return out.select(
         pl.lit(rule.id).alias("rule_id"),
@@ -709,11 +722,19 @@ def audit(
     since: dt.date | None = None,
     rules: list[str] | None = None,
     calendar: WorkingCalendar | None = None,
+    *,
+    due_from: dt.date | None = None,
+    progress: Callable[[Rule], None] | None = None,
+    cache: dict | None = None,
 ) -> AuditResult:
     """Audit a dataset against a standards profile.
 
     ``as_at`` defaults to today. With ``since``, frequency/recency/presence rules ask the
-    audit-period question and timescale rules cover anchors from ``since``.
+    audit-period question and timescale rules cover anchors from ``since``;
+    ``due_from`` limits timescale rules to the cases that fell due between it and the audit date
+    (monthly trends: every such case is decided, none pending). ``progress`` is
+    called with each rule before it runs. ``cache`` may be shared between audits of the same
+    dataset (e.g. the month ends of a trend).
     """
     as_at = as_at or dt.date.today()
     if since is not None and since > as_at:
@@ -722,13 +743,15 @@ def audit(
     cal = calendar or profile.calendar()
     parts: list[pl.DataFrame] = []
     not_assessed: dict[str, list[str]] = {}
-    cache: dict = {}
+    cache = {} if cache is None else cache
     for rule in profile.rules:
+        if progress is not None:
+            progress(rule)
         missing = missing_tables(dataset, rule)
         if missing:
             not_assessed[rule.id] = missing
             continue
-        parts.append(run_rule(dataset, rule, as_at, since, cal, cache))
+        parts.append(run_rule(dataset, rule, as_at, since, cal, cache, due_from))
     findings = pl.concat(parts) if parts else pl.DataFrame(schema=FINDING_SCHEMA)
     findings = _fill_team(dataset, findings)
     findings = findings.sort(

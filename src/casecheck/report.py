@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -28,7 +29,9 @@ from casecheck.engine import FINDING_COLUMNS, AuditResult
 from casecheck.errors import UsageError
 from casecheck.standards import Profile, Rule
 
-FORMULA_START = r"^[=+\-@\t\r]"
+#: text a spreadsheet may run as a formula: a formula sign (also the full-width forms some
+#: locales accept), perhaps after spaces a spreadsheet trims, or a leading tab, line end or NUL
+FORMULA_START = r"^(?:[\s\x00]*[=+\-@\uff1d\uff0b\uff0d\uff20]|[\t\r\n\x00])"
 RAG_STYLE = {"green": "bold green", "amber": "bold yellow", "red": "bold red"}
 STATUS_STYLE = {"met": "green", "not_met": "red", "pending": "yellow"}
 
@@ -37,7 +40,11 @@ STATUS_STYLE = {"met": "green", "not_met": "red", "pending": "yellow"}
 # Safe values and safe files
 # ---------------------------------------------------------------------------------------------
 def defuse(frame: pl.DataFrame) -> pl.DataFrame:
-    """Prefix text that a spreadsheet would execute (``=``, ``+``, ``-``, ``@``) with ``'``."""
+    """Prefix text that a spreadsheet would execute (``=``, ``+``, ``-``, ``@``) with ``'``.
+
+    Also text starting with a tab, carriage return, line feed or NUL, and formula signs after
+    leading spaces or in their full-width forms (``＝``), which some spreadsheets accept.
+    """
     text_cols = [c for c, t in frame.schema.items() if t == pl.String]
     if not text_cols:
         return frame
@@ -51,23 +58,58 @@ def defuse(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def atomic_write(path: Path, write: Callable[[Path], None], protected: Iterable[Path] = ()) -> Path:
-    """Write via a temporary file in the target's folder, then rename over the target."""
+    """Write via a temporary file in the target's folder, then rename over the target.
+
+    Refuses a target that is one of ``protected`` (the input files) however it is spelled: with
+    ``..``, through a symbolic or hard link, or in other letter case on a case-insensitive disk.
+    If anything fails the previous file is left as it was and the temporary file is removed. The
+    new file keeps the mode of the one it replaces; a new file gets the usual mode (umask).
+    """
     path = Path(path)
     target = path.resolve()
     for p in protected:
-        if Path(p).resolve() == target:
+        if _same_file(Path(p), target):
             raise UsageError(f"refusing to write over the input file {path}")
-    if not target.parent.exists():
+    if target.is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder; give a file name")
+    if not target.parent.is_dir():
         raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    mode = _file_mode(target)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
         write(Path(tmp))
+        with open(tmp, "rb+") as fh:  # on disk before the rename makes it visible
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
     return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b:
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def _file_mode(target: Path) -> int:
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _csv_bytes(frame: pl.DataFrame) -> bytes:
@@ -158,6 +200,85 @@ def render_summary(result: AuditResult, console: Console, data_label: str = "") 
             "pct_met": _pct(row["pct_met"]), "target_pct": f"{row['target_pct']:.0f}%",
         }
         table.add_row(row["rule_id"], *title_cell, *[cells[c] for c in cols], _rag(row["rag"]))
+    console.print(table)
+
+
+def _pct_cell(pct: float | None, rag: str) -> Text:
+    return Text("–" if pct is None else f"{pct:.0f}%", style=RAG_STYLE.get(rag, "dim"))
+
+
+def render_breakdown(long: pl.DataFrame, result: AuditResult, console: Console, by: str) -> None:
+    """% met per rule per group: rules x groups when there are few groups, else groups x totals."""
+    groups = long["group"].unique().sort().to_list()
+    title = f"% met by {by} (coloured against each rule's target)"
+    if len(groups) <= 12:
+        table = Table(title=title, title_justify="left")
+        table.add_column("Rule", no_wrap=True)
+        for g in groups:
+            table.add_column(g, justify="right", overflow="fold")
+        cells = {(r["rule_id"], r["group"]): r for r in long.iter_rows(named=True)}
+        for rule in result.profile.rules:
+            row = [rule.id]
+            for g in groups:
+                c = cells.get((rule.id, g))
+                row.append(_pct_cell(c["pct_met"], c["rag"]) if c else Text(""))  # type: ignore[arg-type]
+            table.add_row(*row)
+        console.print(table)
+        return
+    totals = (
+        long.group_by("group")
+        .agg(pl.col("in_scope").sum(), pl.col("met").sum(), pl.col("not_met").sum(),
+             pl.struct("rule_id", "pct_met").sort_by("pct_met").head(3).alias("worst"))
+        .with_columns(pct=pl.when(pl.col("met") + pl.col("not_met") > 0)
+                      .then(100 * pl.col("met") / (pl.col("met") + pl.col("not_met"))))
+        .sort("pct", "group", nulls_last=True)
+    )
+    table = Table(title=f"{title}: {len(groups)} groups, lowest first", title_justify="left")
+    for col, justify in [(by.capitalize(), "left"), ("In scope", "right"), ("Met", "right"),
+                         ("Not met", "right"), ("% met", "right"), ("Lowest rules", "left")]:
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in totals.iter_rows(named=True):
+        worst = ", ".join(f"{w['rule_id']} {w['pct_met']:.0f}%" for w in r["worst"] if w["pct_met"] is not None)
+        table.add_row(r["group"], f"{r['in_scope']:,}", f"{r['met']:,}", f"{r['not_met']:,}",
+                      _pct(r["pct"]), worst)
+    console.print(table)
+
+
+def render_due(listing: pl.DataFrame, console: Console, as_at, within: str, by: str | None) -> None:
+    """The due-soon list: overdue first, then by due date (grouped when --by is given)."""
+    title = f"Due within {within} of {as_at}, or overdue: {listing.height:,} item(s)"
+    if listing.is_empty():
+        console.print(f"{title}.")
+        return
+    table = Table(title=title, title_justify="left")
+    cols = ([by.capitalize()] if by else []) + ["Due", "Working days", "Rule", "Child", "Worker", "Team", "Last event"]
+    for c in cols:
+        table.add_column(c, no_wrap=c not in (by.capitalize() if by else "",), justify="right" if c == "Working days" else "left")
+    for r in listing.iter_rows(named=True):
+        wd = r["working_days_to_due"]
+        when = Text(f"{-wd} overdue" if wd < 0 else ("today" if wd == 0 else f"in {wd}"),
+                    style="red" if wd < 0 else ("yellow" if wd <= 2 else ""))
+        row = ([r[by]] if by else []) + [str(r["due_date"]), when, r["rule_id"], r["child_id"],
+                                          r["worker_id"] or "", r["team"] or "", str(r["last_event_date"] or "")]
+        table.add_row(*row)
+    console.print(table)
+
+
+def render_trend(frame: pl.DataFrame, profile: Profile, console: Console) -> None:
+    """% met per rule (rows) at each month end (columns)."""
+    months = frame["month_end"].unique().sort().to_list()
+    table = Table(title=f"{profile.authority}: % met at each month end", title_justify="left")
+    table.add_column("Rule", no_wrap=True)
+    for m in months:
+        table.add_column(m.strftime("%b %y"), justify="right", no_wrap=True)
+    cells = {(r["rule_id"], r["month_end"]): r for r in frame.iter_rows(named=True)}
+    present = set(frame["rule_id"].to_list())
+    for rule in (r for r in profile.rules if r.id in present):
+        row = [rule.id]
+        for m in months:
+            c = cells.get((rule.id, m))
+            row.append(_pct_cell(c["pct_met"], c["rag"]) if c else Text(""))  # type: ignore[arg-type]
+        table.add_row(*row)
     console.print(table)
 
 

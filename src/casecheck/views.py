@@ -1,0 +1,214 @@
+"""Views of an audit that people act on: breakdowns by group, exceptions, due soon, trends.
+
+All take the findings of :func:`casecheck.engine.audit` (or run it) and return Polars frames; the
+CLI and the workbook render them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import polars as pl
+
+from casecheck.calendar import Duration, WorkingCalendar
+from casecheck.dataset import Dataset
+from casecheck.engine import AuditResult, audit
+from casecheck.errors import UsageError
+from casecheck.standards import Profile, Rule
+
+GROUPS = ("team", "worker", "manager")
+
+BREAKDOWN_SCHEMA: dict[str, pl.DataType] = {
+    "group": pl.String(),
+    "rule_id": pl.String(),
+    "in_scope": pl.Int64(),
+    "met": pl.Int64(),
+    "not_met": pl.Int64(),
+    "pending": pl.Int64(),
+    "pct_met": pl.Float64(),
+    "target_pct": pl.Float64(),
+    "rag": pl.String(),
+}
+
+
+def _pct(met: pl.Expr, not_met: pl.Expr) -> pl.Expr:
+    return pl.when((met + not_met) > 0).then((100 * met / (met + not_met)).round(1))
+
+
+def rag_expr(pct: pl.Expr, target: pl.Expr, margin: float) -> pl.Expr:
+    """green at or above target; amber within ``margin`` points below; red below that."""
+    return (
+        pl.when(pct.is_null()).then(pl.lit("n/a"))
+        .when(pct >= target).then(pl.lit("green"))
+        .when(pct >= target - margin).then(pl.lit("amber"))
+        .otherwise(pl.lit("red"))
+    )
+
+
+def with_group(findings: pl.DataFrame, dataset: Dataset, by: str) -> pl.DataFrame:
+    """Add a ``group`` column: the team, the worker (name and id) or the worker's manager."""
+    if by not in GROUPS:
+        raise UsageError(f"--by must be one of {', '.join(GROUPS)}, not '{by}'")
+    if by == "team":
+        return findings.with_columns(group=pl.col("team").fill_null("(no team)"))
+    workers = dataset.table("workers").select("worker_id", "worker_name", "manager").unique("worker_id")
+    label = pl.when(pl.col("worker_name").is_not_null()).then(
+        pl.format("{} ({})", pl.col("worker_name"), pl.col("worker_id"))
+    ).otherwise(pl.col("worker_id"))
+    names = workers.select("worker_id", label.alias("label"))
+    if by == "worker":
+        out = findings.join(names, on="worker_id", how="left")
+        return out.with_columns(group=pl.col("label").fill_null("(unallocated)")).drop("label")
+    managers = workers.select("worker_id", pl.col("manager").alias("manager_id")).join(
+        names.rename({"worker_id": "manager_id"}), on="manager_id", how="left"
+    )
+    out = findings.join(managers, on="worker_id", how="left")
+    group = pl.coalesce("label", "manager_id").fill_null("(no manager recorded)")
+    return out.with_columns(group=group).drop("label", "manager_id")
+
+
+def breakdown(result: AuditResult, dataset: Dataset, by: str) -> pl.DataFrame:
+    """% met per rule per group (long form: one row per group x rule)."""
+    grouped = with_group(result.findings, dataset, by)
+    targets = pl.DataFrame(
+        {"rule_id": [r.id for r in result.profile.rules], "target_pct": [r.target for r in result.profile.rules],
+         "order": list(range(len(result.profile.rules)))},
+        schema={"rule_id": pl.String, "target_pct": pl.Float64, "order": pl.Int64},
+    )
+    counts = grouped.group_by("group", "rule_id").agg(
+        pl.len().cast(pl.Int64).alias("in_scope"),
+        (pl.col("status") == "met").sum().cast(pl.Int64).alias("met"),
+        (pl.col("status") == "not_met").sum().cast(pl.Int64).alias("not_met"),
+        (pl.col("status") == "pending").sum().cast(pl.Int64).alias("pending"),
+    )
+    out = counts.join(targets, on="rule_id").with_columns(pct_met=_pct(pl.col("met"), pl.col("not_met")))
+    out = out.with_columns(rag=rag_expr(pl.col("pct_met"), pl.col("target_pct"), result.profile.amber_margin))
+    return out.sort("order", "group").select(list(BREAKDOWN_SCHEMA)).cast(BREAKDOWN_SCHEMA)  # type: ignore[arg-type]
+
+
+def exceptions(result: AuditResult, rule_id: str | None = None, include_pending: bool = False) -> pl.DataFrame:
+    """Children out of timescale: not met first, the most working days overdue first."""
+    f = result.findings
+    if rule_id is not None:
+        f = f.filter(pl.col("rule_id") == rule_id)
+    keep = ["not_met", "pending"] if include_pending else ["not_met"]
+    f = f.filter(pl.col("status").is_in(keep))
+    return f.sort(
+        [pl.col("status") != "not_met", "days_overdue", "due_date", "child_id"],
+        descending=[False, True, False, False],
+        nulls_last=True,
+    )
+
+
+DUE_SCHEMA: dict[str, pl.DataType] = {
+    "due_date": pl.Date(),
+    "working_days_to_due": pl.Int32(),
+    "rule_id": pl.String(),
+    "title": pl.String(),
+    "child_id": pl.String(),
+    "episode_type": pl.String(),
+    "team": pl.String(),
+    "worker_id": pl.String(),
+    "status": pl.String(),
+    "last_event_date": pl.Date(),
+    "detail": pl.String(),
+}
+
+
+def due_soon(
+    result: AuditResult,
+    within: Duration | str = "5wd",
+    calendar: WorkingCalendar | None = None,
+) -> pl.DataFrame:
+    """Every child whose next visit, supervision, review, update or assessment falls due within
+    the window after the audit date, or is already overdue, sorted by due date.
+
+    Frequency and recency rules contribute their next due date; timescale and presence rules
+    contribute only what is still outstanding (not yet done). ``working_days_to_due`` is
+    negative when overdue.
+    """
+    window = Duration.parse(within)
+    cal = calendar or result.profile.calendar()
+    as_at = result.as_at
+    horizon = cal.add(as_at, window)
+    rules = result.profile.rules
+    kinds = pl.DataFrame(
+        {"rule_id": [r.id for r in rules], "kind": [r.kind for r in rules], "title": [r.title for r in rules]},
+        schema={"rule_id": pl.String, "kind": pl.String, "title": pl.String},
+    )
+    f = result.findings.join(kinds, on="rule_id")
+    outstanding = (
+        pl.col("kind").is_in(["frequency", "recency"])
+        | ((pl.col("kind") == "timescale") & pl.col("last_event_date").is_null())
+        | ((pl.col("kind") == "presence") & (pl.col("status") != "met"))
+    )
+    f = f.filter(outstanding & pl.col("due_date").is_not_null() & (pl.col("due_date") <= horizon))
+    overdue = cal.working_days_after_expr(pl.col("due_date"), pl.lit(as_at))
+    ahead = cal.working_days_after_expr(pl.lit(as_at), pl.col("due_date"))
+    f = f.with_columns(
+        working_days_to_due=pl.when(pl.col("due_date") < as_at).then(-overdue).otherwise(ahead).cast(pl.Int32)
+    )
+    return f.sort("due_date", "rule_id", "child_id").select(list(DUE_SCHEMA)).cast(DUE_SCHEMA)  # type: ignore[arg-type]
+
+
+def month_ends(start: str, end: str) -> list[dt.date]:
+    """Month ends from ``YYYY-MM`` to ``YYYY-MM`` inclusive."""
+    def parse(text: str, option: str) -> tuple[int, int]:
+        try:
+            y, m = (int(p) for p in text.strip().split("-")[:2])
+            if not 1 <= m <= 12:
+                raise ValueError
+            return y, m
+        except ValueError:
+            raise UsageError(f"{option} '{text}' is not a month: use YYYY-MM, e.g. 2024-04") from None
+
+    y, m = parse(start, "--from")
+    y2, m2 = parse(end, "--to")
+    if (y, m) > (y2, m2):
+        raise UsageError(f"--from {start} is after --to {end}")
+    out = []
+    while (y, m) <= (y2, m2):
+        nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+        out.append(nxt - dt.timedelta(days=1))
+        y, m = nxt.year, nxt.month
+    return out
+
+
+TREND_SCHEMA: dict[str, pl.DataType] = {
+    "month_end": pl.Date(),
+    "rule_id": pl.String(),
+    "in_scope": pl.Int64(),
+    "met": pl.Int64(),
+    "not_met": pl.Int64(),
+    "pending": pl.Int64(),
+    "pct_met": pl.Float64(),
+    "target_pct": pl.Float64(),
+    "rag": pl.String(),
+}
+
+
+def trend(
+    dataset: Dataset,
+    profile: Profile,
+    ends: list[dt.date],
+    rules: list[str] | None = None,
+    progress: Callable[[dt.date, Rule], None] | None = None,
+) -> pl.DataFrame:
+    """The audit as at each month end: one row per month x rule.
+
+    The extract is read once; the rules' events are gathered once and shared between the month
+    ends. Frequency, recency and presence rules ask the point-in-time question at each month end;
+    timescale rules count the cases that fell due within that month (on time or late: by the
+    month end each of them is decided).
+    """
+    cache: dict = {}
+    parts = []
+    for end in ends:
+        month_start = end.replace(day=1)
+        hook = (lambda rule, end=end: progress(end, rule)) if progress else None
+        result = audit(dataset, profile, end, rules=rules, due_from=month_start,
+                       progress=hook, cache=cache)
+        parts.append(result.summary.with_columns(month_end=pl.lit(end)))
+    out = pl.concat(parts)
+    return out.select(list(TREND_SCHEMA)).cast(TREND_SCHEMA)  # type: ignore[arg-type]
