@@ -217,3 +217,16 @@ def test_quiet_prints_nothing():
 
 def test_sample_as_at_constant():
     assert D(2025, 3, 31) == SAMPLE_AS_AT
+
+
+def test_config_closure_days_reach_the_calendar(tmp_path):
+    from casecheck.cli import Common
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'data = "{SAMPLE}"\nstandards = "torbay"\nclosure_days = ["2025-12-29..2025-12-31"]\n')
+    common = Common(cfg, None, None, None, None)
+    # 24 Dec 2025 + 1wd: 25/26 bank holidays, weekend, 29-31 closed, 1 Jan bank holiday -> 2 Jan
+    assert common.profile.calendar().add(D(2025, 12, 24), "1wd") == D(2026, 1, 2)
+    cfg.write_text('closure_days = ["Christmas"]\n')
+    r = invoke("audit", str(SAMPLE), "-s", "torbay", "--config", str(cfg))
+    assert r.exit_code == 2 and "closure day 'Christmas'" in r.stderr

@@ -9,6 +9,7 @@ Found in the working directory, or given with ``--config FILE``::
     source = "auto"                      # --source
     mapping = "lcs-mapping.toml"         # --mapping
     fail_under = "target"                # --fail-under (a percentage, or "target")
+    closure_days = ["2025-12-29..2025-12-31"]   # local closure days, added to the profile's
 
 Relative paths in the file are relative to the file's folder. Options on the command line win.
 """
@@ -19,10 +20,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from casecheck.calendar import parse_closure_days
 from casecheck.errors import UsageError
 
 CONFIG_NAME = "casecheck.toml"
-_KEYS = {"data", "standards", "output_dir", "source", "mapping", "fail_under", "key_file"}
+_KEYS = {"data", "standards", "output_dir", "source", "mapping", "fail_under", "key_file", "closure_days"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Config:
     mapping: Path | None = None
     fail_under: str | None = None
     key_file: Path | None = None
+    closure_days: tuple[str, ...] = ()
 
     def output_path(self, path: Path | None) -> Path | None:
         """A relative output path placed in ``output_dir`` (when the config sets one)."""
@@ -87,4 +90,9 @@ def load_config(path: Path | None = None, cwd: Path | None = None) -> Config:
     out_dir = p("output_dir")
     if out_dir is not None and not out_dir.is_dir():
         raise UsageError(f"{path}: output_dir {out_dir} is not a folder")
-    return Config(path, p("data"), standards, out_dir, s("source"), p("mapping"), s("fail_under"), p("key_file"))
+    closure = data.get("closure_days", [])
+    if not isinstance(closure, list) or not all(isinstance(c, str) for c in closure):
+        raise UsageError(f"{path}: closure_days must be a list of dates or ranges in quotes")
+    parse_closure_days(closure)
+    return Config(path, p("data"), standards, out_dir, s("source"), p("mapping"), s("fail_under"),
+                  p("key_file"), tuple(closure))

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from casecheck.calendar import Duration, WorkingCalendar, parse_closure_days
@@ -216,6 +217,10 @@ class Profile:
             if r.id == rule_id:
                 return r
         raise KeyError(rule_id)
+
+    def with_closure_days(self, days: Iterable[str]) -> Profile:
+        """A copy with more local closure days (e.g. from casecheck.toml)."""
+        return replace(self, closure_days=[*self.closure_days, *days])
 
     def select(self, ids: list[str] | None) -> Profile:
         """A copy with only the named rules (in profile order); unknown ids are an error."""
