@@ -298,6 +298,8 @@ class Common:
         if not name:
             raise UsageError(f"no --standards given (and no 'standards' in {where})")
         self.profile = resolve_profile(name)
+        if self.config.closure_days:
+            self.profile = self.profile.with_closure_days(self.config.closure_days)
         self.source = source or self.config.source or "auto"
         self.mapping = mapping or self.config.mapping
 
