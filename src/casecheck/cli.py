@@ -83,6 +83,8 @@ class Fmt(StrEnum):
 
 
 class SummaryFmt(StrEnum):
+    """table, csv or json (summaries, due lists, trends)."""
+
     table = "table"
     csv = "csv"
     json = "json"
@@ -90,12 +92,6 @@ class SummaryFmt(StrEnum):
 
 class ShowFmt(StrEnum):
     table = "table"
-    json = "json"
-
-
-class ShowFmt3(StrEnum):
-    table = "table"
-    csv = "csv"
     json = "json"
 
 
@@ -465,7 +461,7 @@ def due(
     within: Annotated[str, typer.Option("--within", metavar="DURATION", help="Window after the audit date, e.g. 5wd, 2w, 1mo.")] = "5wd",
     by: Annotated[Group | None, typer.Option("--by", help="Group the list by worker, team or manager.")] = None,
     rules: RulesOpt = None,
-    fmt: Annotated[ShowFmt3, typer.Option("--format", "-f", help="table, csv or json.")] = ShowFmt3.table,
+    fmt: Annotated[SummaryFmt, typer.Option("--format", "-f", help="table, csv or json.")] = SummaryFmt.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="PATH", help="Write the list to this file (csv or json).")] = None,
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
@@ -489,8 +485,8 @@ def due(
         listing = grouped.sort("group", "due_date", "rule_id", "child_id").select(
             pl.col("group").alias(by.value), *listing.columns)
     if output is not None:
-        write_frame(listing, output, format_from_path(output, "csv" if fmt == ShowFmt3.table else fmt.value), ds.files)
-    elif fmt != ShowFmt3.table:
+        write_frame(listing, output, format_from_path(output, "csv" if fmt == SummaryFmt.table else fmt.value), ds.files)
+    elif fmt != SummaryFmt.table:
         write_frame(listing, None, fmt.value)
         return
     if quiet:
@@ -506,7 +502,7 @@ def trend(
     from_month: Annotated[str, typer.Option("--from", metavar="YYYY-MM", help="First month.")] = "",
     to_month: Annotated[str, typer.Option("--to", metavar="YYYY-MM", help="Last month.")] = "",
     rules: RulesOpt = None,
-    fmt: Annotated[ShowFmt3, typer.Option("--format", "-f", help="table, csv or json.")] = ShowFmt3.table,
+    fmt: Annotated[SummaryFmt, typer.Option("--format", "-f", help="table, csv or json.")] = SummaryFmt.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="PATH", help="Write the trend (one row per month x rule) to this file.")] = None,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write a workbook with the trend table and a line chart.")] = None,
     source: OptSourceOpt = None,
@@ -532,8 +528,8 @@ def trend(
             progress.step(f"Writing {xlsx}")
             write_trend_workbook(xlsx, frame, common.profile, ds, protected=ds.files)
     if output is not None:
-        write_frame(frame, output, format_from_path(output, "csv" if fmt == ShowFmt3.table else fmt.value), ds.files)
-    elif fmt != ShowFmt3.table:
+        write_frame(frame, output, format_from_path(output, "csv" if fmt == SummaryFmt.table else fmt.value), ds.files)
+    elif fmt != SummaryFmt.table:
         write_frame(frame, None, fmt.value)
         return
     if not quiet:

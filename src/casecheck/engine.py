@@ -50,10 +50,8 @@ FINDING_SCHEMA: dict[str, pl.DataType] = {
 }
 FINDING_COLUMNS = list(FINDING_SCHEMA)
 
-SUMMARY_SCHEMA: dict[str, pl.DataType] = {
-    "rule_id": pl.String(),
-    "title": pl.String(),
-    "kind": pl.String(),
+#: the counts every per-rule summary carries (summary, breakdowns, trends)
+COUNT_SCHEMA: dict[str, pl.DataType] = {
     "in_scope": pl.Int64(),
     "met": pl.Int64(),
     "not_met": pl.Int64(),
@@ -61,8 +59,44 @@ SUMMARY_SCHEMA: dict[str, pl.DataType] = {
     "pct_met": pl.Float64(),
     "target_pct": pl.Float64(),
     "rag": pl.String(),
+}
+
+SUMMARY_SCHEMA: dict[str, pl.DataType] = {
+    "rule_id": pl.String(),
+    "title": pl.String(),
+    "kind": pl.String(),
+    **COUNT_SCHEMA,
     "note": pl.String(),
 }
+
+
+def status_counts() -> list[pl.Expr]:
+    """Aggregations: in scope, met, not met, pending (for group_by(...).agg)."""
+    return [
+        pl.len().cast(pl.Int64).alias("in_scope"),
+        (pl.col("status") == "met").sum().cast(pl.Int64).alias("met"),
+        (pl.col("status") == "not_met").sum().cast(pl.Int64).alias("not_met"),
+        (pl.col("status") == "pending").sum().cast(pl.Int64).alias("pending"),
+    ]
+
+
+def pct_met_expr() -> pl.Expr:
+    """% met = met / (met + not met), one decimal; null when nothing has been decided."""
+    decided = pl.col("met") + pl.col("not_met")
+    return pl.when(decided > 0).then((100 * pl.col("met") / decided).round(1)).alias("pct_met")
+
+
+def rag_expr(margin: float) -> pl.Expr:
+    """green at or above target; amber within ``margin`` points below; red below; n/a if no %."""
+    pct, target = pl.col("pct_met"), pl.col("target_pct")
+    return (
+        pl.when(pct.is_null()).then(pl.lit("n/a"))
+        .when(pct >= target).then(pl.lit("green"))
+        .when(pct >= target - margin).then(pl.lit("amber"))
+        .otherwise(pl.lit("red"))
+        .alias("rag")
+    )
+
 
 _FAR_PAST = dt.date(1900, 1, 1)
 
@@ -678,12 +712,7 @@ def _fill_team(ds: Dataset, findings: pl.DataFrame) -> pl.DataFrame:
 
 
 def summarise(findings: pl.DataFrame, profile: Profile, not_assessed: dict[str, list[str]]) -> pl.DataFrame:
-    counts = findings.group_by("rule_id").agg(
-        pl.len().alias("in_scope"),
-        (pl.col("status") == "met").sum().alias("met"),
-        (pl.col("status") == "not_met").sum().alias("not_met"),
-        (pl.col("status") == "pending").sum().alias("pending"),
-    )
+    counts = findings.group_by("rule_id").agg(status_counts())
     rules = pl.DataFrame(
         {
             "rule_id": [r.id for r in profile.rules],
@@ -702,15 +731,8 @@ def summarise(findings: pl.DataFrame, profile: Profile, not_assessed: dict[str, 
     out = rules.join(counts, on="rule_id", how="left").with_columns(
         [pl.col(c).fill_null(0).cast(pl.Int64) for c in ("in_scope", "met", "not_met", "pending")]
     )
-    assessed = pl.col("met") + pl.col("not_met")
-    pct = pl.when(assessed > 0).then((100 * pl.col("met") / assessed).round(1))
-    margin = profile.amber_margin
-    out = out.with_columns(pct_met=pct).with_columns(
-        rag=pl.when(pl.col("note") != "").then(pl.lit("not assessed"))
-        .when(pl.col("pct_met").is_null()).then(pl.lit("n/a"))
-        .when(pl.col("pct_met") >= pl.col("target_pct")).then(pl.lit("green"))
-        .when(pl.col("pct_met") >= pl.col("target_pct") - margin).then(pl.lit("amber"))
-        .otherwise(pl.lit("red"))
+    out = out.with_columns(pct_met_expr()).with_columns(
+        rag=pl.when(pl.col("note") != "").then(pl.lit("not assessed")).otherwise(rag_expr(profile.amber_margin))
     )
     return out.sort("order").select(list(SUMMARY_SCHEMA)).cast(SUMMARY_SCHEMA)  # type: ignore[arg-type]
 

@@ -13,37 +13,13 @@ import polars as pl
 
 from casecheck.calendar import Duration, WorkingCalendar
 from casecheck.dataset import Dataset
-from casecheck.engine import AuditResult, audit
+from casecheck.engine import COUNT_SCHEMA, AuditResult, audit, pct_met_expr, rag_expr, status_counts
 from casecheck.errors import UsageError
 from casecheck.standards import Profile, Rule
 
 GROUPS = ("team", "worker", "manager")
 
-BREAKDOWN_SCHEMA: dict[str, pl.DataType] = {
-    "group": pl.String(),
-    "rule_id": pl.String(),
-    "in_scope": pl.Int64(),
-    "met": pl.Int64(),
-    "not_met": pl.Int64(),
-    "pending": pl.Int64(),
-    "pct_met": pl.Float64(),
-    "target_pct": pl.Float64(),
-    "rag": pl.String(),
-}
-
-
-def _pct(met: pl.Expr, not_met: pl.Expr) -> pl.Expr:
-    return pl.when((met + not_met) > 0).then((100 * met / (met + not_met)).round(1))
-
-
-def rag_expr(pct: pl.Expr, target: pl.Expr, margin: float) -> pl.Expr:
-    """green at or above target; amber within ``margin`` points below; red below that."""
-    return (
-        pl.when(pct.is_null()).then(pl.lit("n/a"))
-        .when(pct >= target).then(pl.lit("green"))
-        .when(pct >= target - margin).then(pl.lit("amber"))
-        .otherwise(pl.lit("red"))
-    )
+BREAKDOWN_SCHEMA: dict[str, pl.DataType] = {"group": pl.String(), "rule_id": pl.String(), **COUNT_SCHEMA}
 
 
 def with_group(findings: pl.DataFrame, dataset: Dataset, by: str) -> pl.DataFrame:
@@ -76,14 +52,9 @@ def breakdown(result: AuditResult, dataset: Dataset, by: str) -> pl.DataFrame:
          "order": list(range(len(result.profile.rules)))},
         schema={"rule_id": pl.String, "target_pct": pl.Float64, "order": pl.Int64},
     )
-    counts = grouped.group_by("group", "rule_id").agg(
-        pl.len().cast(pl.Int64).alias("in_scope"),
-        (pl.col("status") == "met").sum().cast(pl.Int64).alias("met"),
-        (pl.col("status") == "not_met").sum().cast(pl.Int64).alias("not_met"),
-        (pl.col("status") == "pending").sum().cast(pl.Int64).alias("pending"),
-    )
-    out = counts.join(targets, on="rule_id").with_columns(pct_met=_pct(pl.col("met"), pl.col("not_met")))
-    out = out.with_columns(rag=rag_expr(pl.col("pct_met"), pl.col("target_pct"), result.profile.amber_margin))
+    counts = grouped.group_by("group", "rule_id").agg(status_counts())
+    out = counts.join(targets, on="rule_id").with_columns(pct_met_expr())
+    out = out.with_columns(rag_expr(result.profile.amber_margin))
     return out.sort("order", "group").select(list(BREAKDOWN_SCHEMA)).cast(BREAKDOWN_SCHEMA)  # type: ignore[arg-type]
 
 
@@ -175,17 +146,7 @@ def month_ends(start: str, end: str) -> list[dt.date]:
     return out
 
 
-TREND_SCHEMA: dict[str, pl.DataType] = {
-    "month_end": pl.Date(),
-    "rule_id": pl.String(),
-    "in_scope": pl.Int64(),
-    "met": pl.Int64(),
-    "not_met": pl.Int64(),
-    "pending": pl.Int64(),
-    "pct_met": pl.Float64(),
-    "target_pct": pl.Float64(),
-    "rag": pl.String(),
-}
+TREND_SCHEMA: dict[str, pl.DataType] = {"month_end": pl.Date(), "rule_id": pl.String(), **COUNT_SCHEMA}
 
 
 def trend(
