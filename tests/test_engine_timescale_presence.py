@@ -226,3 +226,15 @@ def test_findings_are_sorted_and_statuses_add_up(sample_result):
     s = sample_result.summary
     assert (s["met"] + s["not_met"] + s["pending"] == s["in_scope"]).all()
     assert f.filter(pl.col("status") != "not_met")["days_overdue"].max() in (0, None)
+
+
+def test_a_date_column_the_extract_lacks_means_not_assessed():
+    rule = {"id": "referral-decision", "kind": "timescale", "start": "referrals.received_date",
+            "done": "referrals.decision_date", "within": "1wd"}
+    result = run(dataset(referrals=[{"child_id": "001", "received_date": "2025-03-03"}]), profile(rule), D(2025, 3, 31))
+    assert result.findings.is_empty()
+    assert result.not_assessed == {"referral-decision": ["referrals.decision_date"]}
+    # a blank decision date in a column that exists is a real "not decided": not met
+    refs = [{"child_id": "001", "received_date": "2025-03-03", "decision_date": None}]
+    result = run(dataset(referrals=refs), profile(rule), D(2025, 3, 31))
+    assert one(result)["status"] == "not_met"

@@ -20,6 +20,10 @@ from casecheck.errors import InputError
 from casecheck.schema import CODE_COLUMNS, DATE, FLAG, ID, TABLES, Table
 
 ROW = "_row"  # the row number in the source file (header = row 1)
+#: optional column a reader fills with the reason it could not trust a row (the row is rejected)
+PROBLEM = "_problem"
+#: longest stretch of a cell's text quoted in a reason (a 1 MB cell is not repeated in messages)
+QUOTE_CHARS = 60
 
 ISSUE_SCHEMA = {
     "table": pl.String,
@@ -140,12 +144,22 @@ class Dataset:
 def reason_kind(reason: pl.Expr) -> pl.Expr:
     """Group detailed reasons into kinds for counting ("end_date before start_date")."""
     return (
-        reason.str.replace(r"^(\w+) is not a date.*$", "${1} not a date")
-        .str.replace(r"^(\w+) \S+ is before (\w+) .*$", "${1} before ${2}")
-        .str.replace(r"^duplicate of row.*$", "duplicate row")
-        .str.replace(r"^(\w+) \S+ repeats row .*$", "${1} repeated")
-        .str.replace(r"^unknown child.*$", "unknown child")
-        .str.replace(r"^(\w+) \S+ is after the audit date.*$", "${1} after the audit date")
+        reason.str.replace(r"(?s)^(\w+) is not a date.*$", "${1} not a date")
+        .str.replace(r"(?s)^(\w+) \S+ is before (\w+) .*$", "${1} before ${2}")
+        .str.replace(r"(?s)^duplicate of row.*$", "duplicate row")
+        .str.replace(r"(?s)^(\w+) \S+ repeats row .*$", "${1} repeated")
+        .str.replace(r"(?s)^unknown child.*$", "unknown child")
+        .str.replace(r"(?s)^(\w+) \S+ is after the audit date.*$", "${1} after the audit date")
+        .str.replace(r"(?s)^row has \d+ values for \d+ columns.*$", "row has too many values")
+    )
+
+
+def quote(value: pl.Expr, limit: int = QUOTE_CHARS) -> pl.Expr:
+    """A cell's text for a message, cut to ``limit`` characters (with an ellipsis)."""
+    return (
+        pl.when(value.str.len_chars() > limit)
+        .then(value.str.slice(0, limit) + pl.lit("…"))
+        .otherwise(value)
     )
 
 
@@ -238,9 +252,12 @@ def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame]:
         extra_cols.append(value.alias(f"__raw_{name}"))
         reasons.append(
             pl.when(pl.col(flag)).then(
-                pl.format(f"{name} is not a date: '{{}}'", pl.col(f"__raw_{name}"))
+                pl.format(f"{name} is not a date: '{{}}'", quote(pl.col(f"__raw_{name}")))
             )
         )
+    if PROBLEM in raw.frame.columns:  # the reader could not trust the row (e.g. too many values)
+        extra_cols.append(raw.frame[PROBLEM].cast(pl.String).alias("__problem"))
+        reasons.insert(0, pl.col("__problem"))
     frame = typed.with_columns(extra_cols) if extra_cols else typed
     for col in table.required_columns:
         reasons.append(
@@ -268,13 +285,13 @@ def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.when(pl.col(key[0]).is_not_null() & ~pl.struct(key).is_first_distinct()).then(
                 pl.format(
                     f"{'/'.join(key)} {{}} repeats row {{}} with different details; the first is used",
-                    pl.col(key[0]), pl.col(ROW).min().over(key),
+                    quote(pl.col(key[0])), pl.col(ROW).min().over(key),
                 )
             )
         )
     reject_reason = pl.coalesce(reasons) if reasons else reject_reason
     out = frame.with_columns(reject_reason.alias("__reject"))
-    out = out.drop([c for c in out.columns if c.startswith(("__bad_", "__raw_"))])
+    out = out.drop([c for c in out.columns if c.startswith(("__bad_", "__raw_", "__problem"))])
     blanked = _issues_frame(
         [
             p.with_columns(
@@ -333,7 +350,9 @@ def build_dataset(
         if name != "children" and "child_id" in table.column_names:
             checks.append(
                 pl.when(~pl.col("child_id").is_in(children.implode())).then(
-                    pl.format("unknown child: {} is not in the children table", pl.col("child_id"))
+                    pl.format(
+                        "unknown child: {} is not in the children table", quote(pl.col("child_id"))
+                    )
                 )
             )
         if as_at is not None and table.event_date:

@@ -680,7 +680,18 @@ _KINDS = {
 
 
 def missing_tables(ds: Dataset, rule: Rule) -> list[str]:
-    return [t for t in rule.needs if not ds.has(t) and t != "placements"]
+    """What the extract lacks for this rule: whole tables (``supervisions``), or optional date
+    columns the source did not supply (``referrals.decision_date``: an Annex A or SSD extract has
+    no decision dates, so the rule cannot be assessed rather than every case failing)."""
+    missing = [t for t in rule.needs if not ds.has(t) and t != "placements"]
+    for ref in (*rule.events, rule.start, rule.done):
+        if ref is None or ref.table in missing or not ds.has(ref.table):
+            continue
+        report = ds.quality.reports.get(ref.table)
+        required = TABLES[ref.table].column(ref.date).required
+        if report is not None and not required and ref.date not in report.mapping:
+            missing.append(f"{ref.table}.{ref.date}")
+    return missing
 
 
 def run_rule(ds: Dataset, rule: Rule, as_at: dt.date, since: dt.date | None = None,

@@ -43,13 +43,14 @@ _MIN_SERIAL, _MAX_SERIAL = 2, 73415
 # (regex the text must match, strptime format, target dtype)
 _DATE_FORMATS: list[tuple[str, str, pl.DataType]] = [
     (r"^\d{4}-\d{1,2}-\d{1,2}$", "%Y-%m-%d", pl.Date()),
-    (r"^\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}:\d{2}(\.\d+)?Z?$", "%Y-%m-%d %H:%M:%S%.f", pl.Datetime()),
+    (r"^\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}:\d{2}(\.\d+)?(Z| ?[+-]\d{2}:?\d{2})?$", "%Y-%m-%d %H:%M:%S%.f", pl.Datetime()),
     (r"^\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}$", "%Y-%m-%d %H:%M", pl.Datetime()),
     (r"^\d{4}/\d{1,2}/\d{1,2}$", "%Y/%m/%d", pl.Date()),
     (r"^\d{1,2}/\d{1,2}/\d{4}$", "%d/%m/%Y", pl.Date()),
     (r"^\d{1,2}/\d{1,2}/\d{2}$", "%d/%m/%y", pl.Date()),
     (r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}$", "%d/%m/%Y %H:%M", pl.Datetime()),
     (r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}$", "%d/%m/%Y %H:%M:%S", pl.Datetime()),
+    (r"^\d{1,2}/\d{1,2}/\d{2} \d{1,2}:\d{2}$", "%d/%m/%y %H:%M", pl.Datetime()),
     (r"^\d{1,2}-\d{1,2}-\d{4}$", "%d-%m-%Y", pl.Date()),
     (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "%d.%m.%Y", pl.Date()),
     (r"^\d{1,2} [A-Za-z]{3} \d{4}$", "%d %b %Y", pl.Date()),
@@ -57,6 +58,8 @@ _DATE_FORMATS: list[tuple[str, str, pl.DataType]] = [
     (r"^\d{1,2}-[A-Za-z]{3}-\d{2}$", "%d-%b-%y", pl.Date()),
     (r"^\d{1,2} [A-Za-z]{4,9} \d{4}$", "%d %B %Y", pl.Date()),
 ]
+# a trailing UTC marker or offset on an ISO datetime: "Z", "+01:00", " -0500"
+_ZONE = r"(Z| ?[+-]\d{2}:?\d{2})$"
 # Serial numbers written as text must have five digits (1927 onwards), so a bare year such as
 # "2025" is not read as a day in 1905.
 _SERIAL_RE = r"^\d{5}(\.\d+)?$"
@@ -74,7 +77,8 @@ def _parse_date_strings(values: pl.Series) -> pl.Series:
     v = pl.col("v")
     candidates = []
     for pattern, fmt, dtype in _DATE_FORMATS:
-        text = v.str.replace("T", " ").str.replace("Z$", "") if "%H" in fmt else v
+        # the clock time and any UTC offset are dropped: case records hold dates
+        text = v.str.replace("T", " ").str.replace(_ZONE, "") if "%H" in fmt else v
         parsed = text.str.strptime(dtype, fmt, strict=False)
         if isinstance(dtype, pl.Datetime):
             parsed = parsed.dt.date()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from casecheck.dataset import ROW, Dataset, RawTable, build_dataset
+from casecheck.dataset import PROBLEM, ROW, Dataset, RawTable, build_dataset
 from casecheck.errors import InputError
 from casecheck.schema import TABLES, Table, find_table, header_key
 from casecheck.sources.readers import (
@@ -44,9 +44,9 @@ def map_headers(
     mapping: dict[str, str] = {}
     unmapped: list[str] = []
     notes: list[str] = []
-    select: list[pl.Series] = [frame[ROW]]
+    select: list[pl.Series] = [frame[c] for c in (ROW, PROBLEM) if c in frame.columns]
     for header in frame.columns:
-        if header == ROW:
+        if header in (ROW, PROBLEM):
             continue
         key = header_key(header.split("_duplicated_")[0])
         native = wanted.get(key)
@@ -84,7 +84,8 @@ def read_native_tables(path: Path) -> tuple[list[RawTable], list[Path]]:
         for sheet, frame in excel_sheets(path).items():
             table = find_table(sheet)
             if table is not None:
-                raws.append(map_headers(frame, table, f"{path.name} [{sheet}]"))
+                raws.append(map_headers(_not_empty(frame, f"{path.name} [{sheet}]"), table,
+                                        f"{path.name} [{sheet}]"))
         if not raws:
             raise InputError(
                 f"{path.name} has no sheet named after a casecheck table (children, episodes, "
@@ -105,9 +106,18 @@ def read_native_tables(path: Path) -> tuple[list[RawTable], list[Path]]:
             raws.append(map_headers(read_parquet(file), table, file.name))
         else:
             sheets = excel_sheets(file)
+            if not sheets:
+                raise InputError(f"{file.name} has no sheets")
             name = next((s for s in sheets if find_table(s) == table), next(iter(sheets)))
-            raws.append(map_headers(sheets[name], table, file.name))
+            raws.append(map_headers(_not_empty(sheets[name], file.name), table, file.name))
     return raws, files
+
+
+def _not_empty(frame: pl.DataFrame, label: str) -> pl.DataFrame:
+    """A sheet with no header row is an empty file, said so plainly (as for an empty CSV)."""
+    if all(c in (ROW, PROBLEM) for c in frame.columns):
+        raise InputError(f"{label} is empty")
+    return frame
 
 
 def load_native(path: str | Path, as_at: dt.date | None = None) -> Dataset:
