@@ -287,3 +287,13 @@ def test_local_closure_days_are_not_working_days():
     assert one(run(ds, prof, D(2025, 12, 22)))["due_date"] == D(2026, 1, 12)
     # without the closure: 22, 23, 24, 29, 30, 31, 2, 5, 6, 7 -> 7 Jan
     assert one(run(ds, profile(CP_VISITS), D(2025, 12, 22)))["due_date"] == D(2026, 1, 7)
+
+
+def test_a_garbled_seen_value_counts_as_not_seen():
+    visits = [{"child_id": "001", "visit_date": "2025-03-04", "seen": "Y"},
+              {"child_id": "001", "visit_date": "2025-03-14", "seen": "maybe"}]
+    ds = dataset(episodes=CP, visits=visits)
+    f = one(run(ds, profile(CP_VISITS), D(2025, 3, 20)))
+    assert (f["last_event_date"], f["status"]) == (D(2025, 3, 4), "not_met")
+    issue = ds.quality.issues.row(0, named=True)
+    assert (issue["column"], issue["value"], issue["reason"]) == ("seen", "maybe", "seen is not a yes/no value; counted as no")

@@ -209,10 +209,10 @@ def test_blanked_values_are_listed_and_the_rows_kept():
     assert ds.quality.issues.select("table", "row", "column", "reason", "action").rows() == [
         ("children", 2, "date_of_birth", "date_of_birth is not a date", "blanked"),
         ("children", 2, "disability", "disability is not a yes/no value", "blanked"),
-        ("visits", 2, "seen", "seen is not a yes/no value", "blanked"),
+        ("visits", 2, "seen", "seen is not a yes/no value; counted as no", "blanked"),
     ]
     assert ds.tables["children"].height == 2 and ds.tables["visits"].height == 2
-    assert ds.tables["visits"]["seen"].to_list() == [None, True]
+    assert ds.tables["visits"]["seen"].to_list() == [False, True]  # garbled seen counts as not seen
 
 
 def test_a_header_with_no_rows_is_an_empty_table_and_the_rules_still_run(profile):

@@ -195,8 +195,6 @@ def test_refuses_to_write_over_the_workbook_it_reads(tmp_path):
     assert book.read_bytes() == before
 
 
-@pytest.mark.xfail(reason="cli.py protects only the data files: a --standards/--config/--mapping "
-                          "file can still be overwritten (see the robustness report)")
 def test_refuses_to_write_over_the_profile_it_reads(tmp_path):
     data = _tiny(tmp_path)
     profile = tmp_path / "mine.toml"

@@ -559,13 +559,13 @@ def test_episode_rejection_reasons(messy):
 
 def test_visit_reasons_and_blanked_flags(messy):
     assert _issues(messy, "visits") == [
-        (2, "seen", "seen is not a yes/no value", "blanked"),
+        (2, "seen", "seen is not a yes/no value; counted as no", "blanked"),
         (3, "recorded_date", "recorded_date 2025-03-04 is before visit_date 2025-03-05", "rejected"),
         (5, "visit_date", "visit_date 2025-04-01 is after the audit date 2025-03-31", "rejected"),
     ]
     visits = messy.tables["visits"]
     assert visits[ROW].to_list() == [2, 4]
-    assert visits["seen"].to_list() == [None, False]
+    assert visits["seen"].to_list() == [False, False]  # garbled seen counts as not seen
 
 
 def test_top_reasons(messy):

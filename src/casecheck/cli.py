@@ -7,6 +7,7 @@ unreadable file); 4 a rule below ``--fail-under``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import os
@@ -25,10 +26,11 @@ from rich.text import Text
 
 from casecheck import __version__
 from casecheck.config import load_config
-from casecheck.dataset import Dataset
+from casecheck.dataset import Dataset, reason_kind
 from casecheck.engine import AuditResult, audit, explain
 from casecheck.errors import EXIT_BELOW_TARGET, EXIT_INTERNAL, CasecheckError, UsageError
 from casecheck.parse import parse_one_date
+from casecheck.privacy import KEY_ENV, load_key, pseudonymise
 from casecheck.report import (
     STATUS_STYLE,
     findings_frame,
@@ -178,7 +180,8 @@ def validate(
     ds = load_dataset(data, source=source, as_at=_date(as_at, "--as-at"), mapping=mapping)
     as_at_d = ds.as_at or dt.date.today()
     if issues:
-        write_frame(ds.quality.issues, issues, "csv", protected=ds.files)
+        named = [Path(mapping)] if mapping is not None else []
+        write_frame(ds.quality.issues, issues, "csv", protected=[*ds.files, *named])
     if fmt == ShowFmt.json:
         import json
 
@@ -302,6 +305,11 @@ class Common:
     def out(self, path: Path | None) -> Path | None:
         return self.config.output_path(path)
 
+    def inputs(self, ds: Dataset, hide: Hide) -> list[Path]:
+        """Every file this run reads: outputs are never written over any of them."""
+        named = [self.profile.path, self.config.path, self.mapping]
+        return [*ds.files, *hide.inputs, *(Path(p) for p in named if p is not None)]
+
     def load(self, as_at: dt.date | None, progress: Progress) -> Dataset:
         progress.step(f"Reading {self.data}")
         return load_dataset(self.data, source=self.source, as_at=as_at, mapping=self.mapping)
@@ -349,6 +357,55 @@ def _render_exceptions(result: AuditResult, console: Console, top: int) -> None:
     console.print(table)
 
 
+# ---------------------------------------------------------------------------------------------
+# --pseudonymise: child and worker ids replaced by keyed hashes in everything written or shown
+# ---------------------------------------------------------------------------------------------
+PseudonymiseOpt = Annotated[
+    bool,
+    typer.Option("--pseudonymise", help=f"Replace child and worker ids in every output with keyed hashes (key from ${KEY_ENV} or --key-file)."),
+]
+KeyFileOpt = Annotated[
+    Path | None,
+    typer.Option("--key-file", metavar="FILE", help=f"File holding the --pseudonymise key (else ${KEY_ENV}); never give the key itself on the command line."),
+]
+
+
+class Hide:
+    """What --pseudonymise does to the frames, datasets and results that reach an output."""
+
+    def __init__(self, on: bool, key_file: Path | None) -> None:
+        if key_file is not None and not on:
+            raise UsageError("--key-file goes with --pseudonymise")
+        # a missing or short key fails here, before any data is read
+        self.key = load_key(key_file) if on else None
+        self.inputs = [key_file] if key_file is not None else []  # never written over
+
+    def frame(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return frame if self.key is None else pseudonymise(frame, self.key)
+
+    def result(self, result: AuditResult) -> AuditResult:
+        if self.key is None:
+            return result
+        return dataclasses.replace(result, findings=self.frame(result.findings))
+
+    def dataset(self, ds: Dataset) -> Dataset:
+        """For --by groups and the workbooks' data-quality sheet: worker ids hashed, worker
+        names dropped, and the issues without values (their reasons reduced to the kind)."""
+        if self.key is None:
+            return ds
+        tables = dict(ds.tables)
+        if "workers" in tables:
+            tables["workers"] = self.frame(
+                tables["workers"].with_columns(worker_name=pl.lit(None, dtype=pl.String))
+            )
+        issues = ds.quality.issues.with_columns(
+            value=pl.lit(None, dtype=pl.String), reason=reason_kind(pl.col("reason"))
+        )
+        return dataclasses.replace(
+            ds, tables=tables, quality=dataclasses.replace(ds.quality, issues=issues)
+        )
+
+
 @app.command(name="audit")
 @handles_errors
 def audit_cmd(
@@ -380,10 +437,15 @@ def audit_cmd(
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
     config: ConfigOpt = None,
+    pseudonymise_ids: PseudonymiseOpt = False,
+    key_file: KeyFileOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Audit an extract against a standards profile."""
     common = Common(config, data, standards, source, mapping)
+    hide = Hide(pseudonymise_ids, key_file)
+    if child is not None and hide.key is not None:
+        raise UsageError("--child explains one child by id: it cannot be used with --pseudonymise")
     since_d = _date(since, "--since")
     rule_ids = _rule_ids(rules)
     common.profile.select(rule_ids)  # unknown ids fail before loading data
@@ -405,14 +467,15 @@ def audit_cmd(
     with Progress(quiet) as progress:
         n_rules = len(common.profile.select(rule_ids).rules)
         progress.step("Checking rules", total=n_rules)
-        result = audit(ds, common.profile, as_at_d, since_d, rule_ids,
-                       progress=lambda rule: progress.advance(f"Checking {rule.id}"))
+        result = hide.result(audit(ds, common.profile, as_at_d, since_d, rule_ids,
+                                   progress=lambda rule: progress.advance(f"Checking {rule.id}")))
+        protected = common.inputs(ds, hide)
         if xlsx is not None:
             progress.step(f"Writing {xlsx}")
-            write_audit_workbook(xlsx, result, ds, data_label=str(common.data), protected=ds.files)
+            write_audit_workbook(xlsx, result, hide.dataset(ds), data_label=str(common.data),
+                                 protected=protected)
     elapsed = time.perf_counter() - started
     findings = findings_frame(result)
-    protected = ds.files
     findings_fmt = fmt.value
     if output is not None:
         if fmt == Fmt.table:
@@ -422,7 +485,7 @@ def audit_cmd(
         write_frame(findings, None, fmt.value)
     elif fmt == Fmt.parquet:
         raise UsageError("--format parquet needs --output PATH")
-    summary = breakdown(result, ds, by.value) if by else result.summary
+    summary = breakdown(result, hide.dataset(ds), by.value) if by else result.summary
     if summary_output is not None:
         write_frame(summary, summary_output, format_from_path(summary_output, "csv"), protected)
     stdout_taken = output is None and fmt != Fmt.table
@@ -466,10 +529,13 @@ def due(
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
     config: ConfigOpt = None,
+    pseudonymise_ids: PseudonymiseOpt = False,
+    key_file: KeyFileOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Children whose next visit, supervision, review, update or assessment is due soon or overdue."""
     common = Common(config, data, standards, source, mapping)
+    hide = Hide(pseudonymise_ids, key_file)
     rule_ids = _rule_ids(rules)
     common.profile.select(rule_ids)
     output = common.out(output)
@@ -477,15 +543,16 @@ def due(
         ds = common.load(_date(as_at, "--as-at"), progress)
         as_at_d = ds.as_at or dt.date.today()
         progress.step("Checking rules", total=len(common.profile.select(rule_ids).rules))
-        result = audit(ds, common.profile, as_at_d, rules=rule_ids,
-                       progress=lambda rule: progress.advance(f"Checking {rule.id}"))
+        result = hide.result(audit(ds, common.profile, as_at_d, rules=rule_ids,
+                                   progress=lambda rule: progress.advance(f"Checking {rule.id}")))
     listing = due_soon(result, within)
     if by:
-        grouped = with_group(listing, ds, by.value)
+        grouped = with_group(listing, hide.dataset(ds), by.value)
         listing = grouped.sort("group", "due_date", "rule_id", "child_id").select(
             pl.col("group").alias(by.value), *listing.columns)
     if output is not None:
-        write_frame(listing, output, format_from_path(output, "csv" if fmt == SummaryFmt.table else fmt.value), ds.files)
+        write_frame(listing, output, format_from_path(output, "csv" if fmt == SummaryFmt.table else fmt.value),
+                    common.inputs(ds, hide))
     elif fmt != SummaryFmt.table:
         write_frame(listing, None, fmt.value)
         return
@@ -508,12 +575,15 @@ def trend(
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
     config: ConfigOpt = None,
+    pseudonymise_ids: PseudonymiseOpt = False,
+    key_file: KeyFileOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """% met per rule at each month end, from --from to --to."""
     if not from_month or not to_month:
         raise UsageError("trend needs --from YYYY-MM and --to YYYY-MM")
     common = Common(config, data, standards, source, mapping)
+    hide = Hide(pseudonymise_ids, key_file)  # the trend holds no ids; its workbook's issues do
     ends = month_ends(from_month, to_month)
     rule_ids = _rule_ids(rules)
     common.profile.select(rule_ids)
@@ -526,9 +596,11 @@ def trend(
                            progress=lambda end, rule: progress.advance(f"{end:%b %Y}: {rule.id}"))
         if xlsx is not None:
             progress.step(f"Writing {xlsx}")
-            write_trend_workbook(xlsx, frame, common.profile, ds, protected=ds.files)
+            write_trend_workbook(xlsx, frame, common.profile, hide.dataset(ds),
+                                 protected=common.inputs(ds, hide))
     if output is not None:
-        write_frame(frame, output, format_from_path(output, "csv" if fmt == SummaryFmt.table else fmt.value), ds.files)
+        write_frame(frame, output, format_from_path(output, "csv" if fmt == SummaryFmt.table else fmt.value),
+                    common.inputs(ds, hide))
     elif fmt != SummaryFmt.table:
         write_frame(frame, None, fmt.value)
         return

@@ -32,7 +32,8 @@ ISSUE_SCHEMA = {
     "column": pl.String,
     "value": pl.String,
     "reason": pl.String,
-    "action": pl.String,  # rejected (row not used) | blanked (row used, value treated as blank)
+    "action": pl.String,  # rejected (row not used) | blanked (row used, value treated as blank,
+    # or for `seen` as no: the reason says so)
 }
 
 
@@ -141,6 +142,11 @@ class Dataset:
         return empty_table(TABLES[name])
 
 
+#: flags where an unreadable value must not count in the child's favour: a blank ``seen`` counts
+#: as seen (exports often omit it), but a garbled one ("maybe") is counted as not seen
+BAD_FLAG_MEANS_NO = {("visits", "seen")}
+
+
 def reason_kind(reason: pl.Expr) -> pl.Expr:
     """Group detailed reasons into kinds for counting ("end_date before start_date")."""
     return (
@@ -235,14 +241,17 @@ def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame]:
         if kind == FLAG or table.name == "children":
             what = "a yes/no value" if kind == FLAG else "a date"
             sel = mask.fill_null(False)
+            as_no = (table.name, name) in BAD_FLAG_MEANS_NO
             if sel.any():
+                if as_no:
+                    typed = typed.with_columns(pl.when(sel).then(False).otherwise(pl.col(name)).alias(name))
                 blanked_parts.append(
                     pl.DataFrame(
                         {
                             "row": typed[ROW].filter(sel),
                             "column": name,
                             "value": value.filter(sel),
-                            "reason": f"{name} is not {what}",
+                            "reason": f"{name} is not {what}" + ("; counted as no" if as_no else ""),
                         }
                     )
                 )
