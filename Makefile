@@ -14,7 +14,7 @@ help:
 	@echo "make test         lint and run the test suite"
 	@echo "make install      create .venv and install casecheck with its dev tools"
 	@echo "make sample-data  regenerate sample_data/ (300 synthetic children, seed 42)"
-	@echo "make bench        run the benchmarks (slow; not part of make test)"
+	@echo "make bench        run the benchmarks (slow; not part of make test; BENCH_SCALES=S,M,L for L)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "casecheck needs Python 3.11 or newer: set PYTHON=python3.11 (or newer)")'
@@ -43,8 +43,11 @@ sample-data: $(STAMP)
 	rm -rf sample_data
 	$(BIN)/casecheck sample sample_data --children 300 --seed 42 --as-at $(AS_AT) --years 3
 
+# The bench extras (DuckDB, pandas, psutil, py-spy...) go into the same .venv. L (2 million children,
+# about 120 million rows) runs only when asked: make bench BENCH_SCALES=S,M,L (see benchmarks/README.md).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist src/*.egg-info
