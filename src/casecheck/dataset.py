@@ -216,6 +216,24 @@ def _raw_text(raw: RawTable, column: str) -> pl.Expr:
     return pl.lit(raw.frame[column].cast(pl.String)).alias("value")
 
 
+def repeats_of(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """For each row that repeats an earlier row's values in ``columns``, that earlier row's number.
+
+    Candidates come from a 64-bit hash of the values (one fast pass); the few candidates are then
+    compared on the values themselves, so a hash collision can never reject a row.
+    """
+    hashes = frame.select(pl.struct(columns).hash(seed=0)).to_series()
+    candidates = hashes.is_duplicated()
+    out = pl.Series("repeats", [None] * frame.height, dtype=pl.Int64)
+    if not candidates.any():
+        return out
+    sub = frame.filter(candidates).select(ROW, *columns)
+    first = sub.select(ROW, pl.col(ROW).min().over(columns).alias("first"))
+    first = first.filter(pl.col(ROW) != pl.col("first"))
+    mapped = frame.select(ROW).join(first, on=ROW, how="left", maintain_order="left")["first"]
+    return mapped.cast(pl.Int64).alias("repeats")
+
+
 def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Type a raw table; return (typed rows with a ``reject`` reason column, blanked-cell issues)."""
     table = TABLES[raw.table]
@@ -283,24 +301,23 @@ def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame]:
             )
         )
     native = table.column_names
-    reasons.append(
-        pl.when(~pl.struct(native).is_first_distinct()).then(
-            pl.format("duplicate of row {}", pl.col(ROW).min().over(native))
-        )
-    )
+    frame = frame.with_columns(__dup_of=repeats_of(frame, native))
+    reasons.append(pl.when(pl.col("__dup_of").is_not_null()).then(
+        pl.format("duplicate of row {}", pl.col("__dup_of"))))
     if table.key:
         key = list(table.key)
+        frame = frame.with_columns(__key_of=repeats_of(frame, key))
         reasons.append(
-            pl.when(pl.col(key[0]).is_not_null() & ~pl.struct(key).is_first_distinct()).then(
+            pl.when(pl.col(key[0]).is_not_null() & pl.col("__key_of").is_not_null()).then(
                 pl.format(
                     f"{'/'.join(key)} {{}} repeats row {{}} with different details; the first is used",
-                    quote(pl.col(key[0])), pl.col(ROW).min().over(key),
+                    quote(pl.col(key[0])), pl.col("__key_of"),
                 )
             )
         )
     reject_reason = pl.coalesce(reasons) if reasons else reject_reason
     out = frame.with_columns(reject_reason.alias("__reject"))
-    out = out.drop([c for c in out.columns if c.startswith(("__bad_", "__raw_", "__problem"))])
+    out = out.drop([c for c in out.columns if c.startswith(("__bad_", "__raw_", "__problem", "__dup_of", "__key_of"))])
     blanked = _issues_frame(
         [
             p.with_columns(
