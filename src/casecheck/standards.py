@@ -218,6 +218,13 @@ class Profile:
                 return r
         raise KeyError(rule_id)
 
+    def tables(self) -> set[str]:
+        """Every table the profile's rules read (children, episodes and workers included)."""
+        out = {"children", "episodes", "workers"}
+        for rule in self.rules:
+            out |= set(rule.needs) | {"placements"}
+        return out
+
     def with_closure_days(self, days: Iterable[str]) -> Profile:
         """A copy with more local closure days (e.g. from casecheck.toml)."""
         return replace(self, closure_days=[*self.closure_days, *days])

@@ -23,6 +23,7 @@ proposes a mapping for an export it does not recognise.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from pathlib import Path
 
 from casecheck.dataset import Dataset
@@ -96,20 +97,22 @@ def load_dataset(
     source: str = "auto",
     as_at: dt.date | None = None,
     mapping: str | Path | None = None,
+    tables: Collection[str] | None = None,
 ) -> Dataset:
     """Load an extract from ``path`` with the named source (``auto`` detects it).
 
     ``as_at`` is the audit date (rows dated after it are set aside); when None, the source's
     default is used and recorded in ``Dataset.as_at`` (Annex A: the latest date in the workbook,
     with a note in ``Dataset.notes``; otherwise today). ``mapping`` is a mapping file for report
-    exports (LCS/EHM); without one, ``--source lcs|ehm`` uses the bundled preset.
+    exports (LCS/EHM); without one, ``--source lcs|ehm`` uses the bundled preset. ``tables``
+    limits a native extract to the tables an audit needs (other sources read everything).
     """
     path = Path(path)
     _check(source, mapping)
     chosen, _reason, detected, read = _choose(path, source, mapping)
     if chosen in ("native", "unknown") and mapping is None:
         try:
-            return load_native(path, as_at=as_at or dt.date.today())
+            return load_native(path, as_at=as_at or dt.date.today(), tables=tables)
         except InputError as exc:
             if chosen == "unknown" and detected:
                 raise InputError(exc.message + _HINT.format(path=path)) from None

@@ -8,6 +8,7 @@ underscores; unknown columns are kept aside and reported, never an error.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from pathlib import Path
 
 import polars as pl
@@ -68,8 +69,13 @@ def map_headers(
     )
 
 
-def read_native_tables(path: Path) -> tuple[list[RawTable], list[Path]]:
-    """Find and read the native tables in a folder or workbook (no typing yet)."""
+def read_native_tables(
+    path: Path, tables: Collection[str] | None = None
+) -> tuple[list[RawTable], list[Path]]:
+    """Find and read the native tables in a folder or workbook (no typing yet).
+
+    ``tables`` limits reading to those tables (an audit of a few rules need not read the rest).
+    """
     if not path.exists():
         raise InputError(f"{path} does not exist")
     raws: list[RawTable] = []
@@ -83,7 +89,7 @@ def read_native_tables(path: Path) -> tuple[list[RawTable], list[Path]]:
         files.append(path)
         for sheet, frame in excel_sheets(path).items():
             table = find_table(sheet)
-            if table is not None:
+            if table is not None and (tables is None or table.name in tables):
                 raws.append(map_headers(_not_empty(frame, f"{path.name} [{sheet}]"), table,
                                         f"{path.name} [{sheet}]"))
         if not raws:
@@ -97,7 +103,7 @@ def read_native_tables(path: Path) -> tuple[list[RawTable], list[Path]]:
         if suffix not in TABLE_SUFFIXES or file.name.startswith(("~$", ".")):
             continue
         table = find_table(file.stem)
-        if table is None:
+        if table is None or (tables is not None and table.name not in tables):
             continue
         files.append(file)
         if suffix in CSV_SUFFIXES:
@@ -120,10 +126,17 @@ def _not_empty(frame: pl.DataFrame, label: str) -> pl.DataFrame:
     return frame
 
 
-def load_native(path: str | Path, as_at: dt.date | None = None) -> Dataset:
-    """Load a native extract: a folder of table files or one workbook with a sheet per table."""
+def load_native(
+    path: str | Path, as_at: dt.date | None = None, tables: Collection[str] | None = None
+) -> Dataset:
+    """Load a native extract: a folder of table files or one workbook with a sheet per table.
+
+    ``tables``: read only these tables (``children`` and ``episodes`` are always read).
+    """
     path = Path(path)
-    raws, files = read_native_tables(path)
+    if tables is not None:
+        tables = {*tables, "children", "episodes"}
+    raws, files = read_native_tables(path, tables)
     if path.is_dir() and not raws:
         known = ", ".join(TABLES)
         raise InputError(f"{path} holds no table files (expected files named {known})")
