@@ -255,6 +255,8 @@ def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame]:
     extra_cols: list[pl.Series] = []
     for name, mask in bad_masks:
         kind = table.column(name).kind
+        if not mask.any():  # the common case (and always for typed Parquet/Excel date columns)
+            continue
         value = raw.frame[name].cast(pl.String)
         if kind == FLAG or table.name == "children":
             what = "a yes/no value" if kind == FLAG else "a date"

@@ -49,6 +49,9 @@ FINDING_SCHEMA: dict[str, pl.DataType] = {
     "detail": pl.String(),
 }
 FINDING_COLUMNS = list(FINDING_SCHEMA)
+#: findings are sorted by rule, then these (data contract §3: rule_id, child_id, anchor_date)
+SORT_KEYS = ["child_id", "anchor_date", "episode_type", "due_date", "last_event_date", "status",
+             "days_overdue", "worker_id", "team"]
 
 #: the counts every per-rule summary carries (summary, breakdowns, trends)
 COUNT_SCHEMA: dict[str, pl.DataType] = {
@@ -391,16 +394,24 @@ def _fmt_date(expr: pl.Expr) -> pl.Expr:
     return expr.dt.strftime("%Y-%m-%d")
 
 
-def _latest_event(rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
-    """Add ``latest``: each row's latest qualifying event on or before its window end."""
-    return rows.sort("end").join_asof(
-        events.rename({"date": "latest"}),
-        left_on="end",
-        right_on="latest",
-        by="child_id",
-        strategy="backward",
-        check_sortedness=False,
-    )
+def _latest_event(ctx: _Ctx, rows: pl.DataFrame) -> pl.DataFrame:
+    """Add ``latest``: each child's latest qualifying event on or before the audit date.
+
+    Point-in-time rows all end at the audit date, so this is one cached aggregate per event list
+    (shared by every rule that uses it), joined to the cohort.
+    """
+    refs = ctx.rule.events
+    key = ("latest", tuple(r.text for r in refs), ctx.as_at)
+    if key not in ctx.cache:
+        ctx.cache[key] = (
+            _events(ctx, refs)
+            .lazy()
+            .filter(pl.col("date") <= ctx.as_at)
+            .group_by("child_id")
+            .agg(pl.col("date").max().alias("latest"))
+            .collect()
+        )
+    return rows.join(ctx.cache[key], on="child_id", how="left")
 
 
 def _count_since_anchor(rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
@@ -424,7 +435,7 @@ def _point_in_time(ctx: _Ctx, rows: pl.DataFrame, events: pl.DataFrame) -> pl.Da
     the first due date (for recency, no earlier than the latest event before the anchor allows).
     """
     rule = ctx.rule
-    out = _latest_event(rows, events)
+    out = _latest_event(ctx, rows)
     since_anchor = pl.col("latest").is_not_null() & (pl.col("latest") >= pl.col("anchor"))
     if any(p.count is not None for p in rule.phases):
         out = _count_since_anchor(out, events)
@@ -544,16 +555,25 @@ def _presence_rule(ctx: _Ctx) -> pl.DataFrame:
     rows = cohort(ctx)
     events = _events(ctx, rule.events)
     what = rule.events[0].describe() if len(rule.events) == 1 else "document"
-    found = (
-        rows.lazy()
-        .select("key", "child_id", "end")
-        .join(events.lazy(), on="child_id")
-        .filter(pl.col("date") <= pl.col("end"))
-        .group_by("key")
-        .agg(pl.col("date").min().alias("first_doc"), pl.col("date").max().alias("last_event_date"))
-        .collect()
-    )
-    out = rows.join(found, on="key", how="left")
+    first_last = [pl.col("date").min().alias("first_doc"), pl.col("date").max().alias("last_event_date")]
+    if ctx.period:  # each row's window ends at its own episode end
+        found = (
+            rows.lazy()
+            .select("key", "child_id", "end")
+            .join(events.lazy(), on="child_id")
+            .filter(pl.col("date") <= pl.col("end"))
+            .group_by("key")
+            .agg(first_last)
+            .collect()
+        )
+        out = rows.join(found, on="key", how="left")
+    else:  # every row ends at the audit date: one cached aggregate per child
+        key = ("first_last", tuple(r.text for r in rule.events), as_at)
+        if key not in ctx.cache:
+            ctx.cache[key] = (
+                events.lazy().filter(pl.col("date") <= as_at).group_by("child_id").agg(first_last).collect()
+            )
+        out = rows.join(ctx.cache[key], on="child_id", how="left")
     deadline = ctx.add(pl.col("anchor"), rule.within) if rule.within else pl.col("anchor")
     out = out.with_columns(due_date=deadline)
     has = pl.col("first_doc").is_not_null()
@@ -608,10 +628,10 @@ def _timescale_rule(ctx: _Ctx) -> pl.DataFrame:
         keep.append(
             pl.when(pl.col(done.date) <= as_at).then(pl.col(done.date)).alias("done_date")
         )
-    rows = src.select(keep).collect().sort("child_id", "anchor").with_row_index("key")
+    rows = src.select(keep).sort("anchor").collect()
     if not same_row:
         ev = _events(ctx, (done,))
-        rows = rows.sort("anchor").join_asof(
+        rows = rows.join_asof(
             ev.rename({"date": "done_date"}),
             left_on="anchor",
             right_on="done_date",
@@ -629,7 +649,7 @@ def _timescale_rule(ctx: _Ctx) -> pl.DataFrame:
             .select("child_id", pl.col("start_date").alias("ep_start"), *wanted)
             .sort("ep_start")
         )
-        rows = rows.sort("anchor").join_asof(
+        rows = rows.join_asof(
             ep, left_on="anchor", right_on="ep_start", by="child_id", strategy="backward",
             check_sortedness=False,
         ).drop("ep_start")
@@ -705,10 +725,14 @@ def run_rule(ds: Dataset, rule: Rule, as_at: dt.date, since: dt.date | None = No
     ctx = _Ctx(ds, rule, calendar or WorkingCalendar(), as_at, since,
                {} if cache is None else cache, due_from)
     out = _KINDS[rule.kind](ctx).rename({"anchor": "anchor_date"})
-    return out.select(
+    out = out.select(
         pl.lit(rule.id).alias("rule_id"),
         *[pl.col(c) for c in FINDING_COLUMNS[1:]],
     ).cast(FINDING_SCHEMA)  # type: ignore[arg-type]
+    out = _fill_team(ds, out)
+    # Contract order: rule_id, child_id, anchor_date; the other fixed-width columns make ties
+    # deterministic, so two runs give byte-identical files (the detail follows from them).
+    return out.sort(SORT_KEYS, nulls_last=True)
 
 
 def _fill_team(ds: Dataset, findings: pl.DataFrame) -> pl.DataFrame:
@@ -716,7 +740,7 @@ def _fill_team(ds: Dataset, findings: pl.DataFrame) -> pl.DataFrame:
         return findings
     workers = ds.table("workers").select("worker_id", pl.col("team").alias("_wteam")).unique("worker_id")
     return (
-        findings.join(workers, on="worker_id", how="left")
+        findings.join(workers, on="worker_id", how="left", maintain_order="left")
         .with_columns(team=pl.coalesce("team", "_wteam"))
         .drop("_wteam")
     )
@@ -785,11 +809,8 @@ def audit(
             not_assessed[rule.id] = missing
             continue
         parts.append(run_rule(dataset, rule, as_at, since, cal, cache, due_from))
+    parts.sort(key=lambda part: part["rule_id"][0] if part.height else "")
     findings = pl.concat(parts) if parts else pl.DataFrame(schema=FINDING_SCHEMA)
-    findings = _fill_team(dataset, findings)
-    findings = findings.sort(
-        ["rule_id", "child_id", "anchor_date", "episode_type", "due_date", "detail"], nulls_last=True
-    )
     summary = summarise(findings, profile, not_assessed)
     return AuditResult(findings, summary, profile, as_at, since, not_assessed)
 

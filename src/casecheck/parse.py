@@ -106,7 +106,10 @@ def by_unique(series: pl.Series, fn, dtype: pl.DataType) -> pl.Series:
     uniques = series.unique()
     if len(uniques) * 2 > len(series):
         return fn(series).alias(series.name)
-    return series.replace_strict(uniques, fn(uniques), default=None, return_dtype=dtype).alias(
+    mapped = fn(uniques)
+    if mapped.dtype == series.dtype and mapped.equals(uniques):  # e.g. ids already clean
+        return series
+    return series.replace_strict(uniques, mapped, default=None, return_dtype=dtype).alias(
         series.name
     )
 

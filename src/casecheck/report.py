@@ -48,6 +48,10 @@ def defuse(frame: pl.DataFrame) -> pl.DataFrame:
     text_cols = [c for c, t in frame.schema.items() if t == pl.String]
     if not text_cols:
         return frame
+    risky = frame.select(pl.col(c).str.contains(FORMULA_START).any() for c in text_cols).row(0)
+    text_cols = [c for c, hit in zip(text_cols, risky, strict=True) if hit]
+    if not text_cols:
+        return frame
     return frame.with_columns(
         pl.when(pl.col(c).str.contains(FORMULA_START))
         .then(pl.lit("'") + pl.col(c))
