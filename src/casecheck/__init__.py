@@ -26,7 +26,7 @@ from casecheck.calendar import Duration, WorkingCalendar
 from casecheck.dataset import DataQuality, Dataset
 from casecheck.engine import AuditResult, audit, explain
 from casecheck.errors import CasecheckError, InputError, ProfileError, UsageError
-from casecheck.sources import load_dataset, load_frames
+from casecheck.sources import inspect_source, load_dataset, load_frames
 from casecheck.standards import Profile, Rule, load_profile, resolve_profile
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "__version__",
     "audit",
     "explain",
+    "inspect_source",
     "load_dataset",
     "load_frames",
     "load_profile",

@@ -297,7 +297,7 @@ def render_quality(dataset: Dataset, console: Console, title: str = "What casech
     for row in summary.iter_rows(named=True):
         reasons = "; ".join(f"{r}: {n:,}" for r, n in q.top_reasons(row["table"], 3))
         table.add_row(
-            row["table"], row["file"], f"{row['rows_read']:,}", f"{row['rows_used']:,}",
+            row["table"], Text(row["file"]), f"{row['rows_read']:,}", f"{row['rows_used']:,}",
             Text(f"{row['rows_rejected']:,}", style="red" if row["rows_rejected"] else ""),
             Text(f"{row['blanked']:,}", style="yellow" if row["blanked"] else ""),
             reasons,
@@ -309,7 +309,7 @@ def render_quality(dataset: Dataset, console: Console, title: str = "What casech
             extras.append("columns not used: " + ", ".join(rep.unmapped))
         extras += rep.notes
         for line in extras:
-            console.print(f"  [dim]{rep.file}: {line}[/dim]")
+            console.print(Text(f"  {rep.file}: {line}", style="dim"))
 
 
 def render_profile_list(profiles: list[Profile], console: Console) -> None:
