@@ -27,7 +27,7 @@ from rich.text import Text
 from casecheck import __version__
 from casecheck.config import load_config
 from casecheck.dataset import Dataset, reason_kind
-from casecheck.engine import AuditResult, audit, explain
+from casecheck.engine import FINDING_SCHEMA, AuditResult, audit, explain
 from casecheck.errors import EXIT_BELOW_TARGET, EXIT_INTERNAL, CasecheckError, UsageError
 from casecheck.parse import parse_one_date
 from casecheck.privacy import KEY_ENV, load_key, pseudonymise
@@ -441,6 +441,9 @@ def audit_cmd(
     config: ConfigOpt = None,
     pseudonymise_ids: PseudonymiseOpt = False,
     key_file: KeyFileOpt = None,
+    chunks: Annotated[
+        int, typer.Option("--chunks", metavar="N", min=1, help="Audit a large native folder N slices of children at a time, to bound memory (findings as csv or parquet).")
+    ] = 1,
     quiet: QuietOpt = False,
 ) -> None:
     """Audit an extract against a standards profile."""
@@ -453,6 +456,12 @@ def audit_cmd(
     common.profile.select(rule_ids)  # unknown ids fail before loading data
     output, summary_output, xlsx = common.out(output), common.out(summary_output), common.out(xlsx)
     started = time.perf_counter()
+    if chunks > 1:
+        _audit_chunked(common, chunks, _date(as_at, "--as-at") or dt.date.today(), since_d, rule_ids, fmt,
+                       output, summary_output, summary_format, fail_under, quiet,
+                       unsupported={"--xlsx": xlsx, "--by": by, "--child": child,
+                                    "--pseudonymise": pseudonymise_ids or None})
+        return
     with Progress(quiet) as progress:
         ds = common.load(_date(as_at, "--as-at"), progress, rule_ids)
         as_at_d = ds.as_at or dt.date.today()
@@ -511,6 +520,49 @@ def audit_cmd(
         written = [str(p) for p in (output, summary_output, xlsx) if p is not None]
         where = f"; written to {', '.join(written)}" if written else ""
         console.print(f"[dim]{findings.height:,} finding(s) in {elapsed:.1f}s{where}.[/dim]")
+    below = _fail_under(result.summary, fail_under or common.config.fail_under)
+    if below:
+        err.print(f"casecheck: below threshold: {'; '.join(below)}", markup=False)
+        raise typer.Exit(EXIT_BELOW_TARGET)
+
+
+def _audit_chunked(common: Common, chunks: int, as_at: dt.date, since: dt.date | None,
+                   rule_ids: list[str] | None, fmt: Fmt, output: Path | None,
+                   summary_output: Path | None, summary_format: SummaryFmt | None,
+                   fail_under: str | None, quiet: bool, unsupported: dict[str, object]) -> None:
+    """``audit --chunks N``: the same findings, a slice of children at a time (bounded memory)."""
+    from casecheck.chunked import audit_in_chunks
+
+    given = [name for name, value in unsupported.items() if value]
+    if given:
+        raise UsageError(f"{', '.join(given)} cannot be combined with --chunks")
+    if common.source not in ("auto", "native") or common.mapping is not None:
+        raise UsageError("--chunks reads a native folder extract (CSV or Parquet files)")
+    findings_fmt = format_from_path(output, "csv") if output is not None and fmt == Fmt.table else fmt.value
+    if output is None and fmt != Fmt.table:
+        raise UsageError("with --chunks, give --output PATH for the findings")
+    if findings_fmt not in ("csv", "parquet"):
+        raise UsageError("with --chunks, findings are written as csv or parquet")
+    started = time.perf_counter()
+    named = [common.profile.path, common.config.path]
+    with Progress(quiet) as progress:
+        progress.step("Chunked audit")
+        result = audit_in_chunks(
+            common.data, common.profile, as_at, chunks, output, findings_fmt, since=since, rules=rule_ids,
+            protected=[Path(p) for p in named if p is not None],
+            progress=lambda msg: progress.step(msg),
+        )
+    elapsed = time.perf_counter() - started
+    if summary_output is not None:
+        write_frame(result.summary, summary_output, format_from_path(summary_output, "csv"), result.files)
+    if summary_format in (SummaryFmt.csv, SummaryFmt.json):
+        write_frame(result.summary, None, summary_format.value)
+    elif not quiet:
+        shell = AuditResult(pl.DataFrame(schema=FINDING_SCHEMA), result.summary,
+                            common.profile.select(rule_ids), as_at, since)
+        render_summary(shell, out, data_label=str(common.data))
+        out.print(f"[dim]{result.findings:,} finding(s) in {result.chunks} slices in {elapsed:.1f}s"
+                  + (f"; written to {output}" if output else "") + ".[/dim]")
     below = _fail_under(result.summary, fail_under or common.config.fail_under)
     if below:
         err.print(f"casecheck: below threshold: {'; '.join(below)}", markup=False)

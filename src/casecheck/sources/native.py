@@ -98,25 +98,36 @@ def read_native_tables(
                 "visits, ...)"
             )
         return raws, files
+    for file, table in table_files(path, tables):
+        files.append(file)
+        raws.append(read_table_file(file, table))
+    return raws, files
+
+
+def table_files(path: Path, tables: Collection[str] | None = None) -> list[tuple[Path, Table]]:
+    """The files of a native folder that hold casecheck tables, with their table."""
+    out = []
     for file in sorted(p for p in path.iterdir() if p.is_file()):
-        suffix = file.suffix.lower()
-        if suffix not in TABLE_SUFFIXES or file.name.startswith(("~$", ".")):
+        if file.suffix.lower() not in TABLE_SUFFIXES or file.name.startswith(("~$", ".")):
             continue
         table = find_table(file.stem)
-        if table is None or (tables is not None and table.name not in tables):
-            continue
-        files.append(file)
-        if suffix in CSV_SUFFIXES:
-            raws.append(map_headers(read_csv(file), table, file.name))
-        elif suffix in PARQUET_SUFFIXES:
-            raws.append(map_headers(read_parquet(file), table, file.name))
-        else:
-            sheets = excel_sheets(file)
-            if not sheets:
-                raise InputError(f"{file.name} has no sheets")
-            name = next((s for s in sheets if find_table(s) == table), next(iter(sheets)))
-            raws.append(map_headers(_not_empty(sheets[name], file.name), table, file.name))
-    return raws, files
+        if table is not None and (tables is None or table.name in tables):
+            out.append((file, table))
+    return out
+
+
+def read_table_file(file: Path, table: Table) -> RawTable:
+    """Read one table file (CSV, Parquet or a workbook's matching sheet), headers mapped."""
+    suffix = file.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return map_headers(read_csv(file), table, file.name)
+    if suffix in PARQUET_SUFFIXES:
+        return map_headers(read_parquet(file), table, file.name)
+    sheets = excel_sheets(file)
+    if not sheets:
+        raise InputError(f"{file.name} has no sheets")
+    name = next((s for s in sheets if find_table(s) == table), next(iter(sheets)))
+    return map_headers(_not_empty(sheets[name], file.name), table, file.name)
 
 
 def _not_empty(frame: pl.DataFrame, label: str) -> pl.DataFrame:
