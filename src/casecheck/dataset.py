@@ -212,10 +212,6 @@ def _type_columns(raw: RawTable, table: Table) -> tuple[pl.DataFrame, list[tuple
     return pl.DataFrame(cols), bad
 
 
-def _raw_text(raw: RawTable, column: str) -> pl.Expr:
-    return pl.lit(raw.frame[column].cast(pl.String)).alias("value")
-
-
 def repeats_of(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
     """For each row that repeats an earlier row's values in ``columns``, that earlier row's number.
 

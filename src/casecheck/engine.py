@@ -101,7 +101,6 @@ def rag_expr(margin: float) -> pl.Expr:
     )
 
 
-_FAR_PAST = dt.date(1900, 1, 1)
 
 
 @dataclass
