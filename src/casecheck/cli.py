@@ -324,6 +324,19 @@ RulesOpt = Annotated[str | None, typer.Option("--rules", metavar="IDS", help="On
 OptSourceOpt = Annotated[str | None, typer.Option("--source", metavar="SOURCE", help=f"Input format: {', '.join(SOURCES)} (default auto).")]
 
 
+def _emit(frame: pl.DataFrame, output: Path | None, fmt: SummaryFmt, protected: list[Path]) -> bool:
+    """Write a due list or trend to --output (format from --format or the extension), or to
+    stdout for csv/json; True when the table should still be shown on the terminal."""
+    if output is not None:
+        default = "csv" if fmt == SummaryFmt.table else fmt.value
+        write_frame(frame, output, format_from_path(output, default), protected)
+        return True
+    if fmt != SummaryFmt.table:
+        write_frame(frame, None, fmt.value)
+        return False
+    return True
+
+
 def _rule_ids(rules: str | None) -> list[str] | None:
     return [r.strip() for r in rules.split(",") if r.strip()] if rules else None
 
@@ -604,15 +617,8 @@ def due(
         grouped = with_group(listing, hide.dataset(ds), by.value)
         listing = grouped.sort("group", "due_date", "rule_id", "child_id").select(
             pl.col("group").alias(by.value), *listing.columns)
-    if output is not None:
-        write_frame(listing, output, format_from_path(output, "csv" if fmt == SummaryFmt.table else fmt.value),
-                    common.inputs(ds, hide))
-    elif fmt != SummaryFmt.table:
-        write_frame(listing, None, fmt.value)
-        return
-    if quiet:
-        return
-    render_due(listing, out, as_at_d, within, by.value if by else None)
+    if _emit(listing, output, fmt, common.inputs(ds, hide)) and not quiet:
+        render_due(listing, out, as_at_d, within, by.value if by else None)
 
 
 @app.command()
@@ -652,13 +658,7 @@ def trend(
             progress.step(f"Writing {xlsx}")
             write_trend_workbook(xlsx, frame, common.profile, hide.dataset(ds),
                                  protected=common.inputs(ds, hide))
-    if output is not None:
-        write_frame(frame, output, format_from_path(output, "csv" if fmt == SummaryFmt.table else fmt.value),
-                    common.inputs(ds, hide))
-    elif fmt != SummaryFmt.table:
-        write_frame(frame, None, fmt.value)
-        return
-    if not quiet:
+    if _emit(frame, output, fmt, common.inputs(ds, hide)) and not quiet:
         render_trend(frame, common.profile, out)
 
 
