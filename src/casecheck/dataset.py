@@ -185,6 +185,10 @@ def _issues_frame(rows: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat(rows)
 
 
+def _nulls(name: str, n: int, dtype: pl.DataType) -> pl.Series:
+    return pl.repeat(None, n, dtype=dtype, eager=True).alias(name)
+
+
 def _type_columns(raw: RawTable, table: Table) -> tuple[pl.DataFrame, list[tuple[str, pl.Series]]]:
     """Type every native column; return the frame and, per date/flag column, its 'bad' mask."""
     src = raw.frame
@@ -193,7 +197,7 @@ def _type_columns(raw: RawTable, table: Table) -> tuple[pl.DataFrame, list[tuple
     codes = CODE_COLUMNS.get(table.name, ())
     for col in table.columns:
         if col.name not in src.columns:
-            cols.append(pl.Series(col.name, [None] * src.height, dtype=polars_type(col.kind)))
+            cols.append(_nulls(col.name, src.height, polars_type(col.kind)))
             continue
         s = src[col.name]
         if col.kind == DATE:
@@ -212,26 +216,54 @@ def _type_columns(raw: RawTable, table: Table) -> tuple[pl.DataFrame, list[tuple
     return pl.DataFrame(cols), bad
 
 
+#: a row check: (the row fails when this is true, the reason to give when it does)
+Check = tuple[pl.Expr, pl.Expr]
+
+
+def first_failure(frame: pl.DataFrame, checks: list[Check], name: str = "__reject") -> pl.Series:
+    """Per row, the reason of the first check it fails (null when it passes them all).
+
+    The conditions are evaluated over every row, but the reason text only for the rows that
+    fail: a ``when/then`` would format a sentence for each of millions of good rows.
+    """
+    out = _nulls(name, frame.height, pl.String())
+    if not checks or not frame.height:
+        return out
+    failing = frame.select(
+        pl.any_horizontal([cond.fill_null(False) for cond, _ in checks])
+    ).to_series()
+    if not failing.any():
+        return out
+    idx = failing.arg_true()
+    reasons = frame[idx].select(
+        pl.coalesce([pl.when(cond.fill_null(False)).then(reason) for cond, reason in checks])
+    ).to_series()
+    return out.scatter(idx, reasons)
+
+
 def repeats_of(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
     """For each row that repeats an earlier row's values in ``columns``, that earlier row's number.
 
-    Candidates come from a 64-bit hash of the values (one fast pass); the few candidates are then
-    compared on the values themselves, so a hash collision can never reject a row.
+    Candidates come from a 64-bit hash of each row's values (one fast pass, then a sort of the
+    hashes); the few candidates are then compared on the values themselves, so a hash collision
+    can never reject a row.
     """
-    hashes = frame.select(pl.struct(columns).hash(seed=0)).to_series()
-    candidates = hashes.is_duplicated()
-    out = pl.Series("repeats", [None] * frame.height, dtype=pl.Int64)
-    if not candidates.any():
+    out = _nulls("repeats", frame.height, pl.Int64())
+    if frame.height < 2:
         return out
-    sub = frame.filter(candidates).select(ROW, *columns)
-    first = sub.select(ROW, pl.col(ROW).min().over(columns).alias("first"))
-    first = first.filter(pl.col(ROW) != pl.col("first"))
-    mapped = frame.select(ROW).join(first, on=ROW, how="left", maintain_order="left")["first"]
-    return mapped.cast(pl.Int64).alias("repeats")
+    hashes = frame.select(columns).hash_rows(seed=0)
+    ordered = hashes.sort()
+    repeated = ordered.filter(ordered == ordered.shift(1))
+    if repeated.is_empty():
+        return out
+    idx = hashes.is_in(repeated.unique().implode()).arg_true()
+    sub = frame[idx].select(ROW, pl.col(ROW).min().over(columns).alias("first"))
+    first = sub.select(pl.when(pl.col(ROW) != pl.col("first")).then(pl.col("first"))).to_series()
+    return out.scatter(idx, first.cast(pl.Int64))
 
 
 def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Type a raw table; return (typed rows with a ``reject`` reason column, blanked-cell issues)."""
+    """Type a raw table; return (typed rows with a ``__reject`` reason column, blanked-cell issues)."""
     table = TABLES[raw.table]
     missing = [c for c in table.required_columns if c not in raw.frame.columns]
     if missing:
@@ -245,76 +277,73 @@ def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame]:
     # Cells that are not values of their type: in `children` they are blanked (rejecting a
     # child would orphan all their records); flags are blanked everywhere (blank = unknown);
     # any other bad date rejects its row, because a guessed date would change a verdict.
-    reject_reason = pl.lit(None, dtype=pl.String)
-    reasons: list[pl.Expr] = []
+    checks: list[Check] = []
     blanked_parts: list[pl.DataFrame] = []
     extra_cols: list[pl.Series] = []
+    bad_dates: set[str] = set()
     for name, mask in bad_masks:
         kind = table.column(name).kind
         if not mask.any():  # the common case (and always for typed Parquet/Excel date columns)
             continue
-        value = raw.frame[name].cast(pl.String)
+        sel = mask.fill_null(False)
+        value = raw.frame[name].filter(sel).cast(pl.String)
         if kind == FLAG or table.name == "children":
             what = "a yes/no value" if kind == FLAG else "a date"
-            sel = mask.fill_null(False)
             as_no = (table.name, name) in BAD_FLAG_MEANS_NO
-            if sel.any():
-                if as_no:
-                    typed = typed.with_columns(pl.when(sel).then(False).otherwise(pl.col(name)).alias(name))
-                blanked_parts.append(
-                    pl.DataFrame(
-                        {
-                            "row": typed[ROW].filter(sel),
-                            "column": name,
-                            "value": value.filter(sel),
-                            "reason": f"{name} is not {what}" + ("; counted as no" if as_no else ""),
-                        }
-                    )
+            if as_no:
+                typed = typed.with_columns(pl.when(sel).then(False).otherwise(pl.col(name)).alias(name))
+            blanked_parts.append(
+                pl.DataFrame(
+                    {
+                        "row": typed[ROW].filter(sel),
+                        "column": name,
+                        "value": value,
+                        "reason": f"{name} is not {what}" + ("; counted as no" if as_no else ""),
+                    }
                 )
+            )
             continue
         flag = f"__bad_{name}"
-        extra_cols.append(mask.fill_null(False).alias(flag))
-        extra_cols.append(value.alias(f"__raw_{name}"))
-        reasons.append(
-            pl.when(pl.col(flag)).then(
-                pl.format(f"{name} is not a date: '{{}}'", quote(pl.col(f"__raw_{name}")))
-            )
+        bad_dates.add(name)
+        extra_cols.append(sel.alias(flag))
+        extra_cols.append(
+            _nulls(f"__raw_{name}", typed.height, pl.String()).scatter(sel.arg_true(), value)
+        )
+        checks.append(
+            (pl.col(flag), pl.format(f"{name} is not a date: '{{}}'", quote(pl.col(f"__raw_{name}"))))
         )
     if PROBLEM in raw.frame.columns:  # the reader could not trust the row (e.g. too many values)
         extra_cols.append(raw.frame[PROBLEM].cast(pl.String).alias("__problem"))
-        reasons.insert(0, pl.col("__problem"))
+        checks.insert(0, (pl.col("__problem").is_not_null(), pl.col("__problem")))
     frame = typed.with_columns(extra_cols) if extra_cols else typed
     for col in table.required_columns:
-        reasons.append(
-            pl.when(pl.col(col).is_null() & ~pl.col(f"__bad_{col}").fill_null(False))
-            .then(pl.lit(f"{col} is blank"))
-            if f"__bad_{col}" in frame.columns
-            else pl.when(pl.col(col).is_null()).then(pl.lit(f"{col} is blank"))
-        )
+        blank = pl.col(col).is_null()
+        if col in bad_dates:  # a bad date is reported as such, not as blank
+            blank &= ~pl.col(f"__bad_{col}")
+        checks.append((blank, pl.lit(f"{col} is blank")))
     if table.interval:
         a, b = table.interval
-        reasons.append(
-            pl.when(pl.col(b) < pl.col(a)).then(
-                pl.format(f"{b} {{}} is before {a} {{}}", pl.col(b), pl.col(a))
-            )
+        checks.append(
+            (pl.col(b) < pl.col(a), pl.format(f"{b} {{}} is before {a} {{}}", pl.col(b), pl.col(a)))
         )
     native = table.column_names
     frame = frame.with_columns(__dup_of=repeats_of(frame, native))
-    reasons.append(pl.when(pl.col("__dup_of").is_not_null()).then(
-        pl.format("duplicate of row {}", pl.col("__dup_of"))))
+    checks.append(
+        (pl.col("__dup_of").is_not_null(), pl.format("duplicate of row {}", pl.col("__dup_of")))
+    )
     if table.key:
         key = list(table.key)
         frame = frame.with_columns(__key_of=repeats_of(frame, key))
-        reasons.append(
-            pl.when(pl.col(key[0]).is_not_null() & pl.col("__key_of").is_not_null()).then(
+        checks.append(
+            (
+                pl.col(key[0]).is_not_null() & pl.col("__key_of").is_not_null(),
                 pl.format(
                     f"{'/'.join(key)} {{}} repeats row {{}} with different details; the first is used",
                     quote(pl.col(key[0])), pl.col("__key_of"),
-                )
+                ),
             )
         )
-    reject_reason = pl.coalesce(reasons) if reasons else reject_reason
-    out = frame.with_columns(reject_reason.alias("__reject"))
+    out = frame.with_columns(first_failure(frame, checks))
     out = out.drop([c for c in out.columns if c.startswith(("__bad_", "__raw_", "__problem", "__dup_of", "__key_of"))])
     blanked = _issues_frame(
         [
@@ -370,23 +399,26 @@ def build_dataset(
     rejected_parts: list[pl.DataFrame] = []
     for name, frame in typed.items():
         table = TABLES[name]
-        checks = [pl.col("__reject")]
+        checks: list[Check] = [(pl.col("__reject").is_not_null(), pl.col("__reject"))]
         if name != "children" and "child_id" in table.column_names:
             checks.append(
-                pl.when(~pl.col("child_id").is_in(children.implode())).then(
+                (
+                    ~pl.col("child_id").is_in(children.implode()),
                     pl.format(
                         "unknown child: {} is not in the children table", quote(pl.col("child_id"))
-                    )
+                    ),
                 )
             )
         if as_at is not None and table.event_date:
             col = table.event_date
             checks.append(
-                pl.when(pl.col(col) > pl.lit(as_at)).then(
-                    pl.format(f"{col} {{}} is after the audit date {as_at.isoformat()}", pl.col(col))
+                (
+                    pl.col(col) > pl.lit(as_at),
+                    pl.format(f"{col} {{}} is after the audit date {as_at.isoformat()}", pl.col(col)),
                 )
             )
-        frame = frame.with_columns(pl.coalesce(checks).alias("__reject"))
+        if len(checks) > 1:
+            frame = frame.with_columns(first_failure(frame, checks))
         bad = frame.filter(pl.col("__reject").is_not_null())
         good = frame.filter(pl.col("__reject").is_null()).drop("__reject")
         raw = by_table[name]

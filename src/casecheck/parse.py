@@ -114,6 +114,11 @@ def by_unique(series: pl.Series, fn, dtype: pl.DataType) -> pl.Series:
     )
 
 
+def none_bad(series: pl.Series) -> pl.Series:
+    """An all-False "bad" mask for a column that is already typed (nothing in it can be bad)."""
+    return pl.repeat(False, len(series), dtype=pl.Boolean, eager=True).alias(series.name)
+
+
 def _date_and_bad(values: pl.Series) -> pl.Series:
     text = _clean(values)
     uniques = text.drop_nulls().unique()
@@ -132,9 +137,9 @@ def parse_date(series: pl.Series) -> tuple[pl.Series, pl.Series]:
     name = series.name
     dtype = series.dtype
     if dtype == pl.Date:
-        return series, pl.Series(name, [False] * len(series), dtype=pl.Boolean)
+        return series, none_bad(series)
     if isinstance(dtype, pl.Datetime):
-        return series.dt.date(), pl.Series(name, [False] * len(series), dtype=pl.Boolean)
+        return series.dt.date(), none_bad(series)
     if dtype.is_numeric():
         serial = series.cast(pl.Float64)
         good = serial.is_between(_MIN_SERIAL, _MAX_SERIAL)
@@ -172,7 +177,7 @@ def parse_flag(series: pl.Series) -> tuple[pl.Series, pl.Series]:
     """
     name = series.name
     if series.dtype == pl.Boolean:
-        return series, pl.Series(name, [False] * len(series), dtype=pl.Boolean)
+        return series, none_bad(series)
     both = by_unique(series.cast(pl.String), _flag_and_bad, pl.Struct({"v": pl.Boolean, "b": pl.Boolean}))
     return both.struct.field("v").alias(name), both.struct.field("b").fill_null(False).alias(name)
 
