@@ -107,13 +107,10 @@ def main() -> None:
         parts.append(part)
         rule_times.append({"rule": rule.id, "kind": rule.kind, "seconds": round(seconds, 4), "findings": part.height})
     t = step(f"rules: run_rule x {len(rule_times)} (shared cache)", t)
+    # as engine.audit: each rule's findings come sorted (team filled in); concatenated by rule id
+    parts.sort(key=lambda part: part["rule_id"][0] if part.height else "")
     findings = pl.concat(parts)
-    findings = engine._fill_team(ds, findings)
-    t = step("findings: concat + team from workers", t)
-    findings = findings.sort(
-        ["rule_id", "child_id", "anchor_date", "episode_type", "due_date", "detail"], nulls_last=True
-    )
-    t = step("findings: sort", t)
+    t = step("findings: concat in rule order", t)
     summary = engine.summarise(findings, profile, {})
     t = step("summary", t)
     result = engine.AuditResult(findings, summary, profile, args.as_at)

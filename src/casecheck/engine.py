@@ -389,6 +389,41 @@ def gaps(ctx: _Ctx, rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # Rule kinds
 # ---------------------------------------------------------------------------------------------
+#: a finding's detail sentence: (condition, sentence) branches, the first that holds applies
+Detail = list[tuple[pl.Expr, pl.Expr]]
+OTHERWISE = pl.lit(True)
+
+
+def by_branch(frame: pl.DataFrame, branches: Detail, name: str = "detail") -> pl.Series:
+    """A text column from (condition, expression) branches, the first that holds giving the value.
+
+    Unlike a ``when/then`` chain, which evaluates every branch over every row, each branch's
+    expression is evaluated only over the rows it applies to (millions of findings, a few
+    distinct sentences each made of dates).
+    """
+    out = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias(name)
+    if not frame.height:
+        return out
+    which = pl.lit(None, dtype=pl.Int32)
+    for i, (cond, _) in reversed(list(enumerate(branches))):
+        which = pl.when(cond).then(pl.lit(i, dtype=pl.Int32)).otherwise(which)
+    choice = frame.select(which.alias("b")).to_series()
+    for i, (_, expr) in enumerate(branches):
+        idx = (choice == i).arg_true()
+        if not idx.len():
+            continue
+        expr = expr.cast(pl.String).alias(name)
+        if idx.len() == frame.height:
+            return frame.select(expr).to_series()
+        roots = list(dict.fromkeys(expr.meta.root_names()))
+        if roots:
+            values = frame.select(roots)[idx].select(expr).to_series()
+        else:  # a constant sentence
+            values = pl.repeat(pl.select(expr).item(), idx.len(), dtype=pl.String, eager=True)
+        out = out.scatter(idx, values)
+    return out
+
+
 def _fmt_date(expr: pl.Expr) -> pl.Expr:
     return expr.dt.strftime("%Y-%m-%d")
 
@@ -446,7 +481,7 @@ def _point_in_time(ctx: _Ctx, rows: pl.DataFrame, events: pl.DataFrame) -> pl.Da
     return out.with_columns(due=due, last_event_date=last)
 
 
-def _schedule_rule(ctx: _Ctx) -> pl.DataFrame:
+def _schedule_rule(ctx: _Ctx) -> tuple[pl.DataFrame, Detail]:
     """frequency and recency rules."""
     rule, as_at, cal = ctx.rule, ctx.as_at, ctx.cal
     rows = cohort(ctx)
@@ -465,14 +500,14 @@ def _schedule_rule(ctx: _Ctx) -> pl.DataFrame:
         last_txt = pl.format(f"last {what} {{}}", _fmt_date(pl.col("last_event_date")))
         none_txt = pl.lit(f"no {what} yet")
         head = pl.when(pl.col("last_event_date").is_not_null()).then(last_txt).otherwise(none_txt)
-        detail = (
-            pl.when(pl.col("status") == "not_met")
-            .then(pl.format("Point in time: {}; due by {}, {} working days overdue ({}).", head, _fmt_date(pl.col("due_date")), pl.col("days_overdue"), pl.lit(every)))
-            .when(pl.col("status") == "pending")
-            .then(pl.format("Point in time: {}; first due by {}.", head, _fmt_date(pl.col("due_date"))))
-            .otherwise(pl.format("Point in time: {}; next due by {} ({}).", head, _fmt_date(pl.col("due_date")), pl.lit(every)))
-        )
-        return out.with_columns(detail=detail)
+        detail = [
+            (pl.col("status") == "not_met",
+             pl.format("Point in time: {}; due by {}, {} working days overdue ({}).", head, _fmt_date(pl.col("due_date")), pl.col("days_overdue"), pl.lit(every))),
+            (pl.col("status") == "pending",
+             pl.format("Point in time: {}; first due by {}.", head, _fmt_date(pl.col("due_date")))),
+            (OTHERWISE, pl.format("Point in time: {}; next due by {} ({}).", head, _fmt_date(pl.col("due_date")), pl.lit(every))),
+        ]
+        return out, detail
 
     g = gaps(ctx, rows, events)
     final = g.filter(pl.col("final")).select(
@@ -530,7 +565,7 @@ def _schedule_rule(ctx: _Ctx) -> pl.DataFrame:
         _fmt_date(pl.col("gap_to")),
         pl.lit(every),
     )
-    return out.with_columns(detail=detail)
+    return out, [(OTHERWISE, detail)]
 
 
 def _recency_last(ctx: _Ctx, out: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
@@ -549,7 +584,7 @@ def _recency_last(ctx: _Ctx, out: pl.DataFrame, events: pl.DataFrame) -> pl.Data
     ).drop("latest")
 
 
-def _presence_rule(ctx: _Ctx) -> pl.DataFrame:
+def _presence_rule(ctx: _Ctx) -> tuple[pl.DataFrame, Detail]:
     rule, as_at, cal = ctx.rule, ctx.as_at, ctx.cal
     rows = cohort(ctx)
     events = _events(ctx, rule.events)
@@ -596,19 +631,17 @@ def _presence_rule(ctx: _Ctx) -> pl.DataFrame:
     )
     by = " (due by {})" if rule.within else ""
     args = [_fmt_date(pl.col("due_date"))] if rule.within else []
-    detail = (
-        pl.when(pl.col("status") == "met")
-        .then(pl.format(f"{what.capitalize()} on file, first dated {{}}.", _fmt_date(pl.col("first_doc"))))
-        .when(pl.col("status") == "pending")
-        .then(pl.format(f"No {what} yet; due by {{}}.", _fmt_date(pl.col("due_date"))))
-        .when(has)
-        .then(pl.format(f"{what.capitalize()} first dated {{}}, after its deadline {{}}.", _fmt_date(pl.col("first_doc")), _fmt_date(pl.col("due_date"))))
-        .otherwise(pl.format(f"No {what} on file{by}.", *args))
-    )
-    return out.with_columns(detail=detail)
+    detail = [
+        (pl.col("status") == "met",
+         pl.format(f"{what.capitalize()} on file, first dated {{}}.", _fmt_date(pl.col("first_doc")))),
+        (pl.col("status") == "pending", pl.format(f"No {what} yet; due by {{}}.", _fmt_date(pl.col("due_date")))),
+        (has, pl.format(f"{what.capitalize()} first dated {{}}, after its deadline {{}}.", _fmt_date(pl.col("first_doc")), _fmt_date(pl.col("due_date")))),
+        (OTHERWISE, pl.format(f"No {what} on file{by}.", *args)),
+    ]
+    return out, detail
 
 
-def _timescale_rule(ctx: _Ctx) -> pl.DataFrame:
+def _timescale_rule(ctx: _Ctx) -> tuple[pl.DataFrame, Detail]:
     rule, as_at, cal = ctx.rule, ctx.as_at, ctx.cal
     start, done = rule.start, rule.done
     assert start is not None and done is not None and rule.within is not None
@@ -627,7 +660,7 @@ def _timescale_rule(ctx: _Ctx) -> pl.DataFrame:
         keep.append(
             pl.when(pl.col(done.date) <= as_at).then(pl.col(done.date)).alias("done_date")
         )
-    rows = src.select(keep).sort("anchor").collect()
+    rows = src.select(keep).sort("child_id", "anchor").collect()
     if not same_row:
         ev = _events(ctx, (done,))
         rows = rows.join_asof(
@@ -678,16 +711,17 @@ def _timescale_rule(ctx: _Ctx) -> pl.DataFrame:
     )
     a_txt, b_txt = start.describe(), done.describe()
     approx = " (hours counted as whole days)" if rule.within.approximate else ""
-    detail = (
-        pl.when(pl.col("status") == "met")
-        .then(pl.format(f"{b_txt.capitalize()} on {{}}, within {rule.within.describe()} of {a_txt} on {{}}{approx}.", _fmt_date(pl.col("done_date")), _fmt_date(pl.col("anchor"))))
-        .when(pl.col("status") == "pending")
-        .then(pl.format(f"{a_txt.capitalize()} on {{}}; {b_txt} not yet done, due by {{}}.", _fmt_date(pl.col("anchor")), _fmt_date(pl.col("due_date"))))
-        .when(has)
-        .then(pl.format(f"{b_txt.capitalize()} on {{}}, {{}} working days after the due date {{}}{approx}.", _fmt_date(pl.col("done_date")), pl.col("days_overdue"), _fmt_date(pl.col("due_date"))))
-        .otherwise(pl.format(f"{a_txt.capitalize()} on {{}}; no {b_txt} by the audit date; due by {{}}, {{}} working days overdue.", _fmt_date(pl.col("anchor")), _fmt_date(pl.col("due_date")), pl.col("days_overdue")))
-    )
-    return rows.with_columns(detail=detail)
+    detail = [
+        (pl.col("status") == "met",
+         pl.format(f"{b_txt.capitalize()} on {{}}, within {rule.within.describe()} of {a_txt} on {{}}{approx}.", _fmt_date(pl.col("done_date")), _fmt_date(pl.col("anchor")))),
+        (pl.col("status") == "pending",
+         pl.format(f"{a_txt.capitalize()} on {{}}; {b_txt} not yet done, due by {{}}.", _fmt_date(pl.col("anchor")), _fmt_date(pl.col("due_date")))),
+        (has,
+         pl.format(f"{b_txt.capitalize()} on {{}}, {{}} working days after the due date {{}}{approx}.", _fmt_date(pl.col("done_date")), pl.col("days_overdue"), _fmt_date(pl.col("due_date")))),
+        (OTHERWISE,
+         pl.format(f"{a_txt.capitalize()} on {{}}; no {b_txt} by the audit date; due by {{}}, {{}} working days overdue.", _fmt_date(pl.col("anchor")), _fmt_date(pl.col("due_date")), pl.col("days_overdue"))),
+    ]
+    return rows, detail
 
 
 _KINDS = {
@@ -723,15 +757,22 @@ def run_rule(ds: Dataset, rule: Rule, as_at: dt.date, since: dt.date | None = No
     """
     ctx = _Ctx(ds, rule, calendar or WorkingCalendar(), as_at, since,
                {} if cache is None else cache, due_from)
-    out = _KINDS[rule.kind](ctx).rename({"anchor": "anchor_date"})
+    out, detail = _KINDS[rule.kind](ctx)
+    # The detail sentence is written after sorting: sorting moves only fixed-width values and
+    # the few columns the sentence is made from, not millions of sentences.
+    contract = FINDING_COLUMNS[1:-1]
+    needed = {c for cond, expr in detail for e in (cond, expr) for c in e.meta.root_names()}
+    helpers = [c for c in out.columns if c in needed and c not in contract]
     out = out.select(
         pl.lit(rule.id).alias("rule_id"),
-        *[pl.col(c) for c in FINDING_COLUMNS[1:]],
-    ).cast(FINDING_SCHEMA)  # type: ignore[arg-type]
+        *[pl.col("anchor" if c == "anchor_date" else c).cast(FINDING_SCHEMA[c]).alias(c) for c in contract],
+        *helpers,
+    )
     out = _fill_team(ds, out)
     # Contract order: rule_id, child_id, anchor_date; the other fixed-width columns make ties
     # deterministic, so two runs give byte-identical files (the detail follows from them).
-    return out.sort(SORT_KEYS, nulls_last=True)
+    out = out.sort(SORT_KEYS, nulls_last=True)
+    return out.select(*FINDING_COLUMNS[:-1]).with_columns(by_branch(out, detail))
 
 
 def _fill_team(ds: Dataset, findings: pl.DataFrame) -> pl.DataFrame:
