@@ -397,31 +397,58 @@ OTHERWISE = pl.lit(True)
 def by_branch(frame: pl.DataFrame, branches: Detail, name: str = "detail") -> pl.Series:
     """A text column from (condition, expression) branches, the first that holds giving the value.
 
-    Unlike a ``when/then`` chain, which evaluates every branch over every row, each branch's
-    expression is evaluated only over the rows it applies to (millions of findings, a few
-    distinct sentences each made of dates).
+    Unlike a ``when/then`` chain, which evaluates every branch over every row, the commonest
+    branch is evaluated once over the whole frame and each other branch only over its own rows
+    (millions of findings, a few sentence forms each made of dates).
     """
-    out = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias(name)
     if not frame.height:
-        return out
+        return pl.Series(name, [], dtype=pl.String)
     which = pl.lit(None, dtype=pl.Int32)
     for i, (cond, _) in reversed(list(enumerate(branches))):
         which = pl.when(cond).then(pl.lit(i, dtype=pl.Int32)).otherwise(which)
     choice = frame.select(which.alias("b")).to_series()
-    for i, (_, expr) in enumerate(branches):
+    counts = choice.value_counts(sort=True)
+    order = [b for b in counts["b"].to_list() if b is not None]
+    exprs = [expr.cast(pl.String).alias(name) for _, expr in branches]
+    if not order:
+        return pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias(name)
+    out = frame.with_columns(exprs[order[0]]).get_column(name)  # (a constant is broadcast)
+    if choice.null_count():
+        out = out.scatter(choice.is_null().arg_true(), None)
+    for i in order[1:]:
         idx = (choice == i).arg_true()
-        if not idx.len():
-            continue
-        expr = expr.cast(pl.String).alias(name)
-        if idx.len() == frame.height:
-            return frame.select(expr).to_series()
-        roots = list(dict.fromkeys(expr.meta.root_names()))
+        roots = list(dict.fromkeys(exprs[i].meta.root_names()))
         if roots:
-            values = frame.select(roots)[idx].select(expr).to_series()
+            values = frame.select(roots)[idx].select(exprs[i]).to_series()
         else:  # a constant sentence
-            values = pl.repeat(pl.select(expr).item(), idx.len(), dtype=pl.String, eager=True)
+            values = pl.repeat(pl.select(exprs[i]).item(), idx.len(), dtype=pl.String, eager=True)
         out = out.scatter(idx, values)
     return out
+
+
+def sort_findings(frame: pl.DataFrame) -> pl.DataFrame:
+    """Sort one rule's findings by ``SORT_KEYS`` (nulls last), stable.
+
+    Sorting on nine keys costs several times a sort on the first two (child, anchor date), and
+    rows that tie on those two are few: sort by the two, then re-sort only the runs of tied rows
+    on all the keys, in place.
+    """
+    first = SORT_KEYS[:2]
+    a, b = (pl.col(c) for c in first)
+    in_order = (a.shift(1) < a) | (a.eq_missing(a.shift(1)) & (b.shift(1).le(b) | b.is_null()))
+    # rows built in order (most rules) skip the sort: null keys would need it (nulls go last)
+    presorted = frame.select(
+        in_order.fill_null(False).slice(1).all() & a.null_count().eq(0)
+    ).item() if frame.height > 1 else True
+    out = frame if presorted else frame.sort(first, nulls_last=True, maintain_order=True)
+    same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in first)
+    tied = out.select(same | same.shift(-1).fill_null(False)).to_series().fill_null(False)
+    if not tied.any():
+        return out
+    idx = tied.arg_true()
+    order = out[idx].select(pl.arg_sort_by(SORT_KEYS, nulls_last=True, maintain_order=True)).to_series()
+    perm = pl.int_range(0, out.height, dtype=pl.UInt32, eager=True).scatter(idx, idx.gather(order))
+    return out[perm]
 
 
 def _fmt_date(expr: pl.Expr) -> pl.Expr:
@@ -687,7 +714,11 @@ def _timescale_rule(ctx: _Ctx) -> tuple[pl.DataFrame, Detail]:
         ).drop("ep_start")
     label = start.table.rstrip("s").replace("_", " ")
     rows = rows.with_columns(pl.col("episode_type").fill_null(pl.lit(label.replace(" ", "_"))))
-    rows = rows.with_columns(due_date=ctx.add(pl.col("anchor"), rule.within))
+    # the due date is worked out once per distinct anchor date (a few thousand, not millions)
+    dues = rows.select(pl.col("anchor").unique()).with_columns(
+        due_date=ctx.add(pl.col("anchor"), rule.within)
+    )
+    rows = rows.join(dues, on="anchor", how="left", maintain_order="left")
     if ctx.due_from:  # trend months: the cases that fell due in the month
         rows = rows.filter(pl.col("due_date").is_between(ctx.due_from, as_at))
     has = pl.col("done_date").is_not_null()
@@ -771,7 +802,7 @@ def run_rule(ds: Dataset, rule: Rule, as_at: dt.date, since: dt.date | None = No
     out = _fill_team(ds, out)
     # Contract order: rule_id, child_id, anchor_date; the other fixed-width columns make ties
     # deterministic, so two runs give byte-identical files (the detail follows from them).
-    out = out.sort(SORT_KEYS, nulls_last=True)
+    out = sort_findings(out)
     return out.select(*FINDING_COLUMNS[:-1]).with_columns(by_branch(out, detail))
 
 
