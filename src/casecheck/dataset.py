@@ -10,6 +10,7 @@ be used (with the reason), and checks the tables against each other. The invaria
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -388,8 +389,13 @@ def build_dataset(
 
     typed: dict[str, pl.DataFrame] = {}
     blanked: list[pl.DataFrame] = []
-    for name, raw in by_table.items():
-        frame, cells = type_table(raw)
+    # Tables are typed two at a time: much of the work (hashing and matching text) runs on one
+    # core per column, and Polars releases the GIL while it works.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        largest_first = sorted(by_table.values(), key=lambda raw: -raw.frame.height)
+        done = dict(zip([raw.table for raw in largest_first], pool.map(type_table, largest_first), strict=True))
+    for name in by_table:
+        frame, cells = done[name]
         typed[name] = frame
         blanked.append(cells)
 
