@@ -73,14 +73,17 @@ SUMMARY_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def status_counts() -> list[pl.Expr]:
-    """Aggregations: in scope, met, not met, pending (for group_by(...).agg)."""
-    return [
-        pl.len().cast(pl.Int64).alias("in_scope"),
-        (pl.col("status") == "met").sum().cast(pl.Int64).alias("met"),
-        (pl.col("status") == "not_met").sum().cast(pl.Int64).alias("not_met"),
-        (pl.col("status") == "pending").sum().cast(pl.Int64).alias("pending"),
-    ]
+def count_statuses(findings: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Per group of ``by``: in scope, met, not met and pending.
+
+    Counted per (group, status) first: one group-by with a count is several times cheaper over
+    millions of findings than comparing every status text three times.
+    """
+    per_status = findings.group_by(*by, "status").len()
+    return per_status.group_by(by).agg(
+        pl.col("len").sum().cast(pl.Int64).alias("in_scope"),
+        *[pl.col("len").filter(pl.col("status") == s).sum().cast(pl.Int64).alias(s) for s in STATUSES],
+    )
 
 
 def pct_met_expr() -> pl.Expr:
@@ -834,7 +837,7 @@ def _fill_team(ds: Dataset, findings: pl.DataFrame) -> pl.DataFrame:
 
 
 def summarise(findings: pl.DataFrame, profile: Profile, not_assessed: dict[str, list[str]]) -> pl.DataFrame:
-    counts = findings.group_by("rule_id").agg(status_counts())
+    counts = count_statuses(findings, ["rule_id"])
     rules = pl.DataFrame(
         {
             "rule_id": [r.id for r in profile.rules],

@@ -13,7 +13,14 @@ import polars as pl
 
 from casecheck.calendar import Duration, WorkingCalendar
 from casecheck.dataset import Dataset
-from casecheck.engine import COUNT_SCHEMA, AuditResult, audit, pct_met_expr, rag_expr, status_counts
+from casecheck.engine import (
+    COUNT_SCHEMA,
+    AuditResult,
+    audit,
+    count_statuses,
+    pct_met_expr,
+    rag_expr,
+)
 from casecheck.errors import UsageError
 from casecheck.standards import Profile, Rule
 
@@ -52,7 +59,7 @@ def breakdown(result: AuditResult, dataset: Dataset, by: str) -> pl.DataFrame:
          "order": list(range(len(result.profile.rules)))},
         schema={"rule_id": pl.String, "target_pct": pl.Float64, "order": pl.Int64},
     )
-    counts = grouped.group_by("group", "rule_id").agg(status_counts())
+    counts = count_statuses(grouped, ["group", "rule_id"])
     out = counts.join(targets, on="rule_id").with_columns(pct_met_expr())
     out = out.with_columns(rag_expr(result.profile.amber_margin))
     return out.sort("order", "group").select(list(BREAKDOWN_SCHEMA)).cast(BREAKDOWN_SCHEMA)  # type: ignore[arg-type]
