@@ -5,7 +5,8 @@ Each fast function is compared with the straightforward Polars it replaces:
 * ``engine.sort_findings`` (sort on two keys, re-sort runs of ties) = a sort on every key;
 * ``engine.by_branch`` (each sentence form only over its rows) = a ``when/then`` chain;
 * ``dataset.first_failure`` (reasons only for failing rows) = a ``coalesce`` of ``when/then``;
-* ``dataset.repeats_of`` (hashes, then values) = the first row number per group of equal values.
+* ``dataset.repeats_of`` (hashes, then values) = the first row number per group of equal values;
+* ``readers.drop_blank_rows`` (the tail only, in growing windows) = cutting after the last value.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from casecheck.dataset import ROW, first_failure, repeats_of
 from casecheck.engine import SORT_KEYS, by_branch, sort_findings
+from casecheck.sources.readers import drop_blank_rows
 
 SETTINGS = settings(max_examples=60, deadline=None)
 day = st.one_of(st.none(), st.dates(dt.date(2024, 2, 27), dt.date(2024, 3, 2)))
@@ -93,3 +95,13 @@ def test_repeats_of_equals_the_first_row_with_the_same_values(rows, width):
         pl.when(pl.col(ROW) != first).then(first).alias("repeats")
     ).to_series()
     assert repeats_of(frame, columns).equals(expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["x", "", " ", None]), max_size=30), st.integers(0, 5000))
+def test_drop_blank_rows_drops_only_the_trailing_blank_rows(cells, trailing):
+    values = cells + [None if i % 2 else "  " for i in range(trailing)]
+    frame = pl.DataFrame({"a": values, "b": [None] * len(values)}, schema={"a": pl.String, "b": pl.String})
+    filled = [i for i, v in enumerate(values) if v is not None and v.strip()]
+    expected = frame.head(filled[-1] + 1 if filled else 0)
+    assert drop_blank_rows(frame).equals(expected)

@@ -224,19 +224,26 @@ def _rename_reserved(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """Drop trailing rows in which every cell is blank (exports and formatted sheets add them)."""
+    """Drop trailing rows in which every cell is blank (exports and formatted sheets add them).
+
+    Blank rows in the middle stay (and are reported as rows with blank required fields), so
+    nothing inside the data is lost silently. Only the tail is examined: the last row first,
+    then windows 64 times larger until a row with a value is found.
+    """
     if frame.height == 0 or frame.width == 0:
         return frame
     blank = pl.all_horizontal(
         pl.col(c).cast(pl.String).str.strip_chars().fill_null("") == "" for c in frame.columns
     )
-    flags = frame.select(blank.alias("b"))["b"]
-    # keep everything up to the last non-blank row; blank rows in the middle stay (and are
-    # reported as rows with blank required fields), so nothing inside the data is lost silently
-    nonblank = (~flags).arg_true()
-    if nonblank.len() == 0:
-        return frame.head(0)
-    return frame.head(int(nonblank[-1]) + 1)
+    window = 1
+    while True:
+        start = max(0, frame.height - window)
+        nonblank = (~frame.slice(start).select(blank.alias("b"))["b"]).arg_true()
+        if nonblank.len():
+            return frame.head(start + int(nonblank[-1]) + 1)
+        if start == 0:
+            return frame.head(0)
+        window *= 64
 
 
 def with_row_numbers(frame: pl.DataFrame) -> pl.DataFrame:
