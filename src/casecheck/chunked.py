@@ -5,7 +5,7 @@ which is small and goes to every slice), so a native extract can be split by ``c
 contiguous ranges and each range loaded, checked and audited on its own:
 
 1. each table file is read once and its rows are split by child range into temporary Parquet
-   files (raw text, with their original row numbers);
+   files (the values as read, untyped text from CSV, with their original row numbers);
 2. each slice is typed, checked (``build_dataset``) and audited (``audit``) like a whole extract,
    and its findings are written to a temporary Parquet file;
 3. the findings are streamed to the output in the contract's order (rule, then child: the ranges
@@ -147,7 +147,7 @@ def audit_in_chunks(
                 for i in range(len(ranges)):
                     (tmp / f"slice{i}").mkdir()
             meta[table.name] = RawTable(table.name, raw.frame.head(0), raw.file, raw.mapping, raw.unmapped, raw.notes)
-            frame = raw.frame.with_columns(pl.all().exclude(ROW).cast(pl.String))
+            frame = raw.frame  # as read: a typed Parquet column stays typed (no re-parsing)
             for i, (lo, hi) in enumerate(ranges):
                 part = frame if "child_id" not in frame.columns else frame.filter(_in_range(lo, hi))
                 part.write_parquet(tmp / f"slice{i}" / f"{table.name}.parquet")
