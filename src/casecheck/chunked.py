@@ -8,8 +8,9 @@ contiguous ranges and each range loaded, checked and audited on its own:
    files (the values as read, untyped text from CSV, with their original row numbers);
 2. each slice is typed, checked (``build_dataset``) and audited (``audit``) like a whole extract,
    and its findings are written to a temporary Parquet file;
-3. the findings are streamed to the output in the contract's order (rule, then child: the ranges
-   are in child order), the summaries are added up and the data-quality records joined.
+3. each slice's findings are defused (as any output is) and written one file per rule; the files
+   are then streamed to the output in the contract's order (rule, then child: the ranges are in
+   child order), the summaries are added up and the data-quality records joined.
 
 The result is the same as auditing the whole extract at once: the same findings, byte for byte,
 and the same data-quality record. Peak memory is that of one slice plus the largest table file.
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from casecheck.dataset import ROW, DataQuality, RawTable, TableReport, build_dataset
+from casecheck.dataset import DataQuality, RawTable, TableReport, build_dataset
 from casecheck.engine import (
     FINDING_COLUMNS,
     FINDING_SCHEMA,
@@ -36,7 +37,7 @@ from casecheck.engine import (
     rag_expr,
 )
 from casecheck.errors import InputError, UsageError
-from casecheck.report import FORMULA_START, atomic_write
+from casecheck.report import atomic_write, defuse
 from casecheck.sources.native import read_table_file, table_files
 from casecheck.standards import Profile
 
@@ -63,16 +64,15 @@ def child_ranges(child_ids: pl.Series, chunks: int) -> list[tuple[str | None, st
     return list(itertools.pairwise(edges))
 
 
-def _in_range(lo: str | None, hi: str | None) -> pl.Expr:
-    col = pl.col("child_id").cast(pl.String)
-    cond = pl.lit(True)
-    if lo is not None:
-        cond &= col >= lo
-    if hi is not None:
-        cond &= col < hi
-    if lo is None:  # rows with no child id go to the first slice (where they are rejected)
-        cond |= col.is_null()
-    return cond
+def _split(frame: pl.DataFrame, ranges: list[tuple[str | None, str | None]]) -> list[pl.DataFrame]:
+    """A table's rows per child range, in one pass (a table without child ids goes to every
+    range; rows with no child id go to the first range, where they are rejected)."""
+    if "child_id" not in frame.columns or len(ranges) == 1:
+        return [frame] * len(ranges)
+    bounds = pl.Series([hi for _, hi in ranges[:-1]], dtype=pl.String)
+    ids = frame["child_id"].cast(pl.String)
+    which = bounds.search_sorted(ids, side="right").fill_null(0)  # the range of each row, once
+    return [frame.filter(which == i) for i in range(len(ranges))]
 
 
 def _merge_quality(parts: list[DataQuality]) -> DataQuality:
@@ -148,13 +148,14 @@ def audit_in_chunks(
                     (tmp / f"slice{i}").mkdir()
             meta[table.name] = RawTable(table.name, raw.frame.head(0), raw.file, raw.mapping, raw.unmapped, raw.notes)
             frame = raw.frame  # as read: a typed Parquet column stays typed (no re-parsing)
-            for i, (lo, hi) in enumerate(ranges):
-                part = frame if "child_id" not in frame.columns else frame.filter(_in_range(lo, hi))
-                part.write_parquet(tmp / f"slice{i}" / f"{table.name}.parquet")
+            for i, part in enumerate(_split(frame, ranges)):
+                part.write_parquet(tmp / f"slice{i}" / f"{table.name}.parquet", compression="lz4")
             del raw, frame
         summaries: list[pl.DataFrame] = []
         qualities: list[DataQuality] = []
-        finding_files: list[Path] = []
+        position = {rule.id: n for n, rule in enumerate(sorted(profile.rules, key=lambda r: r.id))}
+        (tmp / "findings").mkdir()
+        n = 0
         for i in range(len(ranges)):
             note(f"Auditing slice {i + 1} of {len(ranges)}")
             raws = [
@@ -167,38 +168,39 @@ def audit_in_chunks(
             result = audit(ds, profile, as_at, since)
             summaries.append(result.summary)
             qualities.append(ds.quality)
-            out = tmp / f"findings{i}.parquet"
-            result.findings.select(FINDING_COLUMNS).write_parquet(out)
-            finding_files.append(out)
+            if output is not None:
+                # each rule's findings of this slice in a file of its own, named so that the
+                # files sort in the output's order (rule, then child: the slices are in child order)
+                findings = defuse(result.findings.select(FINDING_COLUMNS))
+                n += findings.height
+                runs = findings.select(pl.col("rule_id").rle()).unnest("rule_id")
+                start = 0
+                for length, rule_id in runs.iter_rows():  # findings come grouped by rule
+                    part = findings.slice(start, length)
+                    part.write_parquet(tmp / "findings" / f"{position[rule_id]:04d}-{i:06d}.parquet", compression="lz4")
+                    start += length
             del ds, result
         summary = _merge_summaries(summaries, profile)
         quality = _merge_quality(qualities)
-        n = 0
         if output is not None:
             note(f"Writing {output}")
-            rule_ids = sorted(summary["rule_id"].to_list())
-            scans = [pl.scan_parquet(f) for f in finding_files]
-            ordered = pl.concat(
-                [scan.filter(pl.col("rule_id") == rid) for rid in rule_ids for scan in scans]
-            ).cast(FINDING_SCHEMA)  # type: ignore[arg-type]
-            n = sum(pl.scan_parquet(f).select(pl.len()).collect().item() for f in finding_files)
+            files = sorted((tmp / "findings").iterdir())
+            ordered = (
+                pl.scan_parquet(files).cast(FINDING_SCHEMA)  # type: ignore[arg-type]
+                if files else pl.LazyFrame(schema=FINDING_SCHEMA)
+            )
             _write_ordered(ordered, output, fmt, protected)
     return ChunkedResult(summary, quality, n, len(ranges), [f for f, _ in found])
 
 
 def _write_ordered(frame: pl.LazyFrame, output: Path, fmt: str, protected: Collection[Path]) -> None:
-    """Stream the merged findings to the output, defused, in order; atomically."""
-    text = [c for c, t in FINDING_SCHEMA.items() if t == pl.String]
-    safe = frame.with_columns(
-        pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c in text
-    )
+    """Stream the merged (already defused) findings to the output, in order; atomically."""
 
     def write(tmp: Path) -> None:
         if fmt == "parquet":
-            safe.sink_parquet(tmp, statistics=False)
+            frame.sink_parquet(tmp, statistics=False)
         else:
-            safe.sink_csv(tmp, date_format="%Y-%m-%d", null_value="")
+            frame.sink_csv(tmp, date_format="%Y-%m-%d", null_value="")
 
     atomic_write(output, write, protected)
 
