@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from casecheck.chunked import audit_in_chunks, child_ranges
+from casecheck.chunked import audit_in_chunks, auto_chunks, child_ranges, estimate_rows
 from casecheck.cli import app
 from casecheck.engine import audit
 from casecheck.report import write_frame
@@ -60,3 +60,48 @@ def test_chunked_cli_parquet_and_refusals(tmp_path):
     shutil.copytree(SAMPLE, book)
     r = runner.invoke(app, ["audit", str(book / "visits.csv"), "-s", "torbay", "--chunks", "2", "-o", str(tmp_path / "y.csv")])
     assert r.exit_code == 3 and "is not a folder" in r.stderr
+
+
+def test_rows_are_estimated_without_reading_the_files(tmp_path):
+    # Parquet: exact, from the metadata; CSV: the file size over the mean length of its lines
+    shutil.copytree(SAMPLE, tmp_path / "csv")
+    exact = sum(pl.read_csv(f, infer_schema=False).height for f in (tmp_path / "csv").glob("*.csv"))
+    estimate = estimate_rows(tmp_path / "csv")
+    assert abs(estimate - exact) < 0.05 * exact
+    (tmp_path / "pq").mkdir()
+    for f in (tmp_path / "csv").glob("*.csv"):
+        pl.read_csv(f, infer_schema=False).write_parquet(tmp_path / "pq" / f"{f.stem}.parquet")
+    assert estimate_rows(tmp_path / "pq") == exact
+    assert estimate_rows(tmp_path / "pq", {"children"}) == pl.read_parquet(tmp_path / "pq" / "children.parquet").height
+    assert estimate_rows(SAMPLE / "visits.csv") == 0  # a single file is never sliced
+
+
+def test_auto_chunks_slices_only_what_does_not_fit():
+    assert auto_chunks(12_300_000) == 1  # a large authority's six years: whole
+    assert auto_chunks(25_000_000) == 1
+    assert auto_chunks(25_000_001) == 5  # slices of at most 6 million rows
+    assert auto_chunks(123_800_000) == 21  # a national collection
+
+
+def test_auto_chunks_from_the_cli_give_the_whole_audit(tmp_path, monkeypatch):
+    import casecheck.chunked as chunked
+
+    monkeypatch.setattr(chunked, "AUTO_ROWS", 1000)  # the sample "does not fit"
+    monkeypatch.setattr(chunked, "SLICE_ROWS", 5000)
+    runner = CliRunner()
+    out = tmp_path / "f.parquet"
+    r = runner.invoke(app, ["audit", str(SAMPLE), "-s", "torbay", "--as-at", "2025-03-31", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    n = auto_chunks(estimate_rows(SAMPLE, {*resolve_profile("torbay").tables(), "children", "episodes"}))
+    assert n > 1 and f"rows: auditing it in {n} slices of children" in r.stderr
+    assert f"finding(s) in {n} slices" in r.stdout
+    whole = audit(load_dataset(SAMPLE, as_at=SAMPLE_AS_AT), resolve_profile("torbay"), SAMPLE_AS_AT)
+    assert pl.read_parquet(out).equals(whole.findings)
+    # an option that needs the whole extract in memory: audited whole, with a warning
+    r = runner.invoke(app, ["audit", str(SAMPLE), "-s", "torbay", "--as-at", "2025-03-31", "--by", "team"])
+    assert r.exit_code == 0 and "with --by it is audited whole" in r.stderr
+    # --chunks 1 turns it off; a bad count is a usage error
+    r = runner.invoke(app, ["audit", str(SAMPLE), "-s", "torbay", "--as-at", "2025-03-31", "--chunks", "1", "--quiet"])
+    assert r.exit_code == 0 and "slices" not in r.stderr
+    r = runner.invoke(app, ["audit", str(SAMPLE), "-s", "torbay", "--chunks", "some"])
+    assert r.exit_code == 2 and "--chunks takes a whole number" in r.stderr

@@ -46,6 +46,7 @@ from casecheck.report import (
     write_frame,
 )
 from casecheck.sources import SOURCES, load_dataset
+from casecheck.sources.ssd import is_ssd_folder
 from casecheck.standards import list_profiles, load_profile, resolve_profile
 from casecheck.views import breakdown, due_soon, exceptions, month_ends, with_group
 from casecheck.views import trend as trend_view
@@ -455,8 +456,8 @@ def audit_cmd(
     pseudonymise_ids: PseudonymiseOpt = False,
     key_file: KeyFileOpt = None,
     chunks: Annotated[
-        int, typer.Option("--chunks", metavar="N", min=1, help="Audit a large native folder N slices of children at a time, to bound memory (findings as csv or parquet).")
-    ] = 1,
+        str, typer.Option("--chunks", metavar="N|auto", help="Audit a native folder N slices of children at a time, to bound memory (findings as csv or parquet); auto: slices of about 6 million rows when it holds over 25 million.")
+    ] = "auto",
     quiet: QuietOpt = False,
 ) -> None:
     """Audit an extract against a standards profile."""
@@ -469,11 +470,13 @@ def audit_cmd(
     common.profile.select(rule_ids)  # unknown ids fail before loading data
     output, summary_output, xlsx = common.out(output), common.out(summary_output), common.out(xlsx)
     started = time.perf_counter()
-    if chunks > 1:
-        _audit_chunked(common, chunks, _date(as_at, "--as-at") or dt.date.today(), since_d, rule_ids, fmt,
-                       output, summary_output, summary_format, fail_under, quiet,
-                       unsupported={"--xlsx": xlsx, "--by": by, "--child": child,
-                                    "--pseudonymise": pseudonymise_ids or None})
+    unsupported = {"--xlsx": xlsx, "--by": by, "--child": child, "--pseudonymise": pseudonymise_ids or None}
+    whole_only = {**unsupported, "--format json": fmt == Fmt.json or None,
+                  "findings on stdout": (output is None and fmt == Fmt.csv) or None}
+    n_chunks = _chunks(chunks, common, rule_ids, whole_only, quiet)
+    if n_chunks > 1:
+        _audit_chunked(common, n_chunks, _date(as_at, "--as-at") or dt.date.today(), since_d, rule_ids, fmt,
+                       output, summary_output, summary_format, fail_under, quiet, unsupported)
         return
     with Progress(quiet) as progress:
         ds = common.load(_date(as_at, "--as-at"), progress, rule_ids)
@@ -537,6 +540,43 @@ def audit_cmd(
     if below:
         err.print(f"casecheck: below threshold: {'; '.join(below)}", markup=False)
         raise typer.Exit(EXIT_BELOW_TARGET)
+
+
+def _chunks(value: str, common: Common, rule_ids: list[str] | None, unsupported: dict[str, object],
+            quiet: bool) -> int:
+    """The number of slices for ``--chunks N|auto``. ``auto`` slices a native folder holding more
+    rows than fit comfortably in memory (see ``chunked.auto_chunks``), unless an option that needs
+    the whole extract in memory was given (then it says so, and audits it whole)."""
+    from casecheck.chunked import auto_chunks, estimate_rows
+
+    if value.strip().lower() != "auto":
+        try:
+            n = int(value)
+        except ValueError:
+            n = 0
+        if n < 1:
+            raise UsageError(f"--chunks takes a whole number of slices (1 or more) or auto, not '{value}'")
+        return n
+    path = Path(common.data)
+    if (not path.is_dir() or common.source not in ("auto", "native") or common.mapping is not None
+            or (common.source == "auto" and is_ssd_folder(path))):
+        return 1
+    rows = estimate_rows(path, {*common.profile.select(rule_ids).tables(), "children", "episodes"})
+    n = auto_chunks(rows)
+    if n == 1:
+        return 1
+    about = f"about {rows / 1e6:.1f} million" if rows >= 1e6 else f"about {rows:,}"
+    blockers = [name for name, v in unsupported.items() if v]
+    if blockers:
+        if not quiet:
+            err.print(f"casecheck: {path} holds {about} rows; with "
+                      f"{', '.join(blockers)} it is audited whole, which may need much memory "
+                      "(without them it would be audited in slices).", markup=False)
+        return 1
+    if not quiet:
+        err.print(f"casecheck: {path} holds {about} rows: auditing it in {n} "
+                  "slices of children to bound memory (--chunks 1 audits it whole).", markup=False)
+    return n
 
 
 def _audit_chunked(common: Common, chunks: int, as_at: dt.date, since: dt.date | None,
