@@ -78,8 +78,8 @@ def test_rows_are_estimated_without_reading_the_files(tmp_path):
 
 def test_auto_chunks_slices_only_what_does_not_fit():
     assert auto_chunks(12_300_000) == 1  # a large authority's six years: whole
-    assert auto_chunks(25_000_000) == 1
-    assert auto_chunks(25_000_001) == 5  # slices of at most 6 million rows
+    assert auto_chunks(20_000_000) == 1
+    assert auto_chunks(20_000_001) == 4  # slices of at most 6 million rows
     assert auto_chunks(123_800_000) == 21  # a national collection
 
 

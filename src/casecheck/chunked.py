@@ -67,7 +67,7 @@ def child_ranges(child_ids: pl.Series, chunks: int) -> list[tuple[str | None, st
 
 #: an extract with more rows than this is audited in slices unless told otherwise (``--chunks
 #: auto``): about 4 GiB of memory for 12 million rows audited whole, measured (benchmarks/)
-AUTO_ROWS = 25_000_000
+AUTO_ROWS = 20_000_000
 #: rows per slice when chunking automatically: measured fastest per row at 6 million (smaller
 #: slices add fixed costs, larger ones cost more per row), and about 3 GiB of memory
 SLICE_ROWS = 6_000_000

@@ -456,7 +456,7 @@ def audit_cmd(
     pseudonymise_ids: PseudonymiseOpt = False,
     key_file: KeyFileOpt = None,
     chunks: Annotated[
-        str, typer.Option("--chunks", metavar="N|auto", help="Audit a native folder N slices of children at a time, to bound memory (findings as csv or parquet); auto: slices of about 6 million rows when it holds over 25 million.")
+        str, typer.Option("--chunks", metavar="N|auto", help="Audit a native folder N slices of children at a time, to bound memory (findings as csv or parquet); auto: slices of about 6 million rows when it holds over 20 million.")
     ] = "auto",
     quiet: QuietOpt = False,
 ) -> None:
