@@ -105,3 +105,16 @@ def test_auto_chunks_from_the_cli_give_the_whole_audit(tmp_path, monkeypatch):
     assert r.exit_code == 0 and "slices" not in r.stderr
     r = runner.invoke(app, ["audit", str(SAMPLE), "-s", "torbay", "--chunks", "some"])
     assert r.exit_code == 2 and "--chunks takes a whole number" in r.stderr
+
+
+def test_chunked_summary_only_runs_need_no_findings_output():
+    # the summary printed (or as json) without writing the findings: a cron job's check
+    runner = CliRunner()
+    base = ["audit", str(SAMPLE), "-s", "torbay", "--as-at", "2025-03-31"]
+    r = runner.invoke(app, [*base, "--chunks", "3", "--quiet"])
+    assert r.exit_code == 0 and r.stdout == ""
+    chunked = runner.invoke(app, [*base, "--chunks", "3", "--summary-format", "json"])
+    whole = runner.invoke(app, [*base, "--chunks", "1", "--summary-format", "json"])
+    assert chunked.exit_code == 0 and whole.exit_code == 0
+    assert chunked.stdout == whole.stdout
+

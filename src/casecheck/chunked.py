@@ -161,7 +161,7 @@ def audit_in_chunks(
     and with the same bytes as an audit of the whole extract would write.
     """
     path = Path(path)
-    if fmt not in ("csv", "parquet"):
+    if output is not None and fmt not in ("csv", "parquet"):
         raise UsageError("a chunked audit writes findings as csv or parquet")
     if not path.is_dir():
         raise InputError(f"{path} is not a folder: a chunked audit reads a folder of table files")

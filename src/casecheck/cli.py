@@ -594,7 +594,7 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, since: dt.date |
     findings_fmt = format_from_path(output, "csv") if output is not None and fmt == Fmt.table else fmt.value
     if output is None and fmt != Fmt.table:
         raise UsageError("with --chunks, give --output PATH for the findings")
-    if findings_fmt not in ("csv", "parquet"):
+    if output is not None and findings_fmt not in ("csv", "parquet"):
         raise UsageError("with --chunks, findings are written as csv or parquet")
     started = time.perf_counter()
     named = [common.profile.path, common.config.path]
