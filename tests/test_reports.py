@@ -150,6 +150,17 @@ def test_due_cli_by_worker_csv(tmp_path):
     assert max(dates) <= "2025-04-07"
 
 
+def test_due_table_on_the_terminal_shows_the_first_top_items(tmp_path):
+    out = tmp_path / "due.csv"
+    r = invoke("due", str(SAMPLE), "-s", "redcar-cleveland", *AS_AT, "--top", "3", "--output", str(out))
+    assert r.exit_code == 0, r.output
+    n = len(out.read_text().splitlines()) - 1  # every item is in the file
+    assert n > 3
+    assert f"The first 3 of {n:,}: --output FILE writes them all" in " ".join(r.stdout.split())
+    r = invoke("due", str(SAMPLE), "-s", "redcar-cleveland", *AS_AT, "--top", "0")
+    assert r.exit_code == 0 and "The first" not in r.stdout
+
+
 def test_trend_month_ends_and_cli(tmp_path, sample_dataset):
     assert month_ends("2024-11", "2025-02") == [D(2024, 11, 30), D(2024, 12, 31), D(2025, 1, 31), D(2025, 2, 28)]
     from casecheck.standards import resolve_profile

@@ -633,6 +633,7 @@ def due(
     rules: RulesOpt = None,
     fmt: Annotated[SummaryFmt, typer.Option("--format", "-f", help="table, csv or json.")] = SummaryFmt.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="PATH", help="Write the list to this file (csv or json).")] = None,
+    top: Annotated[int, typer.Option("--top", metavar="N", min=0, help="Show at most N items on the terminal (0: all); --output and csv/json give every item.")] = 100,
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
     config: ConfigOpt = None,
@@ -658,7 +659,7 @@ def due(
         listing = grouped.sort("group", "due_date", "rule_id", "child_id").select(
             pl.col("group").alias(by.value), *listing.columns)
     if _emit(listing, output, fmt, common.inputs(ds, hide)) and not quiet:
-        render_due(listing, out, as_at_d, within, by.value if by else None)
+        render_due(listing, out, as_at_d, within, by.value if by else None, limit=top or None)
 
 
 @app.command()

@@ -248,13 +248,23 @@ def render_breakdown(long: pl.DataFrame, result: AuditResult, console: Console, 
     console.print(table)
 
 
-def render_due(listing: pl.DataFrame, console: Console, as_at, within: str, by: str | None) -> None:
-    """The due-soon list: overdue first, then by due date (grouped when --by is given)."""
+def render_due(listing: pl.DataFrame, console: Console, as_at, within: str, by: str | None,
+               limit: int | None = None) -> None:
+    """The due-soon list: overdue first, then by due date (grouped when --by is given).
+
+    At most ``limit`` rows are drawn (a whole authority's list can hold 100,000 items: a table
+    that long takes a minute to draw and cannot be read); the caption says how many more there are.
+    """
     title = f"Due within {within} of {as_at}, or overdue: {listing.height:,} item(s)"
     if listing.is_empty():
         console.print(f"{title}.")
         return
-    table = Table(title=title, title_justify="left")
+    caption = None
+    if limit is not None and listing.height > limit:
+        caption = (f"The first {limit:,} of {listing.height:,}: --output FILE writes them all "
+                   "(or --top 0 shows them all).")
+        listing = listing.head(limit)
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
     cols = ([by.capitalize()] if by else []) + ["Due", "Working days", "Rule", "Child", "Worker", "Team", "Last event"]
     for c in cols:
         table.add_column(c, no_wrap=c not in (by.capitalize() if by else "",), justify="right" if c == "Working days" else "left")
