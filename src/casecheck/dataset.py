@@ -393,11 +393,11 @@ def build_dataset(
     # core per column, and Polars releases the GIL while it works.
     with ThreadPoolExecutor(max_workers=2) as pool:
         largest_first = sorted(by_table.values(), key=lambda raw: -raw.frame.height)
-        done = dict(zip([raw.table for raw in largest_first], pool.map(type_table, largest_first), strict=True))
-    for name in by_table:
-        frame, cells = done[name]
-        typed[name] = frame
-        blanked.append(cells)
+        futures = {raw.table: pool.submit(type_table, raw) for raw in largest_first}
+        for name in by_table:  # results (and the first error) in the order of the files
+            frame, cells = futures[name].result()
+            typed[name] = frame
+            blanked.append(cells)
 
     children = typed["children"].filter(pl.col("__reject").is_null())["child_id"].unique()
     reports: dict[str, TableReport] = {}
