@@ -28,6 +28,8 @@ from casecheck.engine import AuditResult
 from casecheck.report import atomic_write
 from casecheck.standards import Profile
 
+#: Excel's serial number of 1970-01-01 (day 0 of Polars dates) in the 1900 date system
+EXCEL_DAY_ZERO = 25569
 EXCEL_MAX_ROWS = 1_048_576
 RAG_COLOURS = {
     "green": ("#C6EFCE", "#006100"),
@@ -110,38 +112,33 @@ class _Book:
         cols = frame.columns
         for j, col in enumerate(cols):
             ws.write_string(first_row, j, headers.get(col, col), self.header)
-        kinds = []
+        # Each column is converted once, in Polars, to the values and the writer its cells take
+        # (dates as Excel serial numbers in the date format, as write_datetime would store them):
+        # a large authority's exception sheets hold hundreds of thousands of rows.
+        columns: list[list] = []
+        writers: list[tuple] = []
         for col in cols:
-            dtype = frame.schema[col]
-            if col in pct_columns:
-                kinds.append("pct")
+            s, dtype = frame[col], frame.schema[col]
+            if col in pct_columns:  # (divided in Python: Polars' s / 100 can differ in the last bit)
+                s, write, fmt = pl.Series([None if v is None else v / 100 for v in s.to_list()]), ws.write_number, self.pct
             elif dtype == pl.Date:
-                kinds.append("date")
+                s, write, fmt = (s.cast(pl.Int32) + EXCEL_DAY_ZERO).cast(pl.Float64), ws.write_number, self.date
             elif isinstance(dtype, pl.Datetime):
-                kinds.append("datetime")
-            elif dtype.is_numeric():
-                kinds.append("num")
+                days = s.dt.timestamp("ms") / 86_400_000
+                s, write, fmt = days + EXCEL_DAY_ZERO, ws.write_number, self.date
             elif dtype == pl.Boolean:
-                kinds.append("bool")
+                s, write, fmt = s.replace_strict({True: "Yes", False: "No"}, return_dtype=pl.String), ws.write_string, None
+            elif dtype.is_numeric():
+                write, fmt = ws.write_number, self.int if dtype.is_integer() else None
             else:
-                kinds.append("text")
-        for i, row in enumerate(frame.iter_rows(), start=first_row + 1):
+                s, write, fmt = s.cast(pl.String), ws.write_string, None
+            columns.append(s.to_list())
+            writers.append((write, fmt))
+        for i, row in enumerate(zip(*columns, strict=True), start=first_row + 1):
             for j, value in enumerate(row):
-                if value is None:
-                    continue
-                kind = kinds[j]
-                if kind == "text":
-                    ws.write_string(i, j, str(value))
-                elif kind == "date":
-                    ws.write_datetime(i, j, dt.datetime(value.year, value.month, value.day), self.date)
-                elif kind == "datetime":
-                    ws.write_datetime(i, j, value, self.date)
-                elif kind == "pct":
-                    ws.write_number(i, j, value / 100, self.pct)
-                elif kind == "bool":
-                    ws.write_string(i, j, "Yes" if value else "No")
-                else:
-                    ws.write_number(i, j, value, self.int if isinstance(value, int) else None)
+                if value is not None:
+                    write, fmt = writers[j]
+                    write(i, j, value, fmt)
         if truncated:
             ws.write_string(first_row + room + 1, 0, f"(truncated at Excel's row limit; {room:,} rows shown)")
         last = first_row + frame.height
