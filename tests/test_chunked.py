@@ -9,7 +9,13 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from casecheck.chunked import audit_in_chunks, auto_chunks, child_ranges, estimate_rows
+from casecheck.chunked import (
+    audit_in_chunks,
+    auto_chunks,
+    child_ranges,
+    estimate_rows,
+    validate_in_chunks,
+)
 from casecheck.cli import app
 from casecheck.engine import audit
 from casecheck.report import write_frame
@@ -118,3 +124,29 @@ def test_chunked_summary_only_runs_need_no_findings_output():
     assert chunked.exit_code == 0 and whole.exit_code == 0
     assert chunked.stdout == whole.stdout
 
+
+
+@pytest.mark.parametrize("data", [SAMPLE, DAMAGED], ids=["sample", "damaged_rows"])
+def test_chunked_validate_gives_the_whole_data_quality_record(tmp_path, data, monkeypatch):
+    import casecheck.chunked as chunked
+
+    whole = load_dataset(data, as_at=SAMPLE_AS_AT)
+    sliced = validate_in_chunks(data, SAMPLE_AS_AT, 4)
+    assert sliced.quality.summary().equals(whole.quality.summary())
+    assert sliced.quality.issues.equals(whole.quality.issues)
+    # from the command line: --chunks auto when the folder is "large", the same issues file
+    rows = chunked.estimate_rows(data)
+    monkeypatch.setattr(chunked, "AUTO_ROWS", rows // 4)
+    monkeypatch.setattr(chunked, "SLICE_ROWS", rows // 3)
+    runner = CliRunner()
+    args = ["validate", str(data), "--as-at", "2025-03-31", "--issues"]
+    r = runner.invoke(app, [*args, str(tmp_path / "sliced.csv")])
+    assert r.exit_code == 0, r.output
+    assert "checking it in" in r.stderr and "slices of children" in r.stderr
+    r = runner.invoke(app, [*args, str(tmp_path / "whole.csv"), "--chunks", "1"])
+    assert r.exit_code == 0 and "slices" not in r.stderr
+    assert (tmp_path / "sliced.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    r = runner.invoke(app, ["validate", str(data), "--as-at", "2025-03-31", "--format", "json"])
+    whole_json = runner.invoke(app, ["validate", str(data), "--as-at", "2025-03-31", "--format", "json",
+                                     "--chunks", "1"])
+    assert r.exit_code == 0 and r.stdout == whole_json.stdout

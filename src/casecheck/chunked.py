@@ -21,13 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import tempfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from casecheck.dataset import DataQuality, RawTable, TableReport, build_dataset
+from casecheck.dataset import DataQuality, Dataset, RawTable, TableReport, build_dataset
 from casecheck.engine import (
     FINDING_COLUMNS,
     FINDING_SCHEMA,
@@ -141,6 +141,79 @@ def _merge_summaries(parts: list[pl.DataFrame], profile: Profile) -> pl.DataFram
     return out.select(list(SUMMARY_SCHEMA)).cast(SUMMARY_SCHEMA)  # type: ignore[arg-type]
 
 
+def slices(
+    path: str | Path,
+    as_at: dt.date | None,
+    chunks: int,
+    tables: Collection[str] | None = None,
+    tmp: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    verb: str = "Auditing",
+) -> Iterator[tuple[int, int, Dataset]]:
+    """Split a native folder extract into ``chunks`` slices of children and yield each slice's
+    dataset, typed and checked: ``(slice number, number of slices, dataset)``.
+
+    Each table file is read once and split into Parquet files in ``tmp`` (a temporary folder of
+    its own when not given); only one slice's tables are in memory at a time. ``tables`` limits
+    the tables read (``children`` and ``episodes`` are always read).
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise InputError(f"{path} is not a folder: a chunked run reads a folder of table files")
+    wanted = None if tables is None else {*tables, "children", "episodes"}
+    found = table_files(path, wanted)
+    if not any(t.name == "children" for _f, t in found):
+        raise InputError(f"{path} has no children table: casecheck needs children.csv, .xlsx or .parquet")
+    note = progress or (lambda _msg: None)
+    with tempfile.TemporaryDirectory(prefix="casecheck-chunks-", dir=tmp) as tmp_name:
+        work = Path(tmp_name)
+        meta: dict[str, RawTable] = {}
+        ranges: list[tuple[str | None, str | None]] = []
+        # children first: its ids set the ranges
+        for file, table in sorted(found, key=lambda ft: ft[1].name != "children"):
+            note(f"Splitting {file.name}")
+            raw = read_table_file(file, table)
+            if not ranges:
+                ranges = child_ranges(raw.frame["child_id"].cast(pl.String), chunks)
+                for i in range(len(ranges)):
+                    (work / f"slice{i}").mkdir()
+            meta[table.name] = RawTable(table.name, raw.frame.head(0), raw.file, raw.mapping, raw.unmapped, raw.notes)
+            frame = raw.frame  # as read: a typed Parquet column stays typed (no re-parsing)
+            for i, part in enumerate(_split(frame, ranges)):
+                part.write_parquet(work / f"slice{i}" / f"{table.name}.parquet", compression="lz4")
+            del raw, frame
+        files = [f for f, _ in found]
+        for i in range(len(ranges)):
+            note(f"{verb} slice {i + 1} of {len(ranges)}")
+            raws = [
+                RawTable(name, pl.read_parquet(work / f"slice{i}" / f"{name}.parquet"), m.file, m.mapping,
+                         m.unmapped, m.notes)
+                for name, m in meta.items()
+            ]
+            ds = build_dataset(raws, as_at=as_at, source="native", path=path, files=files)
+            del raws
+            yield i, len(ranges), ds
+
+
+def validate_in_chunks(
+    path: str | Path,
+    as_at: dt.date | None,
+    chunks: int,
+    progress: Callable[[str], None] | None = None,
+) -> Dataset:
+    """Check a native folder extract a slice of children at a time: the same data-quality record
+    as checking it whole (rows read, used and rejected per table, every issue), in bounded memory.
+
+    The dataset returned holds that record and no tables.
+    """
+    qualities: list[DataQuality] = []
+    files: list[Path] = []
+    for _i, _n, ds in slices(path, as_at, chunks, progress=progress, verb="Checking"):
+        qualities.append(ds.quality)
+        files = ds.files
+    return Dataset({}, _merge_quality(qualities), "native", Path(path), as_at, files)
+
+
 def audit_in_chunks(
     path: str | Path,
     profile: Profile,
@@ -160,52 +233,23 @@ def audit_in_chunks(
     Findings go to ``output`` as ``csv`` or ``parquet`` (None: not written), in the same order
     and with the same bytes as an audit of the whole extract would write.
     """
-    path = Path(path)
     if output is not None and fmt not in ("csv", "parquet"):
         raise UsageError("a chunked audit writes findings as csv or parquet")
-    if not path.is_dir():
-        raise InputError(f"{path} is not a folder: a chunked audit reads a folder of table files")
     profile = profile.select(rules)
-    wanted = {*(tables or profile.tables()), "children", "episodes"}
-    found = table_files(path, wanted)
-    children = next((f for f, t in found if t.name == "children"), None)
-    if children is None:
-        raise InputError(f"{path} has no children table: casecheck needs children.csv, .xlsx or .parquet")
     note = progress or (lambda _msg: None)
-    with tempfile.TemporaryDirectory(prefix="casecheck-chunks-") as tmp_name:
+    summaries: list[pl.DataFrame] = []
+    qualities: list[DataQuality] = []
+    position = {rule.id: n for n, rule in enumerate(sorted(profile.rules, key=lambda r: r.id))}
+    n = count = 0
+    files: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="casecheck-findings-") as tmp_name:
         tmp = Path(tmp_name)
-        meta: dict[str, RawTable] = {}
-        ranges: list[tuple[str | None, str | None]] = []
-        # children first: its ids set the ranges
-        for file, table in sorted(found, key=lambda ft: ft[1].name != "children"):
-            note(f"Splitting {file.name}")
-            raw = read_table_file(file, table)
-            if not ranges:
-                ranges = child_ranges(raw.frame["child_id"].cast(pl.String), chunks)
-                for i in range(len(ranges)):
-                    (tmp / f"slice{i}").mkdir()
-            meta[table.name] = RawTable(table.name, raw.frame.head(0), raw.file, raw.mapping, raw.unmapped, raw.notes)
-            frame = raw.frame  # as read: a typed Parquet column stays typed (no re-parsing)
-            for i, part in enumerate(_split(frame, ranges)):
-                part.write_parquet(tmp / f"slice{i}" / f"{table.name}.parquet", compression="lz4")
-            del raw, frame
-        summaries: list[pl.DataFrame] = []
-        qualities: list[DataQuality] = []
-        position = {rule.id: n for n, rule in enumerate(sorted(profile.rules, key=lambda r: r.id))}
-        (tmp / "findings").mkdir()
-        n = 0
-        for i in range(len(ranges)):
-            note(f"Auditing slice {i + 1} of {len(ranges)}")
-            raws = [
-                RawTable(name, pl.read_parquet(tmp / f"slice{i}" / f"{name}.parquet"), m.file, m.mapping,
-                         m.unmapped, m.notes)
-                for name, m in meta.items()
-            ]
-            ds = build_dataset(raws, as_at=as_at, source="native", path=path, files=[f for f, _ in found])
-            del raws
+        for i, n_slices, ds in slices(path, as_at, chunks, tables or profile.tables(), tmp, note):
+            count = n_slices
             result = audit(ds, profile, as_at, since)
             summaries.append(result.summary)
             qualities.append(ds.quality)
+            files = ds.files
             if output is not None:
                 # each rule's findings of this slice in a file of its own, named so that the
                 # files sort in the output's order (rule, then child: the slices are in child order)
@@ -215,20 +259,20 @@ def audit_in_chunks(
                 start = 0
                 for length, rule_id in runs.iter_rows():  # findings come grouped by rule
                     part = findings.slice(start, length)
-                    part.write_parquet(tmp / "findings" / f"{position[rule_id]:04d}-{i:06d}.parquet", compression="lz4")
+                    part.write_parquet(tmp / f"{position[rule_id]:04d}-{i:06d}.parquet", compression="lz4")
                     start += length
             del ds, result
         summary = _merge_summaries(summaries, profile)
         quality = _merge_quality(qualities)
         if output is not None:
             note(f"Writing {output}")
-            files = sorted((tmp / "findings").iterdir())
+            parts = sorted(tmp.glob("*.parquet"))
             ordered = (
-                pl.scan_parquet(files).cast(FINDING_SCHEMA)  # type: ignore[arg-type]
-                if files else pl.LazyFrame(schema=FINDING_SCHEMA)
+                pl.scan_parquet(parts).cast(FINDING_SCHEMA)  # type: ignore[arg-type]
+                if parts else pl.LazyFrame(schema=FINDING_SCHEMA)
             )
             _write_ordered(ordered, output, fmt, protected)
-    return ChunkedResult(summary, quality, n, len(ranges), [f for f, _ in found])
+    return ChunkedResult(summary, quality, n, count, files)
 
 
 def _write_ordered(frame: pl.LazyFrame, output: Path, fmt: str, protected: Collection[Path]) -> None:
@@ -243,4 +287,5 @@ def _write_ordered(frame: pl.LazyFrame, output: Path, fmt: str, protected: Colle
     atomic_write(output, write, protected)
 
 
-__all__ = ["ChunkedResult", "audit_in_chunks", "auto_chunks", "child_ranges", "estimate_rows"]
+__all__ = ["ChunkedResult", "audit_in_chunks", "auto_chunks", "child_ranges", "estimate_rows", "slices",
+           "validate_in_chunks"]

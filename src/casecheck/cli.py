@@ -175,10 +175,23 @@ def validate(
     issues: Annotated[
         Path | None, typer.Option("--issues", metavar="PATH", help="Write every rejected row and blanked value to this CSV.")
     ] = None,
+    chunks: Annotated[
+        str, typer.Option("--chunks", metavar="N|auto", help="Check a native folder N slices of children at a time, to bound memory; auto: slices of about 6 million rows when it holds over 20 million.")
+    ] = "auto",
     quiet: QuietOpt = False,
 ) -> None:
     """Check an extract before auditing: rows read, used and rejected per table, and why."""
-    ds = load_dataset(data, source=source, as_at=_date(as_at, "--as-at"), mapping=mapping)
+    as_at_given = _date(as_at, "--as-at")
+    n_chunks = _chunks(chunks, data, source, mapping, None, {}, quiet or fmt == ShowFmt.json, verb="check")
+    if n_chunks > 1:
+        from casecheck.chunked import validate_in_chunks
+
+        with Progress(quiet) as progress:
+            progress.step("Chunked check")
+            ds = validate_in_chunks(data, as_at_given, n_chunks,
+                                    progress=lambda msg: progress.step(msg))
+    else:
+        ds = load_dataset(data, source=source, as_at=as_at_given, mapping=mapping)
     as_at_d = ds.as_at or dt.date.today()
     if issues:
         named = [Path(mapping)] if mapping is not None else []
@@ -473,7 +486,8 @@ def audit_cmd(
     unsupported = {"--xlsx": xlsx, "--by": by, "--child": child, "--pseudonymise": pseudonymise_ids or None}
     whole_only = {**unsupported, "--format json": fmt == Fmt.json or None,
                   "findings on stdout": (output is None and fmt == Fmt.csv) or None}
-    n_chunks = _chunks(chunks, common, rule_ids, whole_only, quiet)
+    n_chunks = _chunks(chunks, common.data, common.source, common.mapping,
+                       common.profile.select(rule_ids).tables(), whole_only, quiet)
     if n_chunks > 1:
         _audit_chunked(common, n_chunks, _date(as_at, "--as-at") or dt.date.today(), since_d, rule_ids, fmt,
                        output, summary_output, summary_format, fail_under, quiet, unsupported)
@@ -542,11 +556,12 @@ def audit_cmd(
         raise typer.Exit(EXIT_BELOW_TARGET)
 
 
-def _chunks(value: str, common: Common, rule_ids: list[str] | None, unsupported: dict[str, object],
-            quiet: bool) -> int:
+def _chunks(value: str, path: Path, source: str, mapping: object, tables: set[str] | None,
+            unsupported: dict[str, object], quiet: bool, verb: str = "audit") -> int:
     """The number of slices for ``--chunks N|auto``. ``auto`` slices a native folder holding more
-    rows than fit comfortably in memory (see ``chunked.auto_chunks``), unless an option that needs
-    the whole extract in memory was given (then it says so, and audits it whole)."""
+    rows (in ``tables``; None: all) than fit comfortably in memory (see ``chunked.auto_chunks``),
+    unless an option that needs the whole extract in memory was given (then it says so, and
+    works on it whole)."""
     from casecheck.chunked import auto_chunks, estimate_rows
 
     if value.strip().lower() != "auto":
@@ -557,11 +572,11 @@ def _chunks(value: str, common: Common, rule_ids: list[str] | None, unsupported:
         if n < 1:
             raise UsageError(f"--chunks takes a whole number of slices (1 or more) or auto, not '{value}'")
         return n
-    path = Path(common.data)
-    if (not path.is_dir() or common.source not in ("auto", "native") or common.mapping is not None
-            or (common.source == "auto" and is_ssd_folder(path))):
+    path = Path(path)
+    if (not path.is_dir() or source not in ("auto", "native") or mapping is not None
+            or (source == "auto" and is_ssd_folder(path))):
         return 1
-    rows = estimate_rows(path, {*common.profile.select(rule_ids).tables(), "children", "episodes"})
+    rows = estimate_rows(path, None if tables is None else {*tables, "children", "episodes"})
     n = auto_chunks(rows)
     if n == 1:
         return 1
@@ -570,12 +585,12 @@ def _chunks(value: str, common: Common, rule_ids: list[str] | None, unsupported:
     if blockers:
         if not quiet:
             err.print(f"casecheck: {path} holds {about} rows; with "
-                      f"{', '.join(blockers)} it is audited whole, which may need much memory "
-                      "(without them it would be audited in slices).", markup=False)
+                      f"{', '.join(blockers)} it is {verb}ed whole, which may need much memory "
+                      "(without them it would be done in slices).", markup=False)
         return 1
     if not quiet:
-        err.print(f"casecheck: {path} holds {about} rows: auditing it in {n} "
-                  "slices of children to bound memory (--chunks 1 audits it whole).", markup=False)
+        err.print(f"casecheck: {path} holds {about} rows: {verb}ing it in {n} "
+                  f"slices of children to bound memory (--chunks 1 {verb}s it whole).", markup=False)
     return n
 
 
