@@ -150,3 +150,21 @@ def test_chunked_validate_gives_the_whole_data_quality_record(tmp_path, data, mo
     whole_json = runner.invoke(app, ["validate", str(data), "--as-at", "2025-03-31", "--format", "json",
                                      "--chunks", "1"])
     assert r.exit_code == 0 and r.stdout == whole_json.stdout
+
+
+@pytest.mark.parametrize("by", [[], ["--by", "worker"]], ids=["list", "by-worker"])
+def test_chunked_due_gives_the_whole_list(tmp_path, monkeypatch, by):
+    import casecheck.chunked as chunked
+
+    rows = chunked.estimate_rows(SAMPLE)
+    monkeypatch.setattr(chunked, "AUTO_ROWS", rows // 4)
+    monkeypatch.setattr(chunked, "SLICE_ROWS", rows // 3)
+    runner = CliRunner()
+    args = ["due", str(SAMPLE), "-s", "redcar-cleveland", "--as-at", "2025-03-31", "--within", "2w", *by]
+    sliced = runner.invoke(app, [*args, "-o", str(tmp_path / "sliced.csv")])
+    assert sliced.exit_code == 0, sliced.output
+    assert "auditing it in" in sliced.stderr
+    whole = runner.invoke(app, [*args, "-o", str(tmp_path / "whole.csv"), "--chunks", "1"])
+    assert whole.exit_code == 0 and "slices" not in whole.stderr
+    assert (tmp_path / "sliced.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    assert len((tmp_path / "whole.csv").read_text().splitlines()) > 20

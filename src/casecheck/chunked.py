@@ -102,6 +102,17 @@ def auto_chunks(rows: int) -> int:
     return 1 if rows <= AUTO_ROWS else -(-rows // SLICE_ROWS)
 
 
+def compact(frame: pl.DataFrame) -> pl.DataFrame:
+    """A copy of ``frame`` that owns its text. A few rows filtered from a large frame keep the
+    large frame's text buffers alive (Polars' text columns are views into shared buffers): kept
+    from every slice, they would hold every slice in memory."""
+    return pl.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))  # type: ignore[return-value]
+
+
+def _keep(quality: DataQuality) -> DataQuality:
+    return DataQuality(quality.reports, compact(quality.issues))
+
+
 def _split(frame: pl.DataFrame, ranges: list[tuple[str | None, str | None]]) -> list[pl.DataFrame]:
     """A table's rows per child range, in one pass (a table without child ids goes to every
     range; rows with no child id go to the first range, where they are rejected)."""
@@ -193,6 +204,7 @@ def slices(
             ds = build_dataset(raws, as_at=as_at, source="native", path=path, files=files)
             del raws
             yield i, len(ranges), ds
+            del ds  # (so that two slices are never in memory at once: callers drop theirs too)
 
 
 def validate_in_chunks(
@@ -209,8 +221,9 @@ def validate_in_chunks(
     qualities: list[DataQuality] = []
     files: list[Path] = []
     for _i, _n, ds in slices(path, as_at, chunks, progress=progress, verb="Checking"):
-        qualities.append(ds.quality)
+        qualities.append(_keep(ds.quality))
         files = ds.files
+        del ds
     return Dataset({}, _merge_quality(qualities), "native", Path(path), as_at, files)
 
 
@@ -248,7 +261,7 @@ def audit_in_chunks(
             count = n_slices
             result = audit(ds, profile, as_at, since)
             summaries.append(result.summary)
-            qualities.append(ds.quality)
+            qualities.append(_keep(ds.quality))
             files = ds.files
             if output is not None:
                 # each rule's findings of this slice in a file of its own, named so that the
@@ -287,5 +300,5 @@ def _write_ordered(frame: pl.LazyFrame, output: Path, fmt: str, protected: Colle
     atomic_write(output, write, protected)
 
 
-__all__ = ["ChunkedResult", "audit_in_chunks", "auto_chunks", "child_ranges", "estimate_rows", "slices",
+__all__ = ["ChunkedResult", "audit_in_chunks", "auto_chunks", "child_ranges", "compact", "estimate_rows", "slices",
            "validate_in_chunks"]

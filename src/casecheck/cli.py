@@ -654,26 +654,50 @@ def due(
     config: ConfigOpt = None,
     pseudonymise_ids: PseudonymiseOpt = False,
     key_file: KeyFileOpt = None,
+    chunks: Annotated[
+        str, typer.Option("--chunks", metavar="N|auto", help="Audit a native folder N slices of children at a time, to bound memory; auto: slices of about 6 million rows when it holds over 20 million.")
+    ] = "auto",
     quiet: QuietOpt = False,
 ) -> None:
     """Children whose next visit, supervision, review, update or assessment is due soon or overdue."""
     common = Common(config, data, standards, source, mapping)
     hide = Hide(pseudonymise_ids, key_file)
     rule_ids = _rule_ids(rules)
-    common.profile.select(rule_ids)
+    tables = common.profile.select(rule_ids).tables()
     output = common.out(output)
-    with Progress(quiet) as progress:
-        ds = common.load(_date(as_at, "--as-at"), progress, rule_ids)
-        as_at_d = ds.as_at or dt.date.today()
-        progress.step("Checking rules", total=len(common.profile.select(rule_ids).rules))
+    as_at_given = _date(as_at, "--as-at")
+    n_chunks = _chunks(chunks, common.data, common.source, common.mapping, tables, {}, quiet)
+
+    def due_list(ds: Dataset, as_at_d: dt.date, progress: Progress) -> pl.DataFrame:
         result = hide.result(audit(ds, common.profile, as_at_d, rules=rule_ids,
                                    progress=lambda rule: progress.advance(f"Checking {rule.id}")))
-    listing = due_soon(result, within)
+        listing = due_soon(result, within)
+        return with_group(listing, hide.dataset(ds), by.value) if by else listing
+
+    with Progress(quiet) as progress:
+        if n_chunks > 1:  # each child's items come from one slice: the lists join up
+            from casecheck.chunked import compact, slices
+
+            as_at_d = as_at_given or dt.date.today()
+            parts = []
+            for _i, _n, ds in slices(common.data, as_at_d, n_chunks, tables, progress=progress.step):
+                parts.append(compact(due_list(ds, as_at_d, progress)))
+                protected = common.inputs(ds, hide)
+                del ds  # one slice in memory at a time
+            listing = pl.concat(parts)
+        else:
+            ds = common.load(as_at_given, progress, rule_ids)
+            as_at_d = ds.as_at or dt.date.today()
+            progress.step("Checking rules", total=len(common.profile.select(rule_ids).rules))
+            listing = due_list(ds, as_at_d, progress)
+            protected = common.inputs(ds, hide)
+    keys = ["due_date", "rule_id", "child_id"]
     if by:
-        grouped = with_group(listing, hide.dataset(ds), by.value)
-        listing = grouped.sort("group", "due_date", "rule_id", "child_id").select(
-            pl.col("group").alias(by.value), *listing.columns)
-    if _emit(listing, output, fmt, common.inputs(ds, hide)) and not quiet:
+        listing = listing.sort("group", *keys, maintain_order=True).select(
+            pl.col("group").alias(by.value), pl.exclude("group"))
+    else:
+        listing = listing.sort(keys, maintain_order=True)
+    if _emit(listing, output, fmt, protected) and not quiet:
         render_due(listing, out, as_at_d, within, by.value if by else None, limit=top or None)
 
 

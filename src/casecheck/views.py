@@ -127,7 +127,7 @@ def due_soon(
     f = f.with_columns(
         working_days_to_due=pl.when(pl.col("due_date") < as_at).then(-overdue).otherwise(ahead).cast(pl.Int32)
     )
-    return f.sort("due_date", "rule_id", "child_id").select(list(DUE_SCHEMA)).cast(DUE_SCHEMA)  # type: ignore[arg-type]
+    return f.sort("due_date", "rule_id", "child_id", maintain_order=True).select(list(DUE_SCHEMA)).cast(DUE_SCHEMA)  # type: ignore[arg-type]
 
 
 def month_ends(start: str, end: str) -> list[dt.date]:
