@@ -168,3 +168,21 @@ def test_chunked_due_gives_the_whole_list(tmp_path, monkeypatch, by):
     assert whole.exit_code == 0 and "slices" not in whole.stderr
     assert (tmp_path / "sliced.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
     assert len((tmp_path / "whole.csv").read_text().splitlines()) > 20
+
+
+def test_chunked_trend_gives_the_whole_trend(tmp_path, monkeypatch):
+    import casecheck.chunked as chunked
+
+    rows = chunked.estimate_rows(SAMPLE)
+    monkeypatch.setattr(chunked, "AUTO_ROWS", rows // 4)
+    monkeypatch.setattr(chunked, "SLICE_ROWS", rows // 3)
+    runner = CliRunner()
+    args = ["trend", str(SAMPLE), "-s", "redcar-cleveland", "--from", "2024-10", "--to", "2025-03"]
+    sliced = runner.invoke(app, [*args, "-o", str(tmp_path / "sliced.csv"), "--xlsx", str(tmp_path / "t.xlsx")])
+    assert sliced.exit_code == 0, sliced.output
+    assert "auditing it in" in sliced.stderr
+    whole = runner.invoke(app, [*args, "-o", str(tmp_path / "whole.csv"), "--chunks", "1"])
+    assert whole.exit_code == 0 and "slices" not in whole.stderr
+    assert (tmp_path / "sliced.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    assert len((tmp_path / "whole.csv").read_text().splitlines()) == 1 + 6 * 37
+    assert (tmp_path / "t.xlsx").stat().st_size > 0

@@ -227,6 +227,43 @@ def validate_in_chunks(
     return Dataset({}, _merge_quality(qualities), "native", Path(path), as_at, files)
 
 
+def trend_in_chunks(
+    path: str | Path,
+    profile: Profile,
+    ends: list[dt.date],
+    chunks: int,
+    rules: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[pl.DataFrame, Dataset]:
+    """``views.trend`` a slice of children at a time: each slice's counts per month end and rule
+    are added up, and % met and RAG worked out from the totals (the same trend as the whole).
+
+    Returns the trend and a dataset holding the whole data-quality record (no tables).
+    """
+    from casecheck.views import TREND_SCHEMA, trend
+
+    profile = profile.select(rules)
+    parts: list[pl.DataFrame] = []
+    qualities: list[DataQuality] = []
+    files: list[Path] = []
+    for _i, _n, ds in slices(path, ends[-1], chunks, profile.tables(), progress=progress):
+        parts.append(trend(ds, profile, ends))
+        qualities.append(_keep(ds.quality))
+        files = ds.files
+        del ds
+    counts = ["in_scope", "met", "not_met", "pending"]
+    keys = ["month_end", "rule_id"]
+    first = parts[0]
+    totals = pl.concat(parts).group_by(keys, maintain_order=True).agg(pl.col(counts).sum())
+    out = first.drop(counts, "pct_met").join(totals, on=keys, how="left", maintain_order="left")
+    out = out.with_columns(pct_met_expr()).with_columns(
+        rag=pl.when(pl.col("rag") == "not assessed").then(pl.col("rag")).otherwise(rag_expr(profile.amber_margin))
+    )
+    quality = _merge_quality(qualities)
+    frame = out.select(list(TREND_SCHEMA)).cast(TREND_SCHEMA)  # type: ignore[arg-type]
+    return frame, Dataset({}, quality, "native", Path(path), ends[-1], files)
+
+
 def audit_in_chunks(
     path: str | Path,
     profile: Profile,
@@ -301,4 +338,4 @@ def _write_ordered(frame: pl.LazyFrame, output: Path, fmt: str, protected: Colle
 
 
 __all__ = ["ChunkedResult", "audit_in_chunks", "auto_chunks", "child_ranges", "compact", "estimate_rows", "slices",
-           "validate_in_chunks"]
+           "trend_in_chunks", "validate_in_chunks"]

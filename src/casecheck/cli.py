@@ -717,6 +717,9 @@ def trend(
     config: ConfigOpt = None,
     pseudonymise_ids: PseudonymiseOpt = False,
     key_file: KeyFileOpt = None,
+    chunks: Annotated[
+        str, typer.Option("--chunks", metavar="N|auto", help="Audit a native folder N slices of children at a time, to bound memory; auto: slices of about 6 million rows when it holds over 20 million.")
+    ] = "auto",
     quiet: QuietOpt = False,
 ) -> None:
     """% met per rule at each month end, from --from to --to."""
@@ -728,12 +731,20 @@ def trend(
     rule_ids = _rule_ids(rules)
     common.profile.select(rule_ids)
     output, xlsx = common.out(output), common.out(xlsx)
+    tables = common.profile.select(rule_ids).tables()
+    n_chunks = _chunks(chunks, common.data, common.source, common.mapping, tables, {}, quiet)
     with Progress(quiet) as progress:
-        ds = common.load(ends[-1], progress, rule_ids)
-        n = len(common.profile.select(rule_ids).rules) * len(ends)
-        progress.step("Auditing month ends", total=n)
-        frame = trend_view(ds, common.profile, ends, rule_ids,
-                           progress=lambda end, rule: progress.advance(f"{end:%b %Y}: {rule.id}"))
+        if n_chunks > 1:
+            from casecheck.chunked import trend_in_chunks
+
+            frame, ds = trend_in_chunks(common.data, common.profile, ends, n_chunks, rule_ids,
+                                        progress=progress.step)
+        else:
+            ds = common.load(ends[-1], progress, rule_ids)
+            n = len(common.profile.select(rule_ids).rules) * len(ends)
+            progress.step("Auditing month ends", total=n)
+            frame = trend_view(ds, common.profile, ends, rule_ids,
+                               progress=lambda end, rule: progress.advance(f"{end:%b %Y}: {rule.id}"))
         if xlsx is not None:
             progress.step(f"Writing {xlsx}")
             write_trend_workbook(xlsx, frame, common.profile, hide.dataset(ds),
