@@ -331,16 +331,24 @@ def _with_prior(ctx: _Ctx, rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataF
     """Recency rules: the latest event before the anchor (an up-to-date document carries over)."""
     if ctx.rule.kind != "recency":
         return rows.with_columns(prior=pl.lit(None, dtype=pl.Date))
-    prior = (
+    return _per_row(rows, events, pl.col("date") < pl.col("anchor"), pl.col("date").max().alias("prior"))
+
+
+def _per_row(rows: pl.DataFrame, events: pl.DataFrame, when: pl.Expr, *aggs: pl.Expr) -> pl.DataFrame:
+    """``rows`` with ``aggs`` over each row's own qualifying events: its child's events for which
+    ``when`` holds (``when`` compares the event's ``date`` with the row's columns, such as
+    ``anchor`` and ``end``). A row with no such event gets nulls."""
+    columns = dict.fromkeys(["key", "child_id", *(c for c in when.meta.root_names() if c != "date")])
+    found = (
         rows.lazy()
-        .select("key", "child_id", "anchor")
+        .select(list(columns))
         .join(events.lazy(), on="child_id")
-        .filter(pl.col("date") < pl.col("anchor"))
+        .filter(when)
         .group_by("key")
-        .agg(pl.col("date").max().alias("prior"))
+        .agg(*aggs)
         .collect()
     )
-    return rows.join(prior, on="key", how="left")
+    return rows.join(found, on="key", how="left")
 
 
 def gaps(ctx: _Ctx, rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
@@ -497,16 +505,9 @@ def _latest_event(ctx: _Ctx, rows: pl.DataFrame) -> pl.DataFrame:
 
 def _count_since_anchor(rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
     """Add ``n``: qualifying events from the anchor to the window end (for count phases)."""
-    counts = (
-        rows.lazy()
-        .select("key", "child_id", "anchor", "end")
-        .join(events.lazy(), on="child_id")
-        .filter((pl.col("date") >= pl.col("anchor")) & (pl.col("date") <= pl.col("end")))
-        .group_by("key")
-        .agg(pl.len().cast(pl.Int32).alias("n"))
-        .collect()
-    )
-    return rows.join(counts, on="key", how="left").with_columns(pl.col("n").fill_null(0))
+    in_window = (pl.col("date") >= pl.col("anchor")) & (pl.col("date") <= pl.col("end"))
+    counted = _per_row(rows, events, in_window, pl.len().cast(pl.Int32).alias("n"))
+    return counted.with_columns(pl.col("n").fill_null(0))
 
 
 def _point_in_time(ctx: _Ctx, rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
@@ -617,18 +618,8 @@ def _schedule_rule(ctx: _Ctx) -> tuple[pl.DataFrame, Detail]:
 
 def _recency_last(ctx: _Ctx, out: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
     """Recency rules report the latest event whenever it happened (it may predate the anchor)."""
-    latest = (
-        out.lazy()
-        .select("key", "child_id", "end")
-        .join(events.lazy(), on="child_id")
-        .filter(pl.col("date") <= pl.col("end"))
-        .group_by("key")
-        .agg(pl.col("date").max().alias("latest"))
-        .collect()
-    )
-    return out.join(latest, on="key", how="left").with_columns(
-        last_event_date=pl.col("latest")
-    ).drop("latest")
+    latest = _per_row(out, events, pl.col("date") <= pl.col("end"), pl.col("date").max().alias("latest"))
+    return latest.with_columns(last_event_date=pl.col("latest")).drop("latest")
 
 
 def _presence_rule(ctx: _Ctx) -> tuple[pl.DataFrame, Detail]:
@@ -638,16 +629,7 @@ def _presence_rule(ctx: _Ctx) -> tuple[pl.DataFrame, Detail]:
     what = rule.events[0].describe() if len(rule.events) == 1 else "document"
     first_last = [pl.col("date").min().alias("first_doc"), pl.col("date").max().alias("last_event_date")]
     if ctx.period:  # each row's window ends at its own episode end
-        found = (
-            rows.lazy()
-            .select("key", "child_id", "end")
-            .join(events.lazy(), on="child_id")
-            .filter(pl.col("date") <= pl.col("end"))
-            .group_by("key")
-            .agg(first_last)
-            .collect()
-        )
-        out = rows.join(found, on="key", how="left")
+        out = _per_row(rows, events, pl.col("date") <= pl.col("end"), *first_last)
     else:  # every row ends at the audit date: one cached aggregate per child
         key = ("first_last", tuple(r.text for r in rule.events), as_at)
         if key not in ctx.cache:
