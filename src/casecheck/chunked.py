@@ -141,15 +141,16 @@ def _merge_quality(parts: list[DataQuality]) -> DataQuality:
     return DataQuality(reports=reports, issues=issues)
 
 
-def _merge_summaries(parts: list[pl.DataFrame], profile: Profile) -> pl.DataFrame:
+def _add_up(parts: list[pl.DataFrame], keys: list[str], profile: Profile) -> pl.DataFrame:
+    """Per-slice counts (a summary, or a trend) added up per ``keys``, with % met and RAG worked
+    out from the totals. A rule not assessed in a slice is not assessed in any (the same tables
+    are missing from every slice): it stays so."""
     counts = ["in_scope", "met", "not_met", "pending"]
-    first = parts[0]
-    totals = pl.concat(parts).group_by("rule_id", maintain_order=True).agg(pl.col(counts).sum())
-    out = first.drop(counts, "pct_met", "rag").join(totals, on="rule_id", how="left", maintain_order="left")
-    out = out.with_columns(pct_met_expr()).with_columns(
-        rag=pl.when(pl.col("note") != "").then(pl.lit("not assessed")).otherwise(rag_expr(profile.amber_margin))
+    totals = pl.concat(parts).group_by(keys, maintain_order=True).agg(pl.col(counts).sum())
+    out = parts[0].drop(counts, "pct_met").join(totals, on=keys, how="left", maintain_order="left")
+    return out.with_columns(pct_met_expr()).with_columns(
+        rag=pl.when(pl.col("rag") == "not assessed").then(pl.col("rag")).otherwise(rag_expr(profile.amber_margin))
     )
-    return out.select(list(SUMMARY_SCHEMA)).cast(SUMMARY_SCHEMA)  # type: ignore[arg-type]
 
 
 def slices(
@@ -251,14 +252,7 @@ def trend_in_chunks(
         qualities.append(_keep(ds.quality))
         files = ds.files
         del ds
-    counts = ["in_scope", "met", "not_met", "pending"]
-    keys = ["month_end", "rule_id"]
-    first = parts[0]
-    totals = pl.concat(parts).group_by(keys, maintain_order=True).agg(pl.col(counts).sum())
-    out = first.drop(counts, "pct_met").join(totals, on=keys, how="left", maintain_order="left")
-    out = out.with_columns(pct_met_expr()).with_columns(
-        rag=pl.when(pl.col("rag") == "not assessed").then(pl.col("rag")).otherwise(rag_expr(profile.amber_margin))
-    )
+    out = _add_up(parts, ["month_end", "rule_id"], profile)
     quality = _merge_quality(qualities)
     frame = out.select(list(TREND_SCHEMA)).cast(TREND_SCHEMA)  # type: ignore[arg-type]
     return frame, Dataset({}, quality, "native", Path(path), ends[-1], files)
@@ -312,7 +306,7 @@ def audit_in_chunks(
                     part.write_parquet(tmp / f"{position[rule_id]:04d}-{i:06d}.parquet", compression="lz4")
                     start += length
             del ds, result
-        summary = _merge_summaries(summaries, profile)
+        summary = _add_up(summaries, ["rule_id"], profile).select(list(SUMMARY_SCHEMA)).cast(SUMMARY_SCHEMA)  # type: ignore[arg-type]
         quality = _merge_quality(qualities)
         if output is not None:
             note(f"Writing {output}")
