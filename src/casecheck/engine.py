@@ -175,10 +175,7 @@ def event_dates(ds: Dataset, refs: tuple[EventRef, ...], as_at: dt.date | None =
     if not in_order(events, "child_id", "date"):
         events = events.sort("child_id", "date", nulls_last=True)
     # sorted by child and date, a repeated (child, date) is the row after its first
-    same = pl.col("child_id").eq_missing(pl.col("child_id").shift(1)) & pl.col("date").eq_missing(
-        pl.col("date").shift(1)
-    )
-    return events.filter(~same.fill_null(False))
+    return events.filter(~same_as_previous("child_id", "date").fill_null(False))
 
 
 def _events(ctx: _Ctx, refs: tuple[EventRef, ...]) -> pl.DataFrame:
@@ -446,6 +443,11 @@ def by_branch(frame: pl.DataFrame, branches: Detail, name: str = "detail") -> pl
     return out
 
 
+def same_as_previous(*columns: str) -> pl.Expr:
+    """True where a row holds the same values in ``columns`` as the row before (nulls equal)."""
+    return pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in columns)
+
+
 def in_order(frame: pl.DataFrame, a: str, b: str) -> bool:
     """Whether rows are already sorted by ``a`` then ``b`` (nulls of ``b`` last; ``a`` has none).
 
@@ -469,7 +471,7 @@ def sort_findings(frame: pl.DataFrame) -> pl.DataFrame:
     first = SORT_KEYS[:2]
     # rows built in order (most rules) skip the sort
     out = frame if in_order(frame, *first) else frame.sort(first, nulls_last=True, maintain_order=True)
-    same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in first)
+    same = same_as_previous(*first)
     tied = out.select(same | same.shift(-1).fill_null(False)).to_series().fill_null(False)
     if not tied.any():
         return out
