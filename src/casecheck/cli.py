@@ -175,9 +175,7 @@ def validate(
     issues: Annotated[
         Path | None, typer.Option("--issues", metavar="PATH", help="Write every rejected row and blanked value to this CSV.")
     ] = None,
-    chunks: Annotated[
-        str, typer.Option("--chunks", metavar="N|auto", help="Check a native folder N slices of children at a time, to bound memory; auto: slices of about 6 million rows when it holds over 20 million.")
-    ] = "auto",
+    chunks: CheckChunksOpt = "auto",
     quiet: QuietOpt = False,
 ) -> None:
     """Check an extract before auditing: rows read, used and rejected per table, and why."""
@@ -335,6 +333,18 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", metavar="FILE", help
 OptDataArg = Annotated[Path | None, typer.Argument(help="Extract: a folder of table files, or one workbook (default: 'data' in casecheck.toml).", show_default=False, metavar="DATA")]
 StandardsOpt = Annotated[str | None, typer.Option("--standards", "-s", metavar="NAME|FILE", help="Profile name (see 'standards list') or a .toml file.")]
 RulesOpt = Annotated[str | None, typer.Option("--rules", metavar="IDS", help="Only these rule ids, comma-separated.")]
+
+
+def _chunks_option(what: str, findings: str = "") -> object:
+    """``--chunks N|auto`` for a command that ``what``s an extract (one text for all four)."""
+    return Annotated[str, typer.Option("--chunks", metavar="N|auto", help=(
+        f"{what} a native folder N slices of children at a time, to bound memory{findings}; "
+        "auto: slices of about 6 million rows when it holds over 20 million."))]
+
+
+ChunksOpt = _chunks_option("Audit")
+AuditChunksOpt = _chunks_option("Audit", " (findings as csv or parquet)")
+CheckChunksOpt = _chunks_option("Check")
 OptSourceOpt = Annotated[str | None, typer.Option("--source", metavar="SOURCE", help=f"Input format: {', '.join(SOURCES)} (default auto).")]
 
 
@@ -468,9 +478,7 @@ def audit_cmd(
     config: ConfigOpt = None,
     pseudonymise_ids: PseudonymiseOpt = False,
     key_file: KeyFileOpt = None,
-    chunks: Annotated[
-        str, typer.Option("--chunks", metavar="N|auto", help="Audit a native folder N slices of children at a time, to bound memory (findings as csv or parquet); auto: slices of about 6 million rows when it holds over 20 million.")
-    ] = "auto",
+    chunks: AuditChunksOpt = "auto",
     quiet: QuietOpt = False,
 ) -> None:
     """Audit an extract against a standards profile."""
@@ -654,9 +662,7 @@ def due(
     config: ConfigOpt = None,
     pseudonymise_ids: PseudonymiseOpt = False,
     key_file: KeyFileOpt = None,
-    chunks: Annotated[
-        str, typer.Option("--chunks", metavar="N|auto", help="Audit a native folder N slices of children at a time, to bound memory; auto: slices of about 6 million rows when it holds over 20 million.")
-    ] = "auto",
+    chunks: ChunksOpt = "auto",
     quiet: QuietOpt = False,
 ) -> None:
     """Children whose next visit, supervision, review, update or assessment is due soon or overdue."""
@@ -717,9 +723,7 @@ def trend(
     config: ConfigOpt = None,
     pseudonymise_ids: PseudonymiseOpt = False,
     key_file: KeyFileOpt = None,
-    chunks: Annotated[
-        str, typer.Option("--chunks", metavar="N|auto", help="Audit a native folder N slices of children at a time, to bound memory; auto: slices of about 6 million rows when it holds over 20 million.")
-    ] = "auto",
+    chunks: ChunksOpt = "auto",
     quiet: QuietOpt = False,
 ) -> None:
     """% met per rule at each month end, from --from to --to."""
