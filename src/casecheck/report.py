@@ -220,13 +220,7 @@ def render_breakdown(long: pl.DataFrame, result: AuditResult, console: Console, 
         table.add_column("Rule", no_wrap=True)
         for g in groups:
             table.add_column(g, justify="right", overflow="fold")
-        cells = {(r["rule_id"], r["group"]): r for r in long.iter_rows(named=True)}
-        for rule in result.profile.rules:
-            row = [rule.id]
-            for g in groups:
-                c = cells.get((rule.id, g))
-                row.append(_pct_cell(c["pct_met"], c["rag"]) if c else Text(""))  # type: ignore[arg-type]
-            table.add_row(*row)
+        _add_pct_rows(table, long, "group", groups, [rule.id for rule in result.profile.rules])
         console.print(table)
         return
     totals = (
@@ -278,6 +272,18 @@ def render_due(listing: pl.DataFrame, console: Console, as_at, within: str, by: 
     console.print(table)
 
 
+def _add_pct_rows(table: Table, frame: pl.DataFrame, column: str, values: list, rule_ids: list[str]) -> None:
+    """A row per rule: its % met (coloured by RAG) for each of ``values`` of ``column`` (blank
+    where the frame has none)."""
+    cells = {(r["rule_id"], r[column]): r for r in frame.iter_rows(named=True)}
+    for rule_id in rule_ids:
+        row: list = [rule_id]
+        for v in values:
+            c = cells.get((rule_id, v))
+            row.append(_pct_cell(c["pct_met"], c["rag"]) if c else Text(""))
+        table.add_row(*row)
+
+
 def render_trend(frame: pl.DataFrame, profile: Profile, console: Console) -> None:
     """% met per rule (rows) at each month end (columns)."""
     months = frame["month_end"].unique().sort().to_list()
@@ -285,14 +291,8 @@ def render_trend(frame: pl.DataFrame, profile: Profile, console: Console) -> Non
     table.add_column("Rule", no_wrap=True)
     for m in months:
         table.add_column(m.strftime("%b %y"), justify="right", no_wrap=True)
-    cells = {(r["rule_id"], r["month_end"]): r for r in frame.iter_rows(named=True)}
     present = set(frame["rule_id"].to_list())
-    for rule in (r for r in profile.rules if r.id in present):
-        row = [rule.id]
-        for m in months:
-            c = cells.get((rule.id, m))
-            row.append(_pct_cell(c["pct_met"], c["rag"]) if c else Text(""))  # type: ignore[arg-type]
-        table.add_row(*row)
+    _add_pct_rows(table, frame, "month_end", months, [r.id for r in profile.rules if r.id in present])
     console.print(table)
 
 
