@@ -112,27 +112,28 @@ class _Book:
         cols = frame.columns
         for j, col in enumerate(cols):
             ws.write_string(first_row, j, headers.get(col, col), self.header)
-        # Each column is converted once, in Polars, to the values and the writer its cells take
-        # (dates as Excel serial numbers in the date format, as write_datetime would store them):
+        # Each column is converted once to the values and the writer its cells take (dates as
+        # Excel serial numbers in the date format, as write_datetime would store them):
         # a large authority's exception sheets hold hundreds of thousands of rows.
         columns: list[list] = []
         writers: list[tuple] = []
         for col in cols:
             s, dtype = frame[col], frame.schema[col]
             if col in pct_columns:  # (divided in Python: Polars' s / 100 can differ in the last bit)
-                s, write, fmt = pl.Series([None if v is None else v / 100 for v in s.to_list()]), ws.write_number, self.pct
+                values, write, fmt = [None if v is None else v / 100 for v in s.to_list()], ws.write_number, self.pct
             elif dtype == pl.Date:
-                s, write, fmt = (s.cast(pl.Int32) + EXCEL_DAY_ZERO).cast(pl.Float64), ws.write_number, self.date
+                serials = (s.cast(pl.Int32) + EXCEL_DAY_ZERO).cast(pl.Float64)
+                values, write, fmt = serials.to_list(), ws.write_number, self.date
             elif isinstance(dtype, pl.Datetime):
-                days = s.dt.timestamp("ms") / 86_400_000
-                s, write, fmt = days + EXCEL_DAY_ZERO, ws.write_number, self.date
+                values, write, fmt = s.to_list(), ws.write_datetime, self.date
             elif dtype == pl.Boolean:
-                s, write, fmt = s.replace_strict({True: "Yes", False: "No"}, return_dtype=pl.String), ws.write_string, None
+                yes_no = s.replace_strict({True: "Yes", False: "No"}, return_dtype=pl.String)
+                values, write, fmt = yes_no.to_list(), ws.write_string, None
             elif dtype.is_numeric():
-                write, fmt = ws.write_number, self.int if dtype.is_integer() else None
+                values, write, fmt = s.to_list(), ws.write_number, self.int if dtype.is_integer() else None
             else:
-                s, write, fmt = s.cast(pl.String), ws.write_string, None
-            columns.append(s.to_list())
+                values, write, fmt = s.cast(pl.String).to_list(), ws.write_string, None
+            columns.append(values)
             writers.append((write, fmt))
         for i, row in enumerate(zip(*columns, strict=True), start=first_row + 1):
             for j, value in enumerate(row):
