@@ -1,0 +1,139 @@
+"""Sandwell Children's Trust, Practice Standards 2025: the bundled profile's rules, hand-worked.
+
+Each test quotes the words of the document it checks and states the expected date.
+"""
+
+from __future__ import annotations
+
+from casecheck.standards import resolve_profile
+
+from engine_helpers import D, dataset, one, run
+
+SANDWELL = resolve_profile("sandwell")
+
+
+def rules(*ids: str):
+    return SANDWELL.select(list(ids))
+
+
+EH = [{"child_id": "S01", "episode_type": "early_help", "start_date": "2025-03-03"}]  # Monday
+
+
+# ---------------------------------------------------------------------------------------------
+# Strengthening Families: "by day 10", "seen every 15 days", "within 30 days" are calendar days
+# ---------------------------------------------------------------------------------------------
+def test_early_help_visits_every_15_calendar_days():
+    # 'babies, children, young people and families will be seen every 15 days'
+    # Seen Mon 10 Mar 2025: next visit due 10 Mar + 15 days = Tue 25 Mar (working days would
+    # give Mon 31 Mar).
+    ds = dataset(episodes=EH, visits=[{"child_id": "S01", "visit_date": "2025-03-10"}])
+    f = one(run(ds, rules("visits-early-help"), D(2025, 3, 25)))
+    assert (f["status"], f["due_date"]) == ("met", D(2025, 3, 25))
+    f = one(run(ds, rules("visits-early-help"), D(2025, 3, 26)))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 3, 25), 1)
+
+
+def test_early_help_first_visit_by_day_10():
+    # 'will complete an in person visit by day 10': allocated Mon 3 Mar -> due Thu 13 Mar.
+    ds = dataset(episodes=EH, visits=[])
+    f = one(run(ds, rules("visits-early-help"), D(2025, 3, 13)))
+    assert (f["status"], f["due_date"]) == ("pending", D(2025, 3, 13))
+    f = one(run(ds, rules("visits-early-help"), D(2025, 3, 14)))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 3, 13), 1)
+
+
+def test_impact_chronology_within_30_calendar_days():
+    # 'We will complete an Impact chronology with the family ... within 30 days of the family
+    # being received': received Mon 3 Mar 2025 -> due Wed 2 Apr 2025.
+    on_time = dataset(episodes=EH, documents=[
+        {"child_id": "S01", "document_type": "chronology", "document_date": "2025-04-02"}])
+    f = one(run(on_time, rules("impact-chronology"), D(2025, 4, 30)))
+    assert (f["status"], f["due_date"]) == ("met", D(2025, 4, 2))
+    late = dataset(episodes=EH, documents=[
+        {"child_id": "S01", "document_type": "chronology", "document_date": "2025-04-03"}])
+    f = one(run(late, rules("impact-chronology"), D(2025, 4, 30)))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 4, 2), 1)
+
+
+def test_early_help_genogram_by_the_day_10_visit():
+    # 'We will, at the initial visit, ensure the family are supported to complete a three
+    # generational genogram' and the initial visit is 'by day 10': due Thu 13 Mar 2025.
+    ds = dataset(episodes=EH, documents=[])
+    f = one(run(ds, rules("genogram-early-help"), D(2025, 3, 13)))
+    assert (f["status"], f["due_date"]) == ("pending", D(2025, 3, 13))
+    f = one(run(ds, rules("genogram-early-help"), D(2025, 3, 17)))
+    # due Thu 13 Mar; working days after it to Mon 17 Mar: 14, 17
+    assert (f["status"], f["days_overdue"]) == ("not_met", 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Assessment & Intervention
+# ---------------------------------------------------------------------------------------------
+CIN = [{"child_id": "S02", "episode_type": "child_in_need", "start_date": "2025-04-17"}]  # Thursday
+
+
+def test_home_visit_by_day_5_of_the_allocation_over_easter():
+    # 'We make contact with the parents and arrange to visit them at their home by day 5 of the
+    # allocation' (working days, as the section counts). Allocated Thu 17 Apr 2025; Good Friday
+    # 18 Apr and Easter Monday 21 Apr are not working days: 22, 23, 24, 25, 28 -> due Mon 28 Apr.
+    ds = dataset(episodes=CIN, visits=[{"child_id": "S02", "visit_date": "2025-04-28"}])
+    f = one(run(ds, rules("first-home-visit"), D(2025, 5, 30)))
+    assert (f["status"], f["due_date"]) == ("met", D(2025, 4, 28))
+    ds = dataset(episodes=CIN, visits=[{"child_id": "S02", "visit_date": "2025-04-29"}])
+    f = one(run(ds, rules("first-home-visit"), D(2025, 5, 30)))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 4, 28), 1)
+
+
+def test_allocation_oversight_must_be_allocation_or_management_oversight():
+    # 'Our allocation management oversight (completed within 1 working day from the transfer
+    # from MASH)': transfer Thu 17 Apr 2025 -> due Tue 22 Apr (after Good Friday and Easter
+    # Monday). A routine case supervision on 17 Apr is not the allocation oversight.
+    sup = [
+        {"child_id": "S02", "supervision_date": "2025-04-17", "supervision_type": "case"},
+        {"child_id": "S02", "supervision_date": "2025-04-22", "supervision_type": "management_oversight"},
+    ]
+    f = one(run(dataset(episodes=CIN, supervisions=sup), rules("supervision-allocation"), D(2025, 5, 30)))
+    assert (f["status"], f["due_date"], f["last_event_date"]) == ("met", D(2025, 4, 22), D(2025, 4, 22))
+    f = one(run(dataset(episodes=CIN, supervisions=sup[:1]), rules("supervision-allocation"), D(2025, 4, 23)))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 4, 22), 1)
+
+
+def test_day_10_oversight_counts_single_assessments_only():
+    # 'All our single assessments benefit from Day 10 ... management oversight': a single
+    # (child and family) assessment started Mon 3 Mar 2025 is due oversight by Mon 17 Mar;
+    # an early help assessment is not a single assessment and gives no finding.
+    ass = [
+        {"child_id": "S02", "assessment_type": "child_and_family", "start_date": "2025-03-03"},
+        {"child_id": "S02", "assessment_type": "early_help", "start_date": "2025-03-03"},
+    ]
+    sup = [{"child_id": "S02", "supervision_date": "2025-03-17", "supervision_type": "case"}]
+    f = one(run(dataset(episodes=CIN, assessments=ass, supervisions=sup), rules("assessment-oversight-day10"), D(2025, 3, 31)))
+    assert (f["status"], f["due_date"]) == ("met", D(2025, 3, 17))
+
+
+# ---------------------------------------------------------------------------------------------
+# Child in Need meetings: key reviews, children with disabilities included
+# ---------------------------------------------------------------------------------------------
+def test_key_review_covers_children_with_disabilities():
+    # '6 monthly key review meetings are chaired by the Team manager to ensure progress of the
+    # CIN plans'. A child open only to the disabilities service, key review Fri 1 Mar 2024, then
+    # only a CIN meeting (not a key review) on 1 Oct 2024: the next key review was due Sun 1 Sep
+    # 2024.
+    ep = [{"child_id": "S03", "episode_type": "disabled_children", "start_date": "2024-01-02"}]
+    meetings = [
+        {"child_id": "S03", "meeting_type": "key_review", "meeting_date": "2024-03-01"},
+        {"child_id": "S03", "meeting_type": "cin_review", "meeting_date": "2024-10-01"},
+    ]
+    f = one(run(dataset(episodes=ep, meetings=meetings), rules("review-cin"), D(2025, 3, 31)))
+    assert (f["status"], f["last_event_date"], f["due_date"]) == ("not_met", D(2024, 3, 1), D(2024, 9, 1))
+
+
+def test_child_open_to_cin_and_disabilities_gets_one_key_review_finding():
+    ep = [
+        {"child_id": "S03", "episode_type": "child_in_need", "start_date": "2024-06-03"},
+        {"child_id": "S03", "episode_type": "disabled_children", "start_date": "2024-01-02"},
+    ]
+    meetings = [{"child_id": "S03", "meeting_type": "key_review", "meeting_date": "2025-01-15"}]
+    f = one(run(dataset(episodes=ep, meetings=meetings), rules("review-cin"), D(2025, 3, 31)))
+    # 15 Jan 2025 + 6 months = 15 Jul 2025; anchored on the earlier (disabilities) episode
+    assert (f["status"], f["due_date"], f["anchor_date"]) == ("met", D(2025, 7, 15), D(2024, 1, 2))
