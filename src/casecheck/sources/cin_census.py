@@ -202,7 +202,7 @@ class _Map:
         dis = _col(f, "Disability").str.to_uppercase().str.split(SEP).list.eval(
             pl.element().str.strip_chars()).list.eval(pl.element().filter(pl.element() != ""))
         disability = (
-            pl.when(dis.list.len() == 0).then(None)
+            pl.when(dis.is_null() | (dis.list.len() == 0)).then(None)
             .when(dis.list.eval(pl.element() != "NONE").list.any()).then(pl.lit("Y"))
             .otherwise(pl.lit("N"))
         )
