@@ -416,3 +416,21 @@ def test_a_folder_with_no_returns_given_as_one_is_a_clear_error(tmp_path):
     (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
     with pytest.raises(InputError, match="holds no SSDA903 files"):
         load_dataset(tmp_path, source="ssda903")
+
+
+def test_detection_names_the_other_reading_when_native_tables_sit_beside_a_return(tmp_path):
+    for f in (CSV903 / "2024-25").iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    (tmp_path / "children.csv").write_text("child_id,date_of_birth\nN1,2015-01-01\n")
+    (tmp_path / "episodes.csv").write_text("child_id,episode_type,start_date\nN1,early_help,2025-01-06\n")
+    source, reason = detect(tmp_path)
+    assert source == "ssda903"
+    assert "native table files beside them are read too (children.csv, episodes.csv)" in reason
+    assert "--source native would read only the native files" in reason
+    ds = load_dataset(tmp_path)
+    assert ("N1", "early_help") in set(ds.table("episodes").select("child_id", "episode_type").rows())
+    assert load_dataset(tmp_path, source="native").table("episodes").height == 1
+
+
+def test_a_native_folder_is_still_native():
+    assert detect(HERE.parent / "sample_data")[0] == "native"

@@ -154,7 +154,7 @@ def _root(
     """Audit children's social care case records against practice standards."""
 
 
-DataArg = Annotated[Path, typer.Argument(help="Extract: a folder of table files, or one workbook.", show_default=False, metavar="DATA")]
+DataArg = Annotated[Path, typer.Argument(help="Extract: a folder of table files, one workbook, or one statutory return (903 or CIN census XML).", show_default=False, metavar="DATA")]
 AsAtOpt = Annotated[str | None, typer.Option("--as-at", metavar="DATE", help="Audit date (YYYY-MM-DD or DD/MM/YYYY); default today.")]
 SourceOpt = Annotated[str, typer.Option("--source", metavar="SOURCE", help=f"Input format: {', '.join(SOURCES)}.")]
 MappingOpt = Annotated[

@@ -20,7 +20,8 @@ list     native rows
          visit); meetings cla_review (latest statutory review); documents health_assessment and
          dental_check
 9        episodes care_leaver (from the young person's 18th birthday, or their 16th while under
-         18); visits and meetings pathway_plan_review where the sheet has those dates
+         18; worker the allocated worker, else the personal adviser); visits and meetings
+         pathway_plan_review where the sheet has those dates (templates from 2023 on)
 10       children only
 11       not read (adopters are not children)
 =======  ==========================================================================================
@@ -30,7 +31,9 @@ first list with a readable value wins). Each list row counts once in its first t
 episode, referral, assessment or strategy discussion); it gives a row in the other tables only
 where the list has a date for it, so a bad date in one column loses only the row that column
 gives. Headings are matched loosely (case, spacing, punctuation, non-breaking spaces, and
-close spellings), and a title row above the headings is skipped.
+close spellings), and a title row above the headings is skipped. Each list's visits, reviews
+and documents declare the episodes they are about (``Part.supplies``), so a rule whose column
+the workbook lacks is "not assessed" rather than a finding against every child.
 """
 
 from __future__ import annotations
