@@ -609,6 +609,13 @@ class _Map:
             extras.append(count(before, "period begins", "periods begin") + " with an episode whose RNE is not S (the "
                           "child entered care before the first return given, or the return is "
                           "wrong): their start is that episode's DECOM")
+            self.notes.append(
+                f"{count(before, 'period of care began', 'periods of care began')} before the "
+                "returns given: each starts at its first episode in them, so a schedule counted "
+                "from the start of care (the first looked-after review within 20 working days, "
+                "the second within 3 months) counts from that date and may find a child overdue "
+                "whom a longer interval covers; give the earlier years' returns too to place them."
+            )
         filled = int(good["filled"].sum())
         if filled:
             extras.append(count(filled, "episode") + " open in an older return but followed by a later "
