@@ -173,6 +173,19 @@ def _once(frame: pl.DataFrame, *key: str) -> tuple[pl.DataFrame, int]:
     return out.drop(keys), f.filter(full).height - keyed.height
 
 
+def _episodes(st: SourceTable, f: pl.DataFrame, etype: str, start: str, end: str,
+               end_desc: str | None = None) -> Part:
+    """Episodes of one type from a record kind's start and end elements."""
+    frame = f.select(ROW, FILE, pl.col("CHILD").alias("child_id"),
+                     pl.lit(etype).alias("episode_type"),
+                     _col(f, start).alias("start_date"), _col(f, end).alias("end_date"))
+    part = Part("episodes", st, frame, {
+        "child_id": "LAchildID (of the Child)", "episode_type": f"always '{etype}'",
+        "start_date": start, "end_date": end_desc or end,
+    })
+    return supplying(part, codes=(etype,))
+
+
 class _Map:
     def __init__(self, census: Census) -> None:
         self.c = census
@@ -241,17 +254,11 @@ class _Map:
         if "__plans" in f.columns and not f["__plans"].all():
             # a census before 2021-22 has no CINPlanDates: its CIN episodes stand for the plans
             open_ = f.filter(~nfa & ~pl.col("__plans") & _col(f, "CINreferralDate").is_not_null())
-            frame = open_.select(ROW, FILE, pl.col("CHILD").alias("child_id"),
-                                 pl.lit("child_in_need").alias("episode_type"),
-                                 _col(open_, "CINreferralDate").alias("start_date"),
-                                 _col(open_, "CINclosureDate").alias("end_date"))
             st.used |= {"CINclosureDate"}
-            part = Part("episodes", st, frame, {
-                "child_id": "LAchildID (of the Child)", "episode_type": "always 'child_in_need'",
-                "start_date": "CINreferralDate", "end_date": "CINclosureDate",
-            })
+            part = _episodes(st, open_, "child_in_need", "CINreferralDate", "CINclosureDate")
+            frame = part.frame
             files = ", ".join(sorted({x.split(" <")[0] for x in open_[FILE].to_list()}))
-            self.add(supplying(part, codes=("child_in_need",)),
+            self.add(part,
                      f"{frame.height:,} child_in_need episodes from {files}: a census before "
                      "2021-22 has no CINPlanDates, so each of its CIN episodes that was not NFA "
                      "counts, from referral to closure")
@@ -268,16 +275,8 @@ class _Map:
             return
         f, rep = _once(st.frame, "CINPlanStartDate")
         st.used |= {"CINPlanStartDate", "CINPlanEndDate"}
-        frame = f.select(ROW, FILE, pl.col("CHILD").alias("child_id"),
-                         pl.lit("child_in_need").alias("episode_type"),
-                         _col(f, "CINPlanStartDate").alias("start_date"),
-                         _col(f, "CINPlanEndDate").alias("end_date"))
-        part = Part("episodes", st, frame, {
-            "child_id": "LAchildID (of the Child)", "episode_type": "always 'child_in_need'",
-            "start_date": "CINPlanStartDate", "end_date": "CINPlanEndDate",
-        })
-        self.add(supplying(part, codes=("child_in_need",)),
-                 f"{frame.height:,} child in need plans from {st.label}", rep)
+        part = _episodes(st, f, "child_in_need", "CINPlanStartDate", "CINPlanEndDate")
+        self.add(part, f"{part.frame.height:,} child in need plans from {st.label}", rep)
 
     def assessments(self) -> None:
         st = self.get("Assessments")
@@ -308,21 +307,15 @@ class _Map:
         st.used |= {"S47ActualStartDate", "DateOfInitialCPC", "ICPCnotRequired"}
         not_required = _flag(f, "ICPCnotRequired") & _col(f, "DateOfInitialCPC").is_null()
         enq = f.filter(~not_required)
-        frame = enq.select(ROW, FILE, pl.col("CHILD").alias("child_id"),
-                           pl.lit("s47").alias("episode_type"),
-                           _col(enq, "S47ActualStartDate").alias("start_date"),
-                           _col(enq, "DateOfInitialCPC").alias("end_date"))
-        part = Part("episodes", st, frame, {
-            "child_id": "LAchildID (of the Child)", "episode_type": "always 's47'",
-            "start_date": "S47ActualStartDate",
-            "end_date": "DateOfInitialCPC (the census holds no other end of the enquiry)",
-        })
+        part = _episodes(st, enq, "s47", "S47ActualStartDate", "DateOfInitialCPC",
+                         "DateOfInitialCPC (the census holds no other end of the enquiry)")
+        frame = part.frame
         skipped = f.height - enq.height
         note = f"{frame.height:,} section 47 enquiries from {st.label}"
         if skipped:
             note += (f"; {skipped:,} that needed no conference (ICPCnotRequired) give{'s' if skipped == 1 else ''} no s47 "
                      "episode: the census does not say when they ended")
-        self.add(supplying(part, codes=("s47",)), note, rep)
+        self.add(part, note, rep)
         strat = f.filter(_col(f, "S47ActualStartDate").is_not_null())
         part = Part("meetings", st, strat.select(
             ROW, FILE, pl.col("CHILD").alias("child_id"),
@@ -378,16 +371,8 @@ class _Map:
             return
         f, rep = _once(st.frame, "CPPstartDate")
         st.used |= {"CPPstartDate", "CPPendDate", "CPPreviewDate"}
-        frame = f.select(ROW, FILE, pl.col("CHILD").alias("child_id"),
-                         pl.lit("child_protection").alias("episode_type"),
-                         _col(f, "CPPstartDate").alias("start_date"),
-                         _col(f, "CPPendDate").alias("end_date"))
-        part = Part("episodes", st, frame, {
-            "child_id": "LAchildID (of the Child)", "episode_type": "always 'child_protection'",
-            "start_date": "CPPstartDate", "end_date": "CPPendDate",
-        })
-        self.add(supplying(part, codes=("child_protection",)),
-                 f"{frame.height:,} child protection plans from {st.label}", rep)
+        part = _episodes(st, f, "child_protection", "CPPstartDate", "CPPendDate")
+        self.add(part, f"{part.frame.height:,} child protection plans from {st.label}", rep)
         reviews = (f.select(ROW, FILE, "CHILD", "__year", _col(f, "CPPreviewDate").alias("d"))
                    .with_columns(pl.col("d").str.split(SEP)).explode("d")
                    .with_columns(pl.col("d").str.strip_chars())

@@ -609,6 +609,30 @@ def table_files(folder: Path) -> list[Path]:
     )
 
 
+def native_beside(file: Path, seen: dict[str, str], beside: str) -> Part:
+    """A native table file read beside another source's files (``supervisions.csv`` beside an
+    SSD or a return): its rows as a part of its table. ``seen`` (table -> file name) refuses a
+    second file for the same table."""
+    from casecheck.schema import find_table
+    from casecheck.sources.native import map_headers
+
+    table = find_table(file.stem)
+    assert table is not None
+    if table.name in seen:
+        raise InputError(
+            f"two inputs hold the {table.name} table ({seen[table.name]} and {file.name}); keep one"
+        )
+    seen[table.name] = file.name
+    sheets = read_tables(file)
+    st = next((s for s in sheets if find_table(s.name) == table), sheets[0])
+    raw = map_headers(st.frame, table, st.label)
+    st.name, st.kind = file.stem, f"native {table.name}"
+    st.used = set(raw.mapping.values())
+    part = Part(table.name, st, raw.frame, dict(raw.mapping))
+    part.note = count_note(part) + f" (a native table file beside {beside})"
+    return part
+
+
 def read_tables(path: Path, name: str | None = None) -> list[SourceTable]:
     """Read a file: one SourceTable for a CSV or Parquet file, one per sheet of a workbook."""
     from casecheck.sources.readers import (

@@ -35,8 +35,7 @@ from casecheck.sources.common import (
     as_flag,
     code_column,
     count,
-    count_note,
-    read_tables,
+    native_beside,
 )
 from casecheck.sources.readers import CSV_SUFFIXES, TABLE_SUFFIXES
 
@@ -227,39 +226,23 @@ def _wanted(kinds: tuple[str, ...]) -> str:
 
 
 def _read_native(found: Found):
-    from casecheck.sources.native import map_headers
-
     parts: list[Part] = []
     children: pl.DataFrame | None = None
     sources: list[SourceTable] = []
-    files: list[Path] = []
     seen: dict[str, str] = {}
     for p in found.native:
-        table = find_table(p.stem)
-        assert table is not None
-        if table.name in seen:
-            raise InputError(f"two inputs hold the {table.name} table ({seen[table.name]} and "
-                             f"{p.name}); keep one")
-        seen[table.name] = p.name
-        sheets = read_tables(p)
-        st = next((s for s in sheets if find_table(s.name) == table), sheets[0])
-        raw = map_headers(st.frame, table, st.label)
-        st.name, st.kind = p.stem, f"native {table.name}"
-        st.used = set(raw.mapping.values())
-        sources.append(st)
-        files.append(p)
-        if table.name == "children":
-            frame = raw.frame.with_columns(pl.lit(st.label).alias(FILE))
+        part = native_beside(p, seen, "the returns")
+        sources.append(part.source)
+        if part.table == "children":
+            frame = part.frame.with_columns(pl.lit(part.source.label).alias(FILE))
             for c in ("date_of_birth", "gender", "disability"):
                 if c not in frame.columns:
                     frame = frame.with_columns(pl.lit(None, pl.String).alias(c))
             children = frame.select(ROW, FILE, "child_id", *[pl.col(c).cast(pl.String) for c in
                                                              ("date_of_birth", "gender", "disability")])
             continue
-        part = Part(table.name, st, raw.frame, dict(raw.mapping))
-        part.note = count_note(part) + " (a native table file beside the returns)"
         parts.append(part)
-    return parts, children, sources, files
+    return parts, children, sources, list(found.native)
 
 
 def _assemble(path: Path, source: str, contributions: list[Contribution], natives: list[Part],

@@ -61,6 +61,7 @@ from casecheck.sources.common import (
     count_note,
     flag_expr,
     make_part,
+    native_beside,
     nonblank,
     norm,
     norm_expr,
@@ -126,8 +127,6 @@ class _SSD:
 
     # -- reading --------------------------------------------------------------------------
     def read(self) -> None:
-        from casecheck.sources.native import map_headers
-
         seen_native: dict[str, str] = {}
         for file in table_files(self.path):
             stem = file.stem.lower()
@@ -148,23 +147,10 @@ class _SSD:
                 self.tables[stem] = st
                 self.files.append(file)
                 continue
-            table = find_table(file.stem)
-            if table is None:
+            if find_table(file.stem) is None:
                 self.ignored.append(f"{file.name}: not an SSD or native table file")
                 continue
-            if table.name in seen_native:
-                raise InputError(
-                    f"two inputs hold the {table.name} table ({seen_native[table.name]} and "
-                    f"{file.name}); keep one"
-                )
-            seen_native[table.name] = file.name
-            sheets = read_tables(file)
-            st = next((s for s in sheets if find_table(s.name) == table), sheets[0])
-            raw = map_headers(st.frame, table, st.label)
-            st.name, st.kind = file.stem, f"native {table.name}"
-            st.used = set(raw.mapping.values())
-            part = Part(table.name, st, raw.frame, dict(raw.mapping))
-            part.note = count_note(part) + " (a native table file beside the SSD files)"
+            part = native_beside(file, seen_native, "the SSD files")
             self.native.append(part)
             self.files.append(file)
 
