@@ -430,6 +430,15 @@ def _code(frame: pl.DataFrame, name: str) -> pl.Expr:
     return clean(_col(frame, name)).str.to_uppercase()
 
 
+def _next(col: str, by: str) -> pl.Expr:
+    """The next row's value when it has the same ``by`` (rows sorted by ``by``), else null."""
+    return pl.when(pl.col(by) == pl.col(by).shift(-1)).then(pl.col(col).shift(-1))
+
+
+def _prev(col: str, by: str) -> pl.Expr:
+    return pl.when(pl.col(by) == pl.col(by).shift(1)).then(pl.col(col).shift(1))
+
+
 def _counts(frame: pl.DataFrame, expr: pl.Expr) -> pl.DataFrame:
     return frame.select(expr.alias("code")).group_by("code").len("n")
 
@@ -550,8 +559,9 @@ class _Map:
                          nulls_last=True).unique(["child_id", "s"], keep="first", maintain_order=True)
         repeats = w.height - bad.height - good.height
         by = "child_id"
-        nxt_s = pl.col("s").shift(-1).over(by)
-        nxt_rne = pl.col("rne").shift(-1).over(by)
+        # rows sorted by child and date: the next and previous row of the same child (a shift
+        # over the whole frame, masked where the child changes, is much faster than .over())
+        nxt_s, nxt_rne = _next("s", by), _next("rne", by)
         good = good.sort(by, "s").with_columns(
             filled=pl.col("e").is_null() & nxt_s.is_not_null(),
             e=pl.coalesce("e", nxt_s),
@@ -559,13 +569,14 @@ class _Map:
             .then(pl.when(nxt_rne == "S").then(pl.lit("?")).otherwise(pl.lit("X1")))
             .otherwise(pl.col("rec")),
         )
-        prev_e, prev_rec = pl.col("e").shift(1).over(by), pl.col("rec").shift(1).over(by)
+        prev_e, prev_rec = _prev("e", by), _prev("rec", by)
         cont = (
             (pl.col("rne") != "S").fill_null(True)
             & (prev_e == pl.col("s")).fill_null(False)
             & ((prev_rec == "X1") | prev_rec.is_null())
         )
-        good = good.with_columns((~cont).cast(pl.Int32).cum_sum().over(by).alias("period"))
+        # a period number unique over all children (rows are in child order)
+        good = good.with_columns((~cont).cast(pl.Int64).cum_sum().alias("period"))
         periods = (
             good.group_by(by, "period", maintain_order=True)
             .agg(
@@ -636,28 +647,31 @@ class _Map:
         self.placements(st, good, periods)
 
     def placements(self, st: SourceTable, good: pl.DataFrame, periods: pl.DataFrame) -> None:
-        grp = ["child_id", "period"]
+        grp = "period"
         temp = pl.col("temp")
-        care = periods.filter(~pl.col("breaks")).select(*grp, "end")
-        g = good.join(care, on=grp, how="inner").sort(*grp, "s").with_columns(
+        care = periods.filter(~pl.col("breaks")).select("child_id", grp, "end")
+        g = good.join(care, on=["child_id", grp], how="inner").sort(grp, "s").with_columns(
             pl.col("place").str.contains(r"^T[0-4]$").fill_null(False).alias("temp")
         )
-        # the placement before a temporary move: the key of the last episode that was not one
+        # the placement before a temporary move: the key of the last episode (of the same
+        # period) that was not one
         g = g.with_columns(
-            pl.when(~temp).then(pl.col("key")).forward_fill().over(grp).alias("__held")
+            pl.when(~temp).then(pl.col("key")).forward_fill().alias("__held"),
+            pl.when(~temp).then(pl.col(grp)).forward_fill().alias("__held_in"),
         ).with_columns(
-            pl.col("__held").shift(1).over(grp).alias("__held_before"),
-            temp.shift(1).over(grp).fill_null(False).alias("__after_temp"),
+            pl.when(_prev("__held_in", grp) == pl.col(grp)).then(_prev("__held", grp)).alias("__before"),
+            _prev("temp", grp).fill_null(False).alias("__after_temp"),
         )
-        returning = pl.col("__after_temp") & (pl.col("key") == pl.col("__held_before")).fill_null(False)
-        first = pl.int_range(pl.len()).over(grp) == 0
+        returning = pl.col("__after_temp") & (pl.col("key") == pl.col("__before")).fill_null(False)
+        first = (pl.col(grp) != pl.col(grp).shift(1)).fill_null(True)
         starts = first | (pl.col("rne").is_in(NEW_PLACEMENT).fill_null(False) & ~temp & ~returning)
-        g = g.with_columns(starts.cast(pl.Int32).cum_sum().over(grp).alias("placement"))
+        g = g.with_columns(starts.cast(pl.Int64).cum_sum().alias("placement"))
         pls = (
-            g.group_by(*grp, "placement", maintain_order=True)
-            .agg(pl.col(ROW).first(), pl.col(FILE).first(), pl.col("s").first().alias("start"),
-                 pl.col("place").first(), pl.col("end").first().alias("period_end"))
-            .with_columns(pl.col("start").shift(-1).over(grp).alias("next"))
+            g.group_by(grp, "placement", maintain_order=True)
+            .agg(pl.col(ROW).first(), pl.col(FILE).first(), pl.col("child_id").first(),
+                 pl.col("s").first().alias("start"), pl.col("place").first(),
+                 pl.col("end").first().alias("period_end"))
+            .with_columns(_next("start", grp).alias("next"))
             .with_columns(pl.coalesce("next", "period_end").alias("stop"))
         )
         frame = pls.select(
