@@ -514,7 +514,7 @@ class _Map:
             known_n = rows.height
             frames.append(rows.with_columns(pl.lit(None, pl.String).alias("gender"),
                                             pl.lit(None, pl.String).alias("disability")))
-            labels.append("other 903 tables")
+            labels.append(" + ".join(dict.fromkeys(rows[FILE].to_list())))
             self.notes.append(
                 f"{known_n:,} child{'' if known_n == 1 else 'ren'} in 903 tables but not in a "
                 "header table (the DfE requires every child there): taken from those tables, with "
