@@ -9,6 +9,7 @@ every http(s) request a page makes is blocked (and recorded) rather than sent.
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -144,10 +145,8 @@ class Browser:
         return base64.b64decode(shot["data"])
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the browser may already be gone
             self.call("Browser.close", timeout=5)
-        except Exception:  # noqa: BLE001 - the browser may already be gone
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
