@@ -528,7 +528,9 @@ def audit_cmd(
         raw = audit(ds, common.profile, as_at_d, since_d, rule_ids,
                     progress=lambda rule: progress.advance(f"Checking {rule.id}"), cache=cache)
         before = None
-        if previous:
+        # (only when a summary is shown or written: a quiet run that writes findings needs none)
+        shown = not quiet or summary_output or summary_format or xlsx or xlsx_per_team or html
+        if previous and shown:
             progress.step("Auditing the previous period")
             before = hide.result(previous_audit(ds, raw, cache=cache))
         del cache
@@ -673,7 +675,8 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, since: dt.date |
         result = audit_in_chunks(
             common.data, common.profile, as_at, chunks, output, findings_fmt, since=since, rules=rule_ids,
             protected=[Path(p) for p in named if p is not None],
-            progress=lambda msg: progress.step(msg), previous=previous,
+            progress=lambda msg: progress.step(msg),
+            previous=previous and (not quiet or summary_output is not None or summary_format is not None),
         )
     elapsed = time.perf_counter() - started
     card = score(result.summary, common.profile.select(rule_ids), result.previous, result.previous_as_at)

@@ -28,7 +28,7 @@ import datetime as dt
 import polars as pl
 
 from casecheck.dataset import Dataset
-from casecheck.engine import AuditResult, audit, pct_met_expr
+from casecheck.engine import SUMMARY_SCHEMA, AuditResult, audit, pct_met_expr
 from casecheck.errors import UsageError
 from casecheck.periods import Period, period_for
 from casecheck.standards import Profile, with_floor
@@ -44,20 +44,10 @@ LEGEND = (f"Green: at or above target · Amber: from the floor up to the target 
           f"Not rated: fewer than {MIN_DECIDED} decided cases (met + not met); pending cases are not yet due")
 _COUNTS = ("in_scope", "met", "not_met", "pending")
 
+#: the summary's columns, in its order (scripts reading the summary keep working), then the
+#: scorecard's own
 SCORECARD_SCHEMA: dict[str, pl.DataType] = {
-    # the summary's columns, in its order (scripts reading the old summary keep working) ...
-    "rule_id": pl.String(),
-    "title": pl.String(),
-    "kind": pl.String(),
-    "in_scope": pl.Int64(),
-    "met": pl.Int64(),
-    "not_met": pl.Int64(),
-    "pending": pl.Int64(),
-    "pct_met": pl.Float64(),
-    "target_pct": pl.Float64(),
-    "rag": pl.String(),
-    "note": pl.String(),
-    # ... then the scorecard's
+    **SUMMARY_SCHEMA,
     "floor_pct": pl.Float64(),
     "decided": pl.Int64(),
     "rag_reason": pl.String(),
@@ -180,7 +170,8 @@ def score(
 def _counts(summary: pl.DataFrame, meta: pl.DataFrame) -> pl.DataFrame:
     """Every rule's counts (zeros for a rule the summary lacks), its rag if it has one, and its
     note: the summary's, else 'not assessed' for a rule it rates so."""
-    keep = ["rule_id", *_COUNTS, *(c for c in ("rag", "note") if c in summary.columns)]
+    derived = {"rule_id", *_COUNTS, *meta.columns, "pct_met", "target_pct"}
+    keep = ["rule_id", *_COUNTS, *(c for c in summary.columns if c in SUMMARY_SCHEMA and c not in derived)]
     out = meta.select("rule_id").join(summary.select(keep), on="rule_id", how="left", maintain_order="left")
     out = out.with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in _COUNTS)
     if "note" not in out.columns and "rag" in out.columns:
