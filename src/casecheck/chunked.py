@@ -279,10 +279,11 @@ def audit_in_chunks(
 
     Findings go to ``output`` as ``csv`` or ``parquet`` (None: not written), in the same order
     and with the same bytes as an audit of the whole extract would write. With ``previous``,
-    each slice is audited again at the previous period's end (``scorecards.previous_audit``)
+    each slice is audited at the previous period's end too (``scorecards.audit_before``)
     and those counts added up too.
     """
-    from casecheck.scorecards import previous_audit
+    from casecheck.periods import period_for
+    from casecheck.scorecards import audit_before
 
     if output is not None and fmt not in ("csv", "parquet"):
         raise UsageError("a chunked audit writes findings as csv or parquet")
@@ -300,12 +301,13 @@ def audit_in_chunks(
         for i, n_slices, ds in slices(path, as_at, chunks, tables or profile.tables(), tmp, note):
             count = n_slices
             cache: dict = {}
-            result = audit(ds, profile, as_at, since, cache=cache)
-            summaries.append(result.summary)
-            if previous:
-                before = previous_audit(ds, result, cache=cache)
+            if previous:  # first: its findings are gone before the slice's own are made
+                before = audit_before(ds, profile, period_for(as_at, "month", since), cache=cache)
                 earlier.append(before.summary)
                 earlier_as_at = before.as_at
+                del before
+            result = audit(ds, profile, as_at, since, cache=cache)
+            summaries.append(result.summary)
             del cache
             qualities.append(_keep(ds.quality))
             files = ds.files

@@ -30,6 +30,7 @@ from casecheck.dataset import Dataset, reason_kind
 from casecheck.engine import FINDING_SCHEMA, AuditResult, audit, explain
 from casecheck.errors import EXIT_BELOW_TARGET, EXIT_INTERNAL, CasecheckError, UsageError
 from casecheck.parse import parse_one_date
+from casecheck.periods import period_for
 from casecheck.privacy import KEY_ENV, load_key, pseudonymise
 from casecheck.report import (
     STATUS_STYLE,
@@ -45,7 +46,7 @@ from casecheck.report import (
     render_trend,
     write_frame,
 )
-from casecheck.scorecards import below, previous_audit, score, scorecard
+from casecheck.scorecards import audit_before, below, score, scorecard
 from casecheck.sources import SOURCES, load_dataset
 from casecheck.sources.ssd import is_ssd_folder
 from casecheck.standards import list_profiles, load_profile, resolve_profile
@@ -523,16 +524,20 @@ def audit_cmd(
         return
     with Progress(quiet) as progress:
         n_rules = len(common.profile.select(rule_ids).rules)
-        progress.step("Checking rules", total=n_rules)
-        cache: dict = {}
-        raw = audit(ds, common.profile, as_at_d, since_d, rule_ids,
-                    progress=lambda rule: progress.advance(f"Checking {rule.id}"), cache=cache)
+        cache: dict = {}  # the events, gathered once for both audits
         before = None
         # (only when a summary is shown or written: a quiet run that writes findings needs none)
         shown = not quiet or summary_output or summary_format or xlsx or xlsx_per_team or html
-        if previous and shown:
+        if previous and shown:  # first, so that two audits' findings are never in memory at once
             progress.step("Auditing the previous period")
-            before = hide.result(previous_audit(ds, raw, cache=cache))
+            before = audit_before(ds, common.profile.select(rule_ids), period_for(as_at_d, "month", since_d),
+                                  cache=cache)
+            if xlsx_per_team is None:  # only the team workbooks count its findings again
+                before = dataclasses.replace(before, findings=before.findings.clear())
+            before = hide.result(before)
+        progress.step("Checking rules", total=n_rules)
+        raw = audit(ds, common.profile, as_at_d, since_d, rule_ids,
+                    progress=lambda rule: progress.advance(f"Checking {rule.id}"), cache=cache)
         del cache
         result = hide.result(raw)
         card = scorecard(result, before)

@@ -208,9 +208,16 @@ def previous_period(result: AuditResult) -> Period:
 def previous_audit(dataset: Dataset, result: AuditResult, *, cache: dict | None = None) -> AuditResult:
     """The same audit (profile, rules, question) of the same extract at the end of the previous
     period. Pass the ``cache`` the first audit used: the events are then gathered only once."""
-    prev = previous_period(result)
+    return audit_before(dataset, result.profile, current_period(result), cache=cache)
+
+
+def audit_before(dataset: Dataset, profile: Profile, period: Period, *, cache: dict | None = None) -> AuditResult:
+    """The audit of ``profile`` at the end of the period before ``period`` (for direction of
+    travel). It can run before the audit of ``period`` itself, sharing its ``cache``: a caller
+    that keeps only this one's summary then never holds two audits' findings at once."""
+    prev = period.previous()
     since = prev.start if prev.kind == "since" else None
-    return audit(dataset, result.profile, prev.end, since, cache=cache)
+    return audit(dataset, profile, prev.end, since, cache=cache)
 
 
 def period_line(result: AuditResult) -> str:
