@@ -394,6 +394,47 @@ def _summary_chart(book: _Book, sheet: str, card: pl.DataFrame, top: int, cols: 
 # ---------------------------------------------------------------------------------------------
 # By team (or by worker, in a team's workbook): rules x groups
 # ---------------------------------------------------------------------------------------------
+def _rule_grid(book: _Book, ws: Worksheet, top: int, profile: Profile, frame: pl.DataFrame, column: str,
+               keys: list, labels: list[str]) -> tuple[int, list[str]]:
+    """Rules (rows: numbered as on the Summary, by title, with target and floor) x ``keys`` of
+    ``column`` (teams, workers, month ends): each cell the % met with met/decided beside it,
+    coloured against the rule's own target and floor. Returns the last row written and the
+    rules shown."""
+    headers = ["#", "Standard (numbered as on the Summary)", "Target", "Floor", *labels]
+    present = set(frame["rule_id"].to_list())
+    shown = [(n, rule) for n, rule in enumerate(profile.rules, start=1) if rule.id in present]
+    longest = max((len(rule.title) for _, rule in shown), default=20)
+    widths = [3.5, min(74.0, max(30.0, longest * 0.7 + 2)), 6.5, 6]
+    text = frame.select(column, pl.format("{}% ({}/{})", pl.col("pct_met").round(0), pl.col("met"),
+                                          pl.col("met") + pl.col("not_met")).str.len_chars().alias("n"))
+    cell = dict(text.group_by(column).agg(pl.col("n").max()).iter_rows())
+    widths += [max(10.0, (cell.get(k) or 0) * 0.85 + 2.5, min(max((len(w) for w in label.split()), default=0) + 2, 24))
+               for k, label in zip(keys, labels, strict=True)]
+    for j, w in enumerate(widths):
+        book.width(ws, j, w)
+    ws.set_row(top, 15 * max(_lines(h, w) for h, w in zip(headers, widths, strict=True)))
+    for j, heading in enumerate(headers):
+        ws.write_string(top, j, heading, book.header)
+    ws.repeat_rows(top)
+    ws.freeze_panes(top + 1, 2)
+    cells = {(r["rule_id"], r[column]): r for r in frame.iter_rows(named=True)}
+    plain = book.fmt(font_size=9)
+    pctf = book.fmt(num_format="0%", font_size=9)
+    r = top
+    for n, rule in shown:
+        r += 1
+        ws.write_number(r, 0, n, plain)
+        ws.write_string(r, 1, rule.title, plain)
+        ws.write_number(r, 2, rule.target / 100, pctf)
+        ws.write_number(r, 3, with_floor(rule, profile.amber_margin).floor / 100, pctf)  # type: ignore[operator]
+        for j, k in enumerate(keys, start=4):
+            c = cells.get((rule.id, k))
+            if c is not None and c["rag"] != NOT_ASSESSED:
+                _write_pct(book, ws, r, j, c["pct_met"], c["rag"], c["met"], c["met"] + c["not_met"],
+                           decimals=0, font_size=9)
+    return r, [rule.id for _, rule in shown]
+
+
 def _grid_sheet(book: _Book, name: str, by: str, long: pl.DataFrame, profile: Profile,
                 caseload: pl.DataFrame | None) -> None:
     """% met per rule (rows, in the profile's order, by title) and group (columns), each cell
@@ -409,38 +450,7 @@ def _grid_sheet(book: _Book, name: str, by: str, long: pl.DataFrame, profile: Pr
     if not groups:
         ws.write_string(top, 0, "No findings.")
         return
-    headers = ["#", "Standard (numbered as on the Summary)", "Target", "Floor", *groups]
-    present = set(long["rule_id"].to_list())
-    shown = [(n, rule) for n, rule in enumerate(profile.rules, start=1) if rule.id in present]
-    longest = max((len(rule.title) for _, rule in shown), default=20)
-    widths = [3.5, min(74.0, max(30.0, longest * 0.7 + 2)), 6.5, 6]
-    text = long.select("group", pl.format("{}% ({}/{})", pl.col("pct_met").round(0), pl.col("met"),
-                                          pl.col("met") + pl.col("not_met")).str.len_chars().alias("n"))
-    cell = dict(text.group_by("group").agg(pl.col("n").max()).iter_rows())
-    widths += [max(10.0, (cell.get(g) or 0) * 0.85 + 2.5, min(max((len(w) for w in g.split()), default=0) + 2, 24))
-               for g in groups]
-    for j, w in enumerate(widths):
-        book.width(ws, j, w)
-    ws.set_row(top, 15 * max(_lines(h, w) for h, w in zip(headers, widths, strict=True)))
-    for j, heading in enumerate(headers):
-        ws.write_string(top, j, heading, book.header)
-    ws.repeat_rows(top)
-    ws.freeze_panes(top + 1, 2)
-    cells = {(r["rule_id"], r["group"]): r for r in long.iter_rows(named=True)}
-    plain = book.fmt(font_size=9)
-    pctf = book.fmt(num_format="0%", font_size=9)
-    r = top
-    for n, rule in shown:
-        r += 1
-        ws.write_number(r, 0, n, plain)
-        ws.write_string(r, 1, rule.title, plain)
-        ws.write_number(r, 2, rule.target / 100, pctf)
-        ws.write_number(r, 3, with_floor(rule, profile.amber_margin).floor / 100, pctf)  # type: ignore[operator]
-        for j, g in enumerate(groups, start=4):
-            c = cells.get((rule.id, g))
-            if c is not None:
-                _write_pct(book, ws, r, j, c["pct_met"], c["rag"], c["met"], c["met"] + c["not_met"],
-                           decimals=0, font_size=9)
+    r, _ = _rule_grid(book, ws, top, profile, long, "group", groups, groups)
     if caseload is None:
         return
     rows = {row["group"]: row for row in caseload.iter_rows(named=True)}
@@ -609,29 +619,8 @@ def _trend_sheet(book: _Book, trend: pl.DataFrame, profile: Profile) -> tuple[li
         f"{profile.authority}: % met per rule at each month end (met/decided beside each %)",
         LEGEND + ". Timescale rules count the cases that fell due in each month.",
     ]) + 1
-    headers = ["Standard", "Rule", "Target", "Floor", *labels]
-    for j, h in enumerate(headers):
-        ws.write_string(top, j, h, book.header)
-    ws.repeat_rows(top)
-    ws.freeze_panes(top + 1, 2)
-    for j, w in enumerate([46, 18, 7, 7, *[13] * len(labels)]):
-        book.width(ws, j, w)
-    cells = {(r["rule_id"], r["month_end"]): r for r in trend.iter_rows(named=True)}
-    present = set(trend["rule_id"].to_list())
-    order = [rule for rule in profile.rules if rule.id in present]
-    wrap = book.fmt(text_wrap=True, valign="top", font_size=9)
-    pctf = book.fmt(num_format="0%", valign="top", font_size=9)
-    for i, rule in enumerate(order, start=top + 1):
-        ws.write_string(i, 0, rule.title, wrap)
-        ws.write_string(i, 1, rule.id, book.fmt(font_size=8, font_color="#595959", valign="top"))
-        ws.write_number(i, 2, rule.target / 100, pctf)
-        ws.write_number(i, 3, with_floor(rule, profile.amber_margin).floor / 100, pctf)  # type: ignore[operator]
-        for j, m in enumerate(months, start=4):
-            c = cells.get((rule.id, m))
-            if c is not None and c["rag"] != NOT_ASSESSED:
-                _write_pct(book, ws, i, j, c["pct_met"], c["rag"], c["met"], c["met"] + c["not_met"],
-                           decimals=0, valign="top", font_size=9)
-    return labels, [r.id for r in order]
+    _, order = _rule_grid(book, ws, top, profile, trend, "month_end", months, labels)
+    return labels, order
 
 
 def _trend_charts(book: _Book, trend: pl.DataFrame, profile: Profile, labels: list[str], rule_ids: list[str]) -> None:
