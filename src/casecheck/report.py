@@ -260,7 +260,8 @@ def render_breakdown(long: pl.DataFrame, result: AuditResult, console: Console, 
     title = (f"% met by {by} (coloured against each rule's target and floor; "
              f"not rated under {MIN_DECIDED} decided cases)")
     if len(groups) <= 12:
-        counts = 26 + 14 * len(groups) <= console.width
+        cell = long.select((pl.col("met").cast(pl.String).str.len_chars() * 2 + 6).max()).item() or 0
+        counts = 28 + (cell + 3) * len(groups) <= console.width  # room for "93% 28/30" in each
         table = Table(title=title, title_justify="left")
         table.add_column("Rule", no_wrap=True)
         for g in groups:

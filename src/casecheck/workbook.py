@@ -224,13 +224,15 @@ class _Book:
 # ---------------------------------------------------------------------------------------------
 def _lines(text: str, width: float) -> int:
     """How many lines ``text`` wraps onto in a column ``width`` characters wide (bold headings:
-    a character is a little wider than the column's unit)."""
-    room, lines, used = max(1, int(width / 1.1)), 1, 0
-    for word in text.split():
-        if used and used + 1 + len(word) > room:
-            lines, used = lines + 1, len(word)
-        else:
-            used += (1 if used else 0) + len(word)
+    a character is a little wider than the column's unit); each line break starts a line."""
+    room, lines = max(1, int(width / 1.1)), 0
+    for paragraph in text.split("\n"):
+        lines, used = lines + 1, 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) > room:
+                lines, used = lines + 1, len(word)
+            else:
+                used += (1 if used else 0) + len(word)
     return lines
 
 
@@ -590,7 +592,7 @@ def _about_sheet(book: _Book, profile: Profile, dataset: Dataset, as_at: dt.date
         ("Rules: what each checks", "Standard and parameters",
          [f"{x.title} — {x.kind}: {x.parameters()}; target {x.target:g}%, floor {x.floor:g}%" for x in rules]),
         ("Rules: where each comes from", "Source and reading",
-         [x.source + (f" Reading: {x.note}" if x.note else "") for x in rules]),
+         [x.source + (f"\nReading: {x.note}" if x.note else "") for x in rules]),
     ]
     for title, heading, texts in sections:
         ws.write_string(r, 0, title, book.key)
@@ -598,7 +600,7 @@ def _about_sheet(book: _Book, profile: Profile, dataset: Dataset, as_at: dt.date
         ws.write_string(r + 1, 1, heading, book.header)
         r += 2
         for rule, text in zip(rules, texts, strict=True):
-            ws.set_row(r, 12.5 * _lines(text, 100 * 1.1) + 2)
+            ws.set_row(r, 13 * _lines(text, 100 * 1.05) + 3)
             ws.write_string(r, 0, rule.id, book.fmt(valign="top"))
             ws.write_string(r, 1, text, wrap)
             r += 1
