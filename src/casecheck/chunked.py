@@ -19,6 +19,7 @@ and the same data-quality record. Peak memory is that of one slice plus the larg
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import tempfile
 from collections.abc import Callable, Collection, Iterator
@@ -105,8 +106,12 @@ def auto_chunks(rows: int) -> int:
 def compact(frame: pl.DataFrame) -> pl.DataFrame:
     """A copy of ``frame`` that owns its text. A few rows filtered from a large frame keep the
     large frame's text buffers alive (Polars' text columns are views into shared buffers): kept
-    from every slice, they would hold every slice in memory."""
-    return pl.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))  # type: ignore[return-value]
+    from every slice, they would hold every slice in memory. (Copied through Polars' own IPC
+    writer and reader: pyarrow is not a dependency.)"""
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer, compression="uncompressed")
+    buffer.seek(0)
+    return pl.read_ipc(buffer)
 
 
 def _keep(quality: DataQuality) -> DataQuality:
