@@ -699,8 +699,8 @@ def due(
             protected = common.inputs(ds, hide)
     keys = ["due_date", "rule_id", "child_id"]
     if by:
-        listing = listing.sort("group", *keys, maintain_order=True).select(
-            pl.col("group").alias(by.value), pl.exclude("group"))
+        listing = listing.sort("group", *keys, maintain_order=True).select(  # (--by team: the
+            pl.col("group").alias(by.value), pl.exclude("group", by.value))  # group is the team)
     else:
         listing = listing.sort(keys, maintain_order=True)
     if _emit(listing, output, fmt, protected) and not quiet:
