@@ -78,7 +78,7 @@ def test_the_corpus_has_every_variant_the_issue_asks_for():
         "semicolon", "tab_tsv", "windows_1252", "utf8_bom_crlf_blank_lines", "utf16_unicode_text",
         "uk_dates", "uk_short_dates", "datetimes", "excel_serials", "mixed_date_styles",
         "blank_tokens", "headers_codes_flags", "xlsx_workbook", "xlsx_per_table", "xls_workbook",
-        "parquet",
+        "parquet", "excel_sep_line",
     }  # fmt: skip
 
 
@@ -105,6 +105,16 @@ def test_variant_gives_exactly_the_clean_findings(variant, clean, profile):
     assert_frame_equal(result.summary, clean_result.summary)
     for name, table in clean_ds.tables.items():  # the typed tables too, not just the verdicts
         assert_frame_equal(ds.tables[name].drop(ROW), table.drop(ROW), check_dtypes=True)
+
+
+@pytest.mark.parametrize("variant", VARIANT_NAMES)
+def test_every_variant_is_detected_as_native(variant):
+    """``--source auto`` must not take a native extract for another system's export (a folder
+    whose files start with Excel's ``sep=;`` line was read through the LCS preset, which
+    dropped three of its four episodes)."""
+    from casecheck.sources.detect import detect
+
+    assert detect(extract(VARIANTS / variant))[0] == "native"
 
 
 def test_variant_files_are_what_they_claim_to_be():

@@ -33,7 +33,7 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # An encrypted (password-protected or sensitivity-labelled) Office file is an OLE compound file
 # holding a stream with this name (stored as UTF-16LE in the directory).
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
-_SEP_LINE = re.compile(r"^sep=(.)[ \t]*$")
+SEP_LINE = re.compile(r"^sep=(.)[ \t]*$")
 _CONTROL_CHARS = [chr(i) for i in range(32) if chr(i) not in "\t\r\n"]
 _WEB_PAGE = ("<!doctype html", "<html", "<head", "<body", "<table", "<meta")
 
@@ -108,7 +108,7 @@ def read_csv(path: Path, label: str | None = None) -> pl.DataFrame:
             "reporting system): export the report again"
         )
     first_line = head_text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
-    sep_line = _SEP_LINE.match(first_line)  # Excel's "sep=;" hint line
+    sep_line = SEP_LINE.match(first_line)  # Excel's "sep=;" hint line
     cr_only = "\n" not in head_text and "\r" in head_text  # classic Mac line ends
     sep = sep_line.group(1) if sep_line else _sniff_delimiter(head_text.replace("\r\n", "\n"))
     source: Path | bytes = path
