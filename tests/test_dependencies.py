@@ -78,9 +78,8 @@ def _plain_site(tmp: Path) -> Path:
         base = entry.name.lower().replace("_", "-")
         if entry.name.endswith((".dist-info", ".libs")) and any(
             base.startswith(f"{w}-") or base.startswith(f"{w}.") for w in wanted
-        ):
-            if not (out / entry.name).exists():
-                (out / entry.name).symlink_to(entry)
+        ) and not (out / entry.name).exists():
+            (out / entry.name).symlink_to(entry)
     for entry in site.glob("casecheck*.dist-info"):
         (out / entry.name).symlink_to(entry)
     return out

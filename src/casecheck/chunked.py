@@ -28,6 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
+from casecheck import parse
 from casecheck.dataset import DataQuality, Dataset, RawTable, TableReport, build_dataset
 from casecheck.engine import (
     FINDING_COLUMNS,
@@ -118,13 +119,20 @@ def _keep(quality: DataQuality) -> DataQuality:
     return DataQuality(quality.reports, compact(quality.issues))
 
 
+def child_ids(frame: pl.DataFrame) -> pl.Series:
+    """A raw table's child ids as the dataset will read them (spaces trimmed, ``N/A`` blank,
+    Excel's ``123.0`` as ``123``): rows are routed to slices by the id the audit sees, so that
+    ``" 0001001"`` and ``"0001001"`` land in the same slice."""
+    return parse.parse_id(frame["child_id"])
+
+
 def _split(frame: pl.DataFrame, ranges: list[tuple[str | None, str | None]]) -> list[pl.DataFrame]:
     """A table's rows per child range, in one pass (a table without child ids goes to every
     range; rows with no child id go to the first range, where they are rejected)."""
     if "child_id" not in frame.columns or len(ranges) == 1:
         return [frame] * len(ranges)
     bounds = pl.Series([hi for _, hi in ranges[:-1]], dtype=pl.String)
-    ids = frame["child_id"].cast(pl.String)
+    ids = child_ids(frame)
     which = bounds.search_sorted(ids, side="right").fill_null(0)  # the range of each row, once
     return [frame.filter(which == i) for i in range(len(ranges))]
 
@@ -191,7 +199,7 @@ def slices(
             note(f"Splitting {file.name}")
             raw = read_table_file(file, table)
             if not ranges:
-                ranges = child_ranges(raw.frame["child_id"].cast(pl.String), chunks)
+                ranges = child_ranges(child_ids(raw.frame), chunks)
                 for i in range(len(ranges)):
                     (work / f"slice{i}").mkdir()
             meta[table.name] = RawTable(table.name, raw.frame.head(0), raw.file, raw.mapping, raw.unmapped, raw.notes)

@@ -36,7 +36,7 @@ def peek_headings(path: Path) -> list[str] | None:
     import csv
     import io
 
-    from casecheck.sources.readers import SEP_LINE, CSV_SUFFIXES, decode_bytes
+    from casecheck.sources.readers import CSV_SUFFIXES, SEP_LINE, decode_bytes
 
     if path.suffix.lower() not in CSV_SUFFIXES:
         return None
