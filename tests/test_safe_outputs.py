@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from casecheck import report
+from casecheck import outputs
 from casecheck.cli import app
 from casecheck.errors import UsageError
 from casecheck.report import atomic_write, defuse, write_frame
@@ -104,7 +104,7 @@ def test_a_folder_that_cannot_be_written_is_a_usage_error(tmp_path, monkeypatch)
     def refuse(**kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(report.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(outputs.tempfile, "mkstemp", refuse)
     with pytest.raises(UsageError, match=r"cannot write .*f\.csv: Permission denied"):
         atomic_write(tmp_path / "f.csv", lambda p: p.write_bytes(b"x"))
 

@@ -39,7 +39,8 @@ from casecheck.engine import (
     rag_expr,
 )
 from casecheck.errors import InputError, UsageError
-from casecheck.report import atomic_write, defuse
+from casecheck.outputs import atomic_write
+from casecheck.report import defuse
 from casecheck.sources.native import read_table_file, table_files
 from casecheck.sources.readers import CSV_SUFFIXES, PARQUET_SUFFIXES
 from casecheck.standards import Profile

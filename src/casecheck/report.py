@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import stat
 import sys
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +24,7 @@ from rich.text import Text
 from casecheck.dataset import Dataset
 from casecheck.engine import FINDING_COLUMNS, AuditResult
 from casecheck.errors import UsageError
+from casecheck.outputs import atomic_write
 from casecheck.standards import Profile, Rule
 
 #: text a spreadsheet may run as a formula: a formula sign (also the full-width forms some
@@ -61,61 +59,6 @@ def defuse(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def atomic_write(path: Path, write: Callable[[Path], None], protected: Iterable[Path] = ()) -> Path:
-    """Write via a temporary file in the target's folder, then rename over the target.
-
-    Refuses a target that is one of ``protected`` (the input files) however it is spelled: with
-    ``..``, through a symbolic or hard link, or in other letter case on a case-insensitive disk.
-    If anything fails the previous file is left as it was and the temporary file is removed. The
-    new file keeps the mode of the one it replaces; a new file gets the usual mode (umask).
-    """
-    path = Path(path)
-    target = path.resolve()
-    for p in protected:
-        if _same_file(Path(p), target):
-            raise UsageError(f"refusing to write over the input file {path}")
-    if target.is_dir():
-        raise UsageError(f"cannot write {path}: it is a folder; give a file name")
-    if not target.parent.is_dir():
-        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
-    mode = _file_mode(target)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb+") as fh:  # on disk before the rename makes it visible
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
-    return path
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    if a.resolve() == b:
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist (yet)
-        return False
-
-
-def _file_mode(target: Path) -> int:
-    try:
-        return stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def _csv_bytes(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
     defuse(frame).write_csv(buf, date_format="%Y-%m-%d", null_value="")
@@ -147,14 +90,26 @@ def write_frame(
 ) -> None:
     """Write a frame as csv, json or parquet to ``path``, or to stdout when path is None."""
     if path is None or str(path) == "-":
-        sys.stdout.buffer.write(frame_bytes(frame, fmt))
-        sys.stdout.flush()
+        write_stdout(frame_bytes(frame, fmt))
         return
     if fmt == "parquet":
         atomic_write(path, lambda p: defuse(frame).write_parquet(p, statistics=False), protected)
     else:
         data = frame_bytes(frame, fmt)
         atomic_write(path, lambda p: p.write_bytes(data), protected)
+
+
+def write_stdout(data: bytes) -> None:
+    """Bytes to standard output; a closed stdout or a pipe whose reader has gone is one
+    sentence, not a traceback."""
+    try:
+        if sys.stdout is None:
+            raise OSError("standard output is closed")
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"cannot write to standard output: {why}") from None
 
 
 def findings_frame(result: AuditResult) -> pl.DataFrame:

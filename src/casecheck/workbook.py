@@ -25,7 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 from casecheck import __version__
 from casecheck.dataset import Dataset
 from casecheck.engine import AuditResult
-from casecheck.report import atomic_write
+from casecheck.outputs import atomic_write, scratch_dir
 from casecheck.standards import Profile
 
 #: Excel's serial number of 1970-01-01 (day 0 of Polars dates) in the 1900 date system
@@ -45,10 +45,13 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 class _Book:
     """An xlsxwriter workbook with casecheck's formats and a table writer."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tmpdir: Path) -> None:
+        # xlsxwriter's own temporary files (rows, and each part before it is zipped) go in
+        # ``tmpdir``, a private folder the caller removes whatever happens: never in /tmp
         self.wb = xlsxwriter.Workbook(
             str(path),
             {
+                "tmpdir": str(tmpdir),
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
@@ -400,14 +403,15 @@ def write_audit_workbook(
         due = due_soon(result, due_within)
 
     def write(tmp: Path) -> None:
-        book = _Book(tmp)
-        _summary_sheet(book, result, data_label or str(dataset.path or ""))
-        _by_team_sheet(book, result, dataset)
-        _exception_sheets(book, result)
-        _due_sheet(book, due, due_within)
-        _quality_sheet(book, dataset)
-        _about_sheet(book, result.profile, dataset, result.as_at, result.question, command)
-        book.close()
+        with scratch_dir(tmp.parent) as scratch:
+            book = _Book(tmp, scratch)
+            _summary_sheet(book, result, data_label or str(dataset.path or ""))
+            _by_team_sheet(book, result, dataset)
+            _exception_sheets(book, result)
+            _due_sheet(book, due, due_within)
+            _quality_sheet(book, dataset)
+            _about_sheet(book, result.profile, dataset, result.as_at, result.question, command)
+            book.close()
 
     return atomic_write(Path(path), write, protected)
 
@@ -425,11 +429,12 @@ def write_trend_workbook(
     ends = trend["month_end"]
 
     def write(tmp: Path) -> None:
-        book = _Book(tmp)
-        _trend_sheet(book, trend, profile)
-        _quality_sheet(book, dataset)
-        question = f"point in time at each month end, {ends.min()} to {ends.max()}"
-        _about_sheet(book, profile, dataset, ends.max(), question, command)  # type: ignore[arg-type]
-        book.close()
+        with scratch_dir(tmp.parent) as scratch:
+            book = _Book(tmp, scratch)
+            _trend_sheet(book, trend, profile)
+            _quality_sheet(book, dataset)
+            question = f"point in time at each month end, {ends.min()} to {ends.max()}"
+            _about_sheet(book, profile, dataset, ends.max(), question, command)  # type: ignore[arg-type]
+            book.close()
 
     return atomic_write(Path(path), write, protected)

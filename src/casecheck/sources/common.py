@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -465,26 +463,16 @@ def _repoint_issues(issues: pl.DataFrame, lookup: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------------
 def write_text(path: Path, text: str, protected: list[Path] | None = None) -> None:
     """Write a text file atomically, never over an input file or an existing file."""
+    from casecheck.outputs import atomic_write, is_device
+
     path = Path(path)
-    resolved = path.resolve()
-    for p in protected or []:
-        if Path(p).resolve() == resolved:
-            raise UsageError(f"refusing to overwrite the input file {path}")
-    if path.exists():
+    if path.exists() and not is_device(path) and not path.is_dir():
         raise UsageError(
             f"{path} already exists: give a new file name (casecheck does not overwrite a mapping "
             "you may have edited)"
         )
-    if not path.parent.exists():
-        raise UsageError(f"cannot write {path}: the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data = text.encode("utf-8")
+    atomic_write(path, lambda tmp: tmp.write_bytes(data), protected or [])
 
 
 def table_files(folder: Path) -> list[Path]:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,13 +109,9 @@ def load_mapping(spec: str | Path) -> Mapping:
             path = preset_path(str(spec).lower())
         else:
             raise UsageError(f"mapping file {spec} does not exist")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path.name} is not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path.name} could not be read: {exc}") from None
-    return parse_mapping(data, path)
+    from casecheck.tomlfile import read_toml
+
+    return parse_mapping(read_toml(path, "mapping file"), path)
 
 
 def _strs(value: object, what: str) -> tuple[str, ...]:
