@@ -29,7 +29,14 @@ from pathlib import Path
 import polars as pl
 
 from casecheck import parse
-from casecheck.dataset import DataQuality, Dataset, RawTable, TableReport, build_dataset
+from casecheck.dataset import (
+    DataQuality,
+    Dataset,
+    RawTable,
+    TableReport,
+    build_dataset,
+    tallies_frame,
+)
 from casecheck.engine import (
     FINDING_COLUMNS,
     FINDING_SCHEMA,
@@ -117,7 +124,7 @@ def compact(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _keep(quality: DataQuality) -> DataQuality:
-    return DataQuality(quality.reports, compact(quality.issues))
+    return DataQuality(quality.reports, compact(quality.issues), quality.tallies)
 
 
 def child_ids(frame: pl.DataFrame) -> pl.Series:
@@ -152,7 +159,8 @@ def _merge_quality(parts: list[DataQuality]) -> DataQuality:
                 acc.rows_rejected += r.rows_rejected
     issues = pl.concat([q.issues for q in parts]) if parts else parts[0].issues
     issues = issues.unique(maintain_order=True).sort(["table", "row", "column"], nulls_last=True)
-    return DataQuality(reports=reports, issues=issues)
+    tallies = tallies_frame([q.tallies for q in parts])  # counts per slice, added up
+    return DataQuality(reports=reports, issues=issues, tallies=tallies)
 
 
 def _add_up(parts: list[pl.DataFrame], keys: list[str], profile: Profile) -> pl.DataFrame:

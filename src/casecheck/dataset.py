@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from casecheck import parse, vocabulary
-from casecheck.errors import InputError
+from casecheck.errors import InputError, describe_headings
 from casecheck.schema import DATE, FLAG, ID, TABLES, Table
 
 ROW = "_row"  # the row number in the source file (header = row 1)
@@ -366,10 +366,10 @@ def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
     missing = [c for c in table.required_columns if c not in raw.frame.columns]
     if missing:
         cols = ", ".join(f"'{c}'" for c in missing)
-        seen = ", ".join(repr(h) for h in list(raw.mapping.values()) + raw.unmapped) or "none"
+        seen = describe_headings(list(raw.mapping.values()) + raw.unmapped)
         raise InputError(
             f"{raw.file} has no {cols} column{'s' if len(missing) > 1 else ''}, required for the "
-            f"{table.name} table (its columns are: {seen})"
+            f"{table.name} table {seen}"
         )
     typed, bad_masks, tallies = _type_columns(raw, table)
     # Cells that are not values of their type: in `children` they are blanked (rejecting a

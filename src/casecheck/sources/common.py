@@ -27,7 +27,7 @@ import polars as pl
 from casecheck import dataset as _dataset
 from casecheck import parse
 from casecheck.dataset import ROW, Dataset, RawTable, build_dataset
-from casecheck.errors import InputError, UsageError
+from casecheck.errors import InputError, UsageError, describe_headings
 from casecheck.schema import DATE, TABLES
 
 #: dates that close a timescale: a rule waits for them
@@ -149,9 +149,9 @@ class SourceTable:
         cands = (candidates,) if isinstance(candidates, str) else candidates
         hit = self.find(*cands)
         if hit is None:
-            seen = ", ".join(repr(h) for h in self.headers) or "none"
             raise InputError(
-                f"{self.label} has no '{cands[0]}' column, needed for {what} (its columns are: {seen})"
+                f"{self.label} has no '{cands[0]}' column, needed for {what} "
+                f"{describe_headings(self.headers)}"
             )
         return hit
 
