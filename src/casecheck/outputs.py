@@ -63,7 +63,7 @@ def extract_files(data: Path | None) -> list[Path]:
     return out
 
 
-def _would_be_read(path: Path, data: Path | None) -> bool:
+def would_be_read(path: Path, data: Path | None) -> bool:
     """A new file in the extract folder that a later run would read as a table."""
     if data is None or not Path(data).is_dir():
         return False
@@ -106,8 +106,8 @@ def check_outputs(outputs: Mapping[str, Path | None], inputs: Iterable[Path | No
             continue
         for p in protected:
             if same_file(p, path):
-                raise UsageError(f"refusing to write {opt} over the input file {path}")
-        if _would_be_read(path, data):
+                raise UsageError(f"refusing to write over the input file {path}")
+        if would_be_read(path, data):
             raise UsageError(
                 f"refusing to write {opt} {path} into the extract folder: a later run would "
                 "read it as a table; write outputs elsewhere"
@@ -150,11 +150,11 @@ _OS_ERROR = re.compile(r"\(os error (\d+)\)")
 def os_error_text(exc: BaseException) -> str | None:
     """The plain reason of an I/O failure (``No space left on device``), whether Python raised
     it or a library reported it in its own exception (Polars: ``... (os error 28)``)."""
-    if isinstance(exc, OSError):
-        return exc.strerror or str(exc)
     m = _OS_ERROR.search(str(exc))
     if m:
         return os.strerror(int(m.group(1)))
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
     cause = exc.__cause__ or exc.__context__
     if cause is not None and cause is not exc:
         return os_error_text(cause)
@@ -244,4 +244,4 @@ def _file_mode(target: Path) -> int:
 
 
 __all__ = ["atomic_write", "check_format", "check_outputs", "extract_files", "is_device",
-           "os_error_text", "same_file", "scratch_dir"]
+           "os_error_text", "same_file", "scratch_dir", "would_be_read"]

@@ -103,9 +103,10 @@ def write_stdout(data: bytes) -> None:
     """Bytes to standard output; a closed stdout or a pipe whose reader has gone is one
     sentence, not a traceback."""
     try:
-        if sys.stdout is None:
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
             raise OSError("standard output is closed")
-        sys.stdout.buffer.write(data)
+        buffer.write(data)
         sys.stdout.flush()
     except (OSError, ValueError) as exc:
         why = getattr(exc, "strerror", None) or str(exc)
@@ -277,6 +278,24 @@ def render_quality(dataset: Dataset, console: Console, title: str = "What casech
             console.print(Text(f"  {rep.file}: {line}", style="dim"))
 
 
+def render_tallies(quality, console: Console) -> None:
+    """What was read but is worth a word: placeholder dates, overlaps, rows a mapping left out
+    (one line each), and the coded values casecheck does not know (a table, with a guess)."""
+    for line in quality.note_lines():
+        console.print(Text(f"  {line}", style="dim"))
+    unknown = quality.unknown_codes()
+    if unknown.is_empty():
+        return
+    table = Table(title="Codes casecheck does not know (no rule matches these rows)", title_justify="left")
+    for name, justify in [("Table", "left"), ("Column", "left"), ("Value", "left"), ("Rows", "right"),
+                          ("Did you mean", "left")]:
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in unknown.iter_rows(named=True):
+        table.add_row(Text(r["table"]), Text(r["column"]), Text(r["value"]), f"{r['rows']:,}",
+                      Text(r["suggestion"] or ""))
+    console.print(table)
+
+
 def render_profile_list(profiles: list[Profile], console: Console) -> None:
     table = Table(title="Standards profiles", title_justify="left")
     for col in ("Profile", "Authority", "Rules", "Document"):
@@ -292,9 +311,12 @@ def render_profile(profile: Profile, console: Console) -> None:
     for col in ("Rule", "Kind", "Cohort", "Parameters", "Target", "Source"):
         table.add_column(col, overflow="fold")
     for r in profile.rules:
-        params = r.parameters() + (f"\n[dim]{r.note}[/dim]" if r.note else "")
+        params = Text(r.parameters())
+        if r.note:  # (Text, not markup: a note may hold "[" and "]")
+            params.append(f"\n{r.note}", style="dim")
         cohort = ", ".join(r.cohort) if r.cohort else (r.start.text if r.start else "")
-        table.add_row(f"{r.id}\n[dim]{r.title}[/dim]", r.kind, cohort, params, f"{r.target:.0f}%", r.source)
+        rule = Text.assemble(r.id, (f"\n{r.title}", "dim"))
+        table.add_row(rule, Text(r.kind), Text(cohort), params, f"{r.target:.0f}%", Text(r.source))
     console.print(table)
 
 
