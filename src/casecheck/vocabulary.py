@@ -166,7 +166,7 @@ CODES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "early_help": (
             "Early Help Assessment", "EHA", "Early Help Family Assessment", "CAF",
-            "Common Assessment Framework", "Early Help",
+            "Common Assessment Framework",
         ),
     },
     # SSDA903 PLACE codes (the DfE's children looked after return, 2017-18 on) and descriptions

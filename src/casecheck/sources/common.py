@@ -26,7 +26,7 @@ import polars as pl
 
 from casecheck import dataset as _dataset
 from casecheck import parse
-from casecheck.dataset import ROW, Dataset, RawTable, build_dataset
+from casecheck.dataset import ROW, Dataset, RawTable, build_dataset, tallies_frame
 from casecheck.errors import InputError, UsageError, describe_headings
 from casecheck.schema import DATE, TABLES
 
@@ -273,6 +273,7 @@ class Extract:
     as_at: dt.date | None = None  # the source's default audit date
     as_at_note: str | None = None  # said when the default is used
     reason: str = ""  # why this source was chosen
+    tallies: list[pl.DataFrame] = field(default_factory=list)  # e.g. rows a mapping left out
 
     def tables(self) -> list[str]:
         present = {p.table for p in self.parts}
@@ -372,6 +373,8 @@ class Extract:
         ds = build_dataset(raws, as_at=as_at_used, source=self.source, path=self.path,
                            files=self.files)
         ds.quality.issues = _repoint_issues(ds.quality.issues, lookup)
+        if self.tallies:
+            ds.quality.tallies = tallies_frame([ds.quality.tallies, *self.tallies])
         for name, frame in ds.tables.items():
             rows = lookup.filter(pl.col("table") == name)
             ds.tables[name] = frame.with_columns(
