@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -106,8 +107,16 @@ def write_stdout(data: bytes) -> None:
         buffer = getattr(sys.stdout, "buffer", None)
         if buffer is None:
             raise OSError("standard output is closed")
-        buffer.write(data)
         sys.stdout.flush()
+        try:
+            fd = sys.stdout.fileno()
+        except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+            buffer.write(data)
+            sys.stdout.flush()
+            return
+        view = memoryview(data)
+        while view:  # every byte, or an error: a pipe whose reader has gone is not a silent loss
+            view = view[os.write(fd, view):]
     except (OSError, ValueError) as exc:
         why = getattr(exc, "strerror", None) or str(exc)
         raise UsageError(f"cannot write to standard output: {why}") from None
