@@ -46,7 +46,7 @@ from casecheck.engine import (
     rag_expr,
 )
 from casecheck.errors import InputError, UsageError
-from casecheck.outputs import atomic_write
+from casecheck.outputs import atomic_write, writing
 from casecheck.report import defuse
 from casecheck.sources.native import read_table_file, table_files
 from casecheck.sources.readers import CSV_SUFFIXES, PARQUET_SUFFIXES
@@ -213,8 +213,9 @@ def slices(
                     (work / f"slice{i}").mkdir()
             meta[table.name] = RawTable(table.name, raw.frame.head(0), raw.file, raw.mapping, raw.unmapped, raw.notes)
             frame = raw.frame  # as read: a typed Parquet column stays typed (no re-parsing)
-            for i, part in enumerate(_split(frame, ranges)):
-                part.write_parquet(work / f"slice{i}" / f"{table.name}.parquet", compression="lz4")
+            with writing("the temporary slices of the extract", work):
+                for i, part in enumerate(_split(frame, ranges)):
+                    part.write_parquet(work / f"slice{i}" / f"{table.name}.parquet", compression="lz4")
             del raw, frame
         files = [f for f, _ in found]
         for i in range(len(ranges)):
@@ -323,10 +324,12 @@ def audit_in_chunks(
                 n += findings.height
                 runs = findings.select(pl.col("rule_id").rle()).unnest("rule_id")
                 start = 0
-                for length, rule_id in runs.iter_rows():  # findings come grouped by rule
-                    part = findings.slice(start, length)
-                    part.write_parquet(tmp / f"{position[rule_id]:04d}-{i:06d}.parquet", compression="lz4")
-                    start += length
+                with writing("the temporary findings", tmp):
+                    for length, rule_id in runs.iter_rows():  # findings come grouped by rule
+                        part = findings.slice(start, length)
+                        part.write_parquet(tmp / f"{position[rule_id]:04d}-{i:06d}.parquet",
+                                           compression="lz4")
+                        start += length
             del ds, result
         summary = _add_up(summaries, ["rule_id"], profile).select(list(SUMMARY_SCHEMA)).cast(SUMMARY_SCHEMA)  # type: ignore[arg-type]
         quality = _merge_quality(qualities)

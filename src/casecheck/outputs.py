@@ -163,6 +163,47 @@ def os_error_text(exc: BaseException) -> str | None:
     return None
 
 
+def _limits_reached(folder: Path, file: Path | None = None) -> str | None:
+    """Why a write in ``folder`` may have failed when the library that failed did not say: the
+    disk is full, or ``file`` reached the process's file-size limit (``ulimit -f``)."""
+    try:
+        st = os.statvfs(folder)
+        if st.f_bavail == 0 or st.f_favail == 0:
+            return os.strerror(28)  # No space left on device
+    except OSError:
+        pass
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        if soft != resource.RLIM_INFINITY and file is not None and file.stat().st_size >= soft:
+            return os.strerror(27)  # File too large
+    except (ImportError, OSError, ValueError):
+        pass
+    return None
+
+
+def write_failure(exc: BaseException, folder: Path, file: Path | None = None) -> str | None:
+    """The plain reason a write failed when it is the disk or the system's to blame (full, too
+    large, no permission), else None (a bug, to be reported as one)."""
+    if not isinstance(exc, Exception):
+        return None
+    return os_error_text(exc) or _limits_reached(folder, file)
+
+
+@contextlib.contextmanager
+def writing(what: str, folder: Path) -> Iterator[None]:
+    """Turn an I/O failure while writing ``what`` in ``folder`` (temporary slices, say) into one
+    sentence; anything else goes on as it is."""
+    try:
+        yield
+    except Exception as exc:
+        why = write_failure(exc, folder)
+        if why is None:
+            raise
+        raise UsageError(f"cannot write {what} in {folder}: {why}") from None
+
+
 def atomic_write(path: Path, write: Callable[[Path], None], protected: Iterable[Path] = ()) -> Path:
     """Write via a temporary file in the target's folder, then rename over the target.
 
@@ -196,8 +237,8 @@ def atomic_write(path: Path, write: Callable[[Path], None], protected: Iterable[
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException as exc:
+        why = write_failure(exc, target.parent, Path(tmp))
         Path(tmp).unlink(missing_ok=True)
-        why = os_error_text(exc) if isinstance(exc, Exception) else None
         if why is not None:
             raise UsageError(f"cannot write {path}: {why}") from None
         raise
@@ -213,7 +254,7 @@ def _write_in_place(path: Path, write: Callable[[Path], None]) -> Path:
             with made.open("rb") as src, open(path, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
     except Exception as exc:
-        why = os_error_text(exc)
+        why = write_failure(exc, path.parent)
         if why is not None:
             raise UsageError(f"cannot write {path}: {why}") from None
         raise
