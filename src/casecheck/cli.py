@@ -40,8 +40,9 @@ from casecheck.errors import (
     InputError,
     UsageError,
 )
-from casecheck.outputs import check_format, check_outputs, extract_files
+from casecheck.outputs import check_format, check_outputs, extract_files, same_file
 from casecheck.parse import parse_one_date
+from casecheck.periods import period_for
 from casecheck.privacy import KEY_ENV, load_key, pseudonymise
 from casecheck.report import (
     STATUS_STYLE,
@@ -58,12 +59,22 @@ from casecheck.report import (
     render_trend,
     write_frame,
 )
+from casecheck.scorecards import audit_before, below, score, scorecard
 from casecheck.sources import SOURCES, load_dataset
+from casecheck.sources.returns import holds_returns
 from casecheck.sources.ssd import is_ssd_folder
 from casecheck.standards import list_profiles, load_profile, resolve_profile
-from casecheck.views import breakdown, due_soon, exceptions, month_ends, with_group
+from casecheck.views import (
+    breakdown,
+    caseloads,
+    due_soon,
+    exceptions,
+    month_ends,
+    with_caseloads,
+    with_group,
+)
 from casecheck.views import trend as trend_view
-from casecheck.workbook import write_audit_workbook, write_trend_workbook
+from casecheck.workbook import write_audit_workbook, write_team_workbooks, write_trend_workbook
 
 app = typer.Typer(
     name="casecheck",
@@ -453,7 +464,7 @@ def _choice(kind: type[StrEnum], value: object, option: str):
 
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 3 if any coded value is one casecheck does not know (see docs/codes.md).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", metavar="FILE", help="Defaults file (default: ./casecheck.toml if present).")]
-OptDataArg = Annotated[Path | None, typer.Argument(help="Extract: a folder of table files, or one workbook (default: 'data' in casecheck.toml).", show_default=False, metavar="DATA")]
+OptDataArg = Annotated[Path | None, typer.Argument(help="Extract: a folder of table files, one workbook, or one statutory return (903 or CIN census XML); default: 'data' in casecheck.toml.", show_default=False, metavar="DATA")]
 StandardsOpt = Annotated[str | None, typer.Option("--standards", "-s", metavar="NAME|FILE", help="Profile name (see 'standards list') or a .toml file.")]
 RulesOpt = Annotated[str | None, typer.Option("--rules", metavar="IDS", help="Only these rule ids, comma-separated.")]
 
@@ -497,30 +508,26 @@ def _rule_ids(rules: str | None) -> list[str] | None:
     return [r.strip() for r in rules.split(",") if r.strip()] if rules else None
 
 
-def _threshold(threshold: str | None) -> pl.Expr | None:
-    """``--fail-under``: a percentage from 0 to 100, or ``target`` (each rule's own target)."""
-    if threshold is None:
-        return None
-    text = str(threshold).strip()
-    if text.lower() == "target":
-        return pl.col("target_pct")
+def _threshold(threshold: str | None) -> None:
+    """``--fail-under``, checked before any work: a percentage from 0 to 100, ``target`` or
+    ``floor`` (each rule's own)."""
+    if threshold is None or str(threshold).strip().lower() in ("target", "floor"):
+        return
     try:
-        value = float(text.rstrip("%"))
+        value = float(str(threshold).strip().rstrip("%"))
     except ValueError:
         value = float("nan")
     if not 0 <= value <= 100:  # (nan and inf fail here too)
-        raise UsageError(f"--fail-under '{threshold}' is not a percentage from 0 to 100 or 'target'")
-    return pl.lit(value)
+        raise UsageError(f"--fail-under '{threshold}' is not a percentage from 0 to 100, 'target' or 'floor'")
 
 
-def _fail_under(summary: pl.DataFrame, threshold: str | None) -> list[str]:
-    """Every rule below --fail-under (a percentage, or 'target' for each rule's own target)."""
-    limit = _threshold(threshold)
-    if limit is None:
+def _fail_under(card: pl.DataFrame, threshold: str | None) -> list[str]:
+    """Every rule below --fail-under (a percentage, 'target' or 'floor': each rule's own);
+    figures not rated (too few decided cases) or not assessed never fail."""
+    if threshold is None:
         return []
-    below = summary.with_columns(limit.cast(pl.Float64).alias("__limit")).filter(
-        pl.col("pct_met").is_not_null() & (pl.col("pct_met") < pl.col("__limit")))
-    return [f"{r['rule_id']} {r['pct_met']:.1f}% < {r['__limit']:g}%" for r in below.iter_rows(named=True)]
+    _threshold(threshold)
+    return below(card, str(threshold))
 
 
 def _render_exceptions(result: AuditResult, console: Console, top: int) -> None:
@@ -605,6 +612,8 @@ class AuditPlan:
     fail_under: str | None
     quiet: bool
     strict: bool
+    html: Path | None = None
+    xlsx_per_team: Path | None = None
 
     @property
     def stdout_taken(self) -> bool:
@@ -618,7 +627,7 @@ _XLSX_HINT = "--output writes the findings as csv, json or parquet; for the audi
 def _audit_plan(common: Common, hide: Hide, child: str | None, fmt: Fmt | None, output: Path | None,
                 summary_format: SummaryFmt | None, summary_output: Path | None, xlsx: Path | None,
                 by: Group | None, top: int | None, fail_under: str | None, quiet: bool,
-                strict: bool) -> AuditPlan:
+                strict: bool, html: Path | None = None, xlsx_per_team: Path | None = None) -> AuditPlan:
     """Resolve audit's outputs against the config file and refuse, before reading anything, a
     combination that cannot work: --child with an output, a format the file name contradicts,
     two outputs at one path or over an input, the summary and findings both on stdout."""
@@ -627,23 +636,32 @@ def _audit_plan(common: Common, hide: Hide, child: str | None, fmt: Fmt | None, 
                  "--format": fmt if fmt not in (None, Fmt.table) else None,
                  "--summary-format": summary_format, "--fail-under": fail_under,
                  "--pseudonymise": hide.key}
+        given["--xlsx-per-team"] = xlsx_per_team
         clash = [opt for opt, v in given.items() if v is not None]
         if clash:
-            raise UsageError(f"--child explains one child on the terminal: it cannot be combined "
-                             f"with {', '.join(clash)}")
-        return AuditPlan(Fmt.table, None, "csv", None, None, None, None, 0, None, quiet, strict)
+            raise UsageError(f"--child explains one child (on the terminal, or with --html in a "
+                             f"page): it cannot be combined with {', '.join(clash)}")
+        html = common.out(html)
+        common.check_outputs({"--html": html})
+        check_format(html, "html", "--html")
+        return AuditPlan(Fmt.table, None, "csv", None, None, None, None, 0, None, quiet, strict, html)
     fmt = _choice(Fmt, common.pick(fmt, "format", Fmt.table), "--format")
     output = common.out(common.pick(output, "output"))
     summary_output = common.out(common.pick(summary_output, "summary_output"))
     xlsx = common.out(common.pick(xlsx, "xlsx"))
-    common.check_outputs({"--output": output, "--summary-output": summary_output, "--xlsx": xlsx},
-                         *hide.inputs)
+    html = common.out(common.pick(html, "html"))
+    per_team = common.out(common.pick(xlsx_per_team, "xlsx_per_team"))
+    common.check_outputs({"--output": output, "--summary-output": summary_output, "--xlsx": xlsx,
+                          "--html": html}, *hide.inputs)
+    if per_team is not None and same_file(per_team, Path(common.data)):
+        raise UsageError(f"refusing to write team workbooks into the extract folder {per_team}")
     sfmt = common.pick(summary_format, "summary_format")
     group = common.pick(by, "by")
     plan = AuditPlan(
         fmt, output, fmt.value, _choice(SummaryFmt, sfmt, "--summary-format") if sfmt else None,
         summary_output, xlsx, _choice(Group, group, "--by") if group else None,
-        int(common.pick(top, "top", 10)), common.pick(fail_under, "fail_under"), quiet, strict)
+        int(common.pick(top, "top", 10)), common.pick(fail_under, "fail_under"), quiet, strict,
+        html, per_team)
     if output is not None:
         plan.findings_fmt = format_from_path(output, "csv") if fmt == Fmt.table else fmt.value
         named = Path(output).suffix.lower()
@@ -654,6 +672,7 @@ def _audit_plan(common: Common, hide: Hide, child: str | None, fmt: Fmt | None, 
     if summary_output is not None:
         check_format(summary_output, format_from_path(summary_output, "csv"), "--summary-output")
     check_format(xlsx, "xlsx", "--xlsx")
+    check_format(html, "html", "--html")
     if plan.stdout_taken and plan.summary_format in (SummaryFmt.csv, SummaryFmt.json):
         raise UsageError("findings already go to stdout: give --output PATH, or --summary-output PATH")
     _threshold(plan.fail_under)
@@ -681,12 +700,15 @@ def audit_cmd(
     summary_output: Annotated[
         Path | None, typer.Option("--summary-output", metavar="PATH", help="Write the per-rule summary to this file (csv or json).")
     ] = None,
-    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write the audit workbook (summary, by team, exceptions, due soon, data quality).")] = None,
-    by: Annotated[Group | None, typer.Option("--by", help="Break the summary down by team, worker or manager.")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write the audit workbook (scorecard, by team, caseloads, exceptions, due soon, data quality).")] = None,
+    xlsx_per_team: Annotated[Path | None, typer.Option("--xlsx-per-team", metavar="DIR", help="Write one workbook per team into DIR (made if missing): its own children only, the authority's figures beside the team's.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", metavar="PATH", help="Write one self-contained HTML report (scorecard, team grid, charts, exceptions, due soon, data quality); with --child, that child's explanation.")] = None,
+    by: Annotated[Group | None, typer.Option("--by", help="Break the summary down by team, worker or manager, with open children and caseloads.")] = None,
     top: Annotated[int | None, typer.Option("--top", metavar="N", min=0, max=MAX_TOP, help="Show the N worst exceptions (default 10; 0 to hide).")] = None,
     fail_under: Annotated[
-        str | None, typer.Option("--fail-under", metavar="PCT|target", help="Exit 4 if any rule's % met is below PCT, or below its own target.")
+        str | None, typer.Option("--fail-under", metavar="PCT|target|floor", help="Exit 4 if any rated rule's % met is below PCT, or below its own target or floor.")
     ] = None,
+    previous: Annotated[bool, typer.Option("--previous/--no-previous", help="Compare each rule with the previous period (the month before): audits the extract again at that period's end.")] = True,
     child: Annotated[str | None, typer.Option("--child", metavar="CHILD_ID", help="Explain one child: the timeline behind each verdict.")] = None,
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
@@ -705,17 +727,18 @@ def audit_cmd(
     rule_ids = _rule_ids(common.pick(rules, "rules"))
     common.profile.select(rule_ids)  # unknown ids fail before loading data
     plan = _audit_plan(common, hide, child, fmt, output, summary_format, summary_output, xlsx, by, top,
-                       fail_under, common.flag(quiet, "quiet"), common.flag(strict, "strict"))
+                       fail_under, common.flag(quiet, "quiet"), common.flag(strict, "strict"), html,
+                       xlsx_per_team)
     started = time.perf_counter()
-    unsupported = {"--xlsx": plan.xlsx, "--by": plan.by, "--child": child,
-                   "--pseudonymise": hide.key is not None or None}
+    unsupported = {"--xlsx": plan.xlsx, "--xlsx-per-team": plan.xlsx_per_team, "--html": plan.html,
+                   "--by": plan.by, "--child": child, "--pseudonymise": hide.key is not None or None}
     whole_only = {**unsupported, "--format json": plan.fmt == Fmt.json or None,
                   "findings on stdout": plan.stdout_taken or None}
     n_chunks = _chunks(common.pick(chunks, "chunks", "auto"), common.data, common.source, common.mapping,
                        common.profile.select(rule_ids).tables(), whole_only, plan.quiet)
     if n_chunks > 1:
         _audit_chunked(common, n_chunks, as_at_given or dt.date.today(), since_d, rule_ids, plan,
-                       unsupported)
+                       unsupported, previous)
         return
     with Progress(plan.quiet) as progress:
         ds = common.load(as_at_given, progress, rule_ids)
@@ -728,17 +751,64 @@ def audit_cmd(
     if child is not None:
         explained = explain(ds, common.profile, child, as_at_d, since_d, rule_ids)
         _print_explain(*explained, child)  # type: ignore[arg-type]
+        if plan.html is not None:
+            from casecheck.html_report import write_child_html
+
+            write_child_html(plan.html, *explained, child, ds, data_label=str(common.data),  # type: ignore[misc]
+                             protected=common.inputs(ds, hide))
         return
     with Progress(plan.quiet) as progress:
         n_rules = len(common.profile.select(rule_ids).rules)
+        cache: dict = {}  # the events, gathered once for both audits
+        before = None
+        # (only when a summary is shown or written: a quiet run that writes findings needs none)
+        shown = (not plan.quiet or plan.summary_output or plan.summary_format or plan.xlsx
+                 or plan.xlsx_per_team or plan.html)
+        if previous and shown:  # first, so that two audits' findings are never in memory at once
+            progress.step("Auditing the previous period")
+            before = audit_before(ds, common.profile.select(rule_ids), period_for(as_at_d, "month", since_d),
+                                  cache=cache)
+            if plan.xlsx_per_team is None:  # only the team workbooks count its findings again
+                before = dataclasses.replace(before, findings=before.findings.clear())
+            before = hide.result(before)
         progress.step("Checking rules", total=n_rules)
-        result = hide.result(audit(ds, common.profile, as_at_d, since_d, rule_ids,
-                                   progress=lambda rule: progress.advance(f"Checking {rule.id}")))
-        if plan.xlsx is not None:
-            progress.step(f"Writing {plan.xlsx}")
-            write_audit_workbook(plan.xlsx, result, hide.dataset(ds), data_label=str(common.data),
-                                 protected=common.inputs(ds, hide))
-    _audit_outputs(common, hide, ds, result, plan, time.perf_counter() - started)
+        raw = audit(ds, common.profile, as_at_d, since_d, rule_ids,
+                    progress=lambda rule: progress.advance(f"Checking {rule.id}"), cache=cache)
+        del cache
+        result = hide.result(raw)
+        card = scorecard(result, before)
+        reports = _Reports(result, before, card, hide.dataset(ds), str(common.data),
+                           common.inputs(ds, hide), pseudonymised=hide.key is not None)
+        reports.write(progress, xlsx=plan.xlsx, per_team=plan.xlsx_per_team, html=plan.html)
+    _audit_outputs(common, hide, ds, result, card, plan, time.perf_counter() - started, reports.team_files)
+
+
+class _Reports:
+    """The files an audit writes for people: the workbook, one workbook per team, the HTML."""
+
+    def __init__(self, result: AuditResult, previous: AuditResult | None, card: pl.DataFrame,
+                 dataset: Dataset, data_label: str, protected: list[Path], pseudonymised: bool = False) -> None:
+        self.result, self.previous, self.card = result, previous, card
+        self.dataset, self.data_label, self.protected = dataset, data_label, protected
+        self.pseudonymised = pseudonymised
+        self.team_files: list[Path] = []
+
+    def write(self, progress: Progress, xlsx: Path | None, per_team: Path | None, html: Path | None) -> None:
+        common = {"data_label": self.data_label, "protected": self.protected}
+        due = due_soon(self.result) if (xlsx or html) else None
+        if xlsx is not None:
+            progress.step(f"Writing {xlsx}")
+            write_audit_workbook(xlsx, self.result, self.dataset, card=self.card, due=due, **common)
+        if per_team is not None:
+            progress.step(f"Writing team workbooks to {per_team}")
+            self.team_files = write_team_workbooks(per_team, self.result, self.dataset, previous=self.previous,
+                                                   card=self.card, **common)
+        if html is not None:
+            from casecheck.html_report import write_audit_html
+
+            progress.step(f"Writing {html}")
+            write_audit_html(html, self.result, self.dataset, card=self.card, due=due,
+                             pseudonymised=self.pseudonymised, **common)
 
 
 def _referenced(common: Common) -> dict[str, set[str]]:
@@ -747,8 +817,8 @@ def _referenced(common: Common) -> dict[str, set[str]]:
     return referenced_codes(common.profile)
 
 
-def _audit_outputs(common: Common, hide: Hide, ds: Dataset, result: AuditResult, plan: AuditPlan,
-                   elapsed: float) -> None:
+def _audit_outputs(common: Common, hide: Hide, ds: Dataset, result: AuditResult, card: pl.DataFrame,
+                   plan: AuditPlan, elapsed: float, team_files: list[Path]) -> None:
     """Write the findings and summary where the plan says, print the summary, apply --fail-under."""
     protected = common.inputs(ds, hide)
     findings = findings_frame(result)
@@ -756,7 +826,9 @@ def _audit_outputs(common: Common, hide: Hide, ds: Dataset, result: AuditResult,
         write_frame(findings, plan.output, plan.findings_fmt, protected)
     elif plan.stdout_taken:
         write_frame(findings, None, plan.fmt.value)
-    summary = breakdown(result, hide.dataset(ds), plan.by.value) if plan.by else result.summary
+    by = plan.by.value if plan.by else None
+    caseload = caseloads(hide.dataset(ds), result.as_at, by) if by else None
+    summary = with_caseloads(breakdown(result, hide.dataset(ds), by), caseload) if by else card
     if plan.summary_output is not None:
         write_frame(summary, plan.summary_output, format_from_path(plan.summary_output, "csv"), protected)
     sfmt = plan.summary_format or (SummaryFmt.table if not plan.stdout_taken else None)
@@ -764,19 +836,21 @@ def _audit_outputs(common: Common, hide: Hide, ds: Dataset, result: AuditResult,
         write_frame(summary, None, sfmt.value)
     elif not plan.quiet:
         console = out if not plan.stdout_taken else err
-        render_summary(result, console, data_label=str(common.data))
-        if plan.by:
-            render_breakdown(summary, result, console, plan.by.value)
+        render_summary(result, console, data_label=str(common.data), card=card)
+        if by:
+            render_breakdown(summary, result, console, by, caseload)
         _render_exceptions(result, console, plan.top)
         rejected = ds.quality.rejected().height
         if rejected:
             console.print(Text(
                 f"{rejected:,} input row(s) were set aside as unusable: run 'casecheck validate "
                 f"{common.data}' to see why.", style="yellow"))
-        written = [str(p) for p in (plan.output, plan.summary_output, plan.xlsx) if p is not None]
+        written = [str(p) for p in (plan.output, plan.summary_output, plan.xlsx, plan.html) if p is not None]
+        if plan.xlsx_per_team is not None:
+            written.append(f"{len(team_files)} team workbook(s) in {plan.xlsx_per_team}")
         where = f"; written to {', '.join(written)}" if written else ""
         console.print(Text(f"{findings.height:,} finding(s) in {elapsed:.1f}s{where}.", style="dim"))
-    _exit_if_below(result.summary, plan.fail_under)
+    _exit_if_below(card, plan.fail_under)
 
 
 def _exit_if_below(summary: pl.DataFrame, fail_under: str | None) -> None:
@@ -804,7 +878,7 @@ def _chunks(value: str, path: Path, source: str, mapping: object, tables: set[st
         return n
     path = Path(path)
     if (not path.is_dir() or source not in ("auto", "native") or mapping is not None
-            or (source == "auto" and is_ssd_folder(path))):
+            or (source == "auto" and (is_ssd_folder(path) or holds_returns(path)))):
         return 1
     rows = estimate_rows(path, None if tables is None else {*tables, "children", "episodes"})
     n = auto_chunks(rows)
@@ -825,7 +899,8 @@ def _chunks(value: str, path: Path, source: str, mapping: object, tables: set[st
 
 
 def _audit_chunked(common: Common, chunks: int, as_at: dt.date, since: dt.date | None,
-                   rule_ids: list[str] | None, plan: AuditPlan, unsupported: dict[str, object]) -> None:
+                   rule_ids: list[str] | None, plan: AuditPlan, unsupported: dict[str, object],
+                   previous: bool = True) -> None:
     """``audit --chunks N``: the same findings, a slice of children at a time (bounded memory)."""
     from casecheck.chunked import audit_in_chunks
 
@@ -845,23 +920,26 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, since: dt.date |
         result = audit_in_chunks(
             common.data, common.profile, as_at, chunks, plan.output, plan.findings_fmt, since=since,
             rules=rule_ids, protected=protected, progress=lambda msg: progress.step(msg),
+            previous=previous and (not plan.quiet or plan.summary_output is not None
+                                   or plan.summary_format is not None),
         )
     elapsed = time.perf_counter() - started
     shell_ds = Dataset({}, result.quality)
     _strict(shell_ds, plan.strict, _referenced(common))
     _warn_unknown(shell_ds, common, plan.quiet)
+    card = score(result.summary, common.profile.select(rule_ids), result.previous, result.previous_as_at)
     if plan.summary_output is not None:
-        write_frame(result.summary, plan.summary_output, format_from_path(plan.summary_output, "csv"),
+        write_frame(card, plan.summary_output, format_from_path(plan.summary_output, "csv"),
                     [*protected, *result.files])
     if plan.summary_format in (SummaryFmt.csv, SummaryFmt.json):
-        write_frame(result.summary, None, plan.summary_format.value)
+        write_frame(card, None, plan.summary_format.value)
     elif not plan.quiet:
         shell = AuditResult(pl.DataFrame(schema=FINDING_SCHEMA), result.summary,
                             common.profile.select(rule_ids), as_at, since)
-        render_summary(shell, out, data_label=str(common.data))
+        render_summary(shell, out, data_label=str(common.data), card=card)
         out.print(Text(f"{result.findings:,} finding(s) in {result.chunks} slices in {elapsed:.1f}s"
                        + (f"; written to {plan.output}" if plan.output else "") + ".", style="dim"))
-    _exit_if_below(result.summary, plan.fail_under)
+    _exit_if_below(card, plan.fail_under)
 
 
 @app.command()
@@ -949,7 +1027,8 @@ def trend(
     rules: RulesOpt = None,
     fmt: Annotated[SummaryFmt | None, typer.Option("--format", "-f", help="table (default), csv or json.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="PATH", help="Write the trend (one row per month x rule) to this file.")] = None,
-    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write a workbook with the trend table and a line chart.")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write a workbook with the trend table and one small chart per rule.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", metavar="PATH", help="Write one self-contained HTML report: the last month's scorecard, one chart per rule, the table.")] = None,
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
     config: ConfigOpt = None,
@@ -969,10 +1048,12 @@ def trend(
     common.profile.select(rule_ids)
     fmt = _choice(SummaryFmt, common.pick(fmt, "format", SummaryFmt.table), "--format")
     output, xlsx = common.out(common.pick(output, "output")), common.out(common.pick(xlsx, "xlsx"))
+    html = common.out(common.pick(html, "html"))
     quiet = common.flag(quiet, "quiet")
-    common.check_outputs({"--output": output, "--xlsx": xlsx}, *hide.inputs)
+    common.check_outputs({"--output": output, "--xlsx": xlsx, "--html": html}, *hide.inputs)
     _list_format(output, fmt)
     check_format(xlsx, "xlsx", "--xlsx")
+    check_format(html, "html", "--html")
     tables = common.profile.select(rule_ids).tables()
     n_chunks = _chunks(common.pick(chunks, "chunks", "auto"), common.data, common.source, common.mapping,
                        tables, {}, quiet)
@@ -991,8 +1072,15 @@ def trend(
                                progress=lambda end, rule: progress.advance(f"{end:%b %Y}: {rule.id}"))
         if xlsx is not None:
             progress.step(f"Writing {xlsx}")
-            write_trend_workbook(xlsx, frame, common.profile, hide.dataset(ds),
-                                 protected=common.inputs(ds, hide))
+            write_trend_workbook(xlsx, frame, common.profile.select(rule_ids), hide.dataset(ds),
+                                 protected=common.inputs(ds, hide), data_label=str(common.data))
+        if html is not None:
+            from casecheck.html_report import write_trend_html
+
+            progress.step(f"Writing {html}")
+            write_trend_html(html, frame, common.profile.select(rule_ids), hide.dataset(ds),
+                             data_label=str(common.data), protected=common.inputs(ds, hide),
+                             pseudonymised=hide.key is not None)
     if _emit(frame, output, fmt, common.inputs(ds, hide)) and not quiet:
         render_trend(frame, common.profile, out)
 

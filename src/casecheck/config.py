@@ -13,7 +13,7 @@ table holds settings for that command only (and wins over the top)::
     pseudonymise = true                  # --pseudonymise
     key_file = "/etc/casecheck/key"      # --key-file
     strict = true                        # --strict: unknown codes fail the run (exit 3)
-    fail_under = "target"                # --fail-under (a percentage, or "target")
+    fail_under = "target"                # --fail-under (a percentage, "target" or "floor")
     closure_days = ["2025-12-29..2025-12-31"]   # local closure days, added to the profile's
 
     [audit]
@@ -52,6 +52,7 @@ SETTINGS: dict[str, str] = {
     "by": "group", "fail_under": "threshold", "pseudonymise": "flag", "strict": "flag",
     "chunks": "chunks", "quiet": "flag", "format": "text", "summary_format": "text",
     "output": "output", "summary_output": "output", "xlsx": "output", "issues": "output",
+    "html": "output", "xlsx_per_team": "output",
     "from": "month", "to": "month",
 }  # fmt: skip
 _KEYS = set(SETTINGS)  # (kept for callers of the earlier module)

@@ -34,6 +34,7 @@ from casecheck.errors import UsageError
 FORMAT_OF_SUFFIX = {
     ".csv": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet",
     ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods", ".tsv": "tsv", ".toml": "toml",
+    ".html": "html", ".htm": "html",
 }  # fmt: skip
 #: files a native or SSD extract folder is read from: an output must not create one there
 _TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq"}
