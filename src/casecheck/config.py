@@ -74,38 +74,15 @@ class Config:
         """The command line's value when given (not None), else the setting, else ``default``."""
         return given if given is not None else self.get(key, command, default)
 
-    # the settings every command shares, as attributes
-    @property
-    def data(self) -> Path | None:
-        return self.values.get("data")  # type: ignore[return-value]
-
-    @property
-    def standards(self) -> str | None:
-        return self.values.get("standards")  # type: ignore[return-value]
-
-    @property
-    def output_dir(self) -> Path | None:
-        return self.values.get("output_dir")  # type: ignore[return-value]
-
-    @property
-    def source(self) -> str | None:
-        return self.values.get("source")  # type: ignore[return-value]
-
-    @property
-    def mapping(self) -> Path | None:
-        return self.values.get("mapping")  # type: ignore[return-value]
-
-    @property
-    def fail_under(self) -> str | None:
-        return self.values.get("fail_under")  # type: ignore[return-value]
-
-    @property
-    def key_file(self) -> Path | None:
-        return self.values.get("key_file")  # type: ignore[return-value]
-
-    @property
-    def closure_days(self) -> tuple[str, ...]:
-        return self.values.get("closure_days", ())  # type: ignore[return-value]
+    # the settings every command shares, as attributes (top-level values)
+    data = property(lambda self: self.values.get("data"))
+    standards = property(lambda self: self.values.get("standards"))
+    output_dir = property(lambda self: self.values.get("output_dir"))
+    source = property(lambda self: self.values.get("source"))
+    mapping = property(lambda self: self.values.get("mapping"))
+    fail_under = property(lambda self: self.values.get("fail_under"))
+    key_file = property(lambda self: self.values.get("key_file"))
+    closure_days = property(lambda self: self.values.get("closure_days", ()))
 
     def output_path(self, path: Path | None) -> Path | None:
         """A relative output path placed in ``output_dir`` (when the config sets one)."""
