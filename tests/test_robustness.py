@@ -556,3 +556,18 @@ def test_a_1_mb_heading_is_not_repeated_in_the_error(tmp_path):
     (folder / "episodes.csv").write_text("child_id," + "H" * 1_000_000 + ",start_date\n1,cp,2025-01-06\n")
     line = _one_line_error(CliRunner().invoke(app, ["validate", str(folder)]))
     assert len(line) < 400 and "H" * 61 not in line and "H" * 60 in line
+
+
+def test_validate_json_carries_every_note_the_table_shows():
+    import json
+
+    r = CliRunner().invoke(app, ["validate", str(VARIANTS / "sql_server_placeholders"), "--as-at",
+                                 "2025-03-31", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    payload = json.loads(r.stdout)
+    table = CliRunner().invoke(app, ["validate", str(VARIANTS / "sql_server_placeholders"), "--as-at",
+                                     "2025-03-31"], env={"COLUMNS": "300"})
+    assert payload["notes"] and all(note in table.stdout for note in payload["notes"])
+    assert any("9999-12-31" in note for note in payload["notes"])
+    assert payload["unknown_codes"] == [] and payload["rows_set_aside"] == 0
+    assert all("notes" in t for t in payload["tables"])
