@@ -15,6 +15,7 @@ from casecheck.engine.context import RuleContext
 from casecheck.engine.events import event_dates
 from casecheck.engine.schedules import gaps
 from casecheck.errors import UsageError
+from casecheck.periods import Period
 from casecheck.standards import Profile
 
 TIMELINE_SCHEMA: dict[str, pl.DataType] = {
@@ -46,31 +47,35 @@ def explain(
     since: dt.date | None = None,
     rules: list[str] | None = None,
     calendar: WorkingCalendar | None = None,
+    *,
+    period: str | Period = "month",
+    over_period: bool | None = None,
 ) -> tuple[AuditResult, pl.DataFrame]:
     """One child's findings and the timeline behind each: anchor, every event, every gap, due dates.
 
     For frequency and recency rules the timeline lists each interval (from the anchor or the
     previous qualifying event to the next, or to the audit date for the open interval) with the
-    date it was due and whether it ran late.
+    date it was due and whether it ran late. The questions and period are those of :func:`audit`.
     """
-    as_at = as_at or dt.date.today()
     if child_id not in set(dataset.table("children")["child_id"].to_list()):
         raise UsageError(f"child {child_id!r} is not in the children table")
     ds = only_child(dataset, child_id)
-    result = audit(ds, profile, as_at, since, rules, calendar)
+    result = audit(ds, profile, as_at, since, rules, calendar, period=period, over_period=over_period)
+    as_at = result.as_at
     profile = profile.select(rules)
     cal = calendar or profile.calendar()
     parts = []
     for rule in profile.rules:
         if rule.kind not in ("frequency", "recency") or rule.id in result.not_assessed:
             continue
-        ctx = RuleContext(ds, rule, cal, as_at, since)
+        ctx = RuleContext(ds, rule, cal, as_at, result.period, result.over_period)
         rows = cohort(ctx)
         if rows.is_empty():
             continue
         events = event_dates(ds, rule.events, as_at)
-        g = gaps(ctx, rows, events).join(rows.select("key", "episode_type", "anchor"), on="key")
-        what = rule.events[0].describe() if len(rule.events) == 1 else "qualifying event"
+        g = gaps(ctx, rows, events, carry_prior=rule.kind == "recency")
+        g = g.join(rows.select("key", "episode_type", "anchor"), on="key")
+        what = " or ".join(e.describe() for e in rule.events)
         parts.append(
             g.select(
                 pl.lit(rule.id).alias("rule_id"),
@@ -82,7 +87,7 @@ def explain(
                 pl.col("due").alias("due_date"),
                 (pl.col("stop") - pl.col("start")).dt.total_days().cast(pl.Int32).alias("gap_days"),
                 "late",
-                pl.when(pl.col("final")).then(pl.lit("open interval to the audit date / end"))
+                pl.when(pl.col("final")).then(pl.lit("open interval, to the audit date or the episode's end"))
                 .otherwise(pl.lit(what)).alias("what"),
             ).cast(TIMELINE_SCHEMA)  # type: ignore[arg-type]
         )

@@ -1,5 +1,5 @@
-"""What an audit produces: the finding and summary schemas, the counts and RAG, the order of
-findings, and the detail sentence built from branches."""
+"""What an audit produces: the finding and summary schemas, the counts, % met and RAG, and the
+order of findings."""
 
 from __future__ import annotations
 
@@ -20,12 +20,15 @@ FINDING_SCHEMA: dict[str, pl.DataType] = {
     "last_event_date": pl.Date(),
     "due_date": pl.Date(),
     "days_overdue": pl.Int32(),
+    "closed_date": pl.Date(),
     "detail": pl.String(),
 }
 FINDING_COLUMNS = list(FINDING_SCHEMA)
 #: findings are sorted by rule, then these (data contract §3: rule_id, child_id, anchor_date)
 SORT_KEYS = ["child_id", "anchor_date", "episode_type", "due_date", "last_event_date", "status",
-             "days_overdue", "worker_id", "team"]
+             "days_overdue", "worker_id", "team", "closed_date"]
+#: a rule's requirement that fell due after its episode closed: out of scope, only counted
+LEFT = "closed_before_due"
 
 #: the counts every per-rule summary carries (summary, breakdowns, trends)
 COUNT_SCHEMA: dict[str, pl.DataType] = {
@@ -44,6 +47,13 @@ SUMMARY_SCHEMA: dict[str, pl.DataType] = {
     "kind": pl.String(),
     **COUNT_SCHEMA,
     "note": pl.String(),
+    #: which question the rule answered: point_in_time (in date at the audit date),
+    #: audit_period (every interval in the period) or decided_in_period (timescales)
+    "question": pl.String(),
+    "period_start": pl.Date(),
+    "period_end": pl.Date(),
+    #: episodes that closed before the requirement fell due (in the period): out of scope
+    "closed_before_due": pl.Int64(),
 }
 
 
@@ -98,46 +108,12 @@ def sort_findings(frame: pl.DataFrame) -> pl.DataFrame:
     return out[perm]
 
 
-# ---------------------------------------------------------------------------------------------
-# The detail sentence
-# ---------------------------------------------------------------------------------------------
-#: a finding's detail sentence: (condition, sentence) branches, the first that holds applies
-Detail = list[tuple[pl.Expr, pl.Expr]]
-OTHERWISE = pl.lit(True)
-
-
-def by_branch(frame: pl.DataFrame, branches: Detail, name: str = "detail") -> pl.Series:
-    """A text column from (condition, expression) branches, the first that holds giving the value.
-
-    Unlike a ``when/then`` chain, which evaluates every branch over every row, the commonest
-    branch is evaluated once over the whole frame and each other branch only over its own rows
-    (millions of findings, a few sentence forms each made of dates).
-    """
-    if not frame.height:
-        return pl.Series(name, [], dtype=pl.String)
-    which = pl.lit(None, dtype=pl.Int32)
-    for i, (cond, _) in reversed(list(enumerate(branches))):
-        which = pl.when(cond).then(pl.lit(i, dtype=pl.Int32)).otherwise(which)
-    choice = frame.select(which.alias("b")).to_series()
-    counts = choice.value_counts(sort=True)
-    order = [b for b in counts["b"].to_list() if b is not None]
-    exprs = [expr.cast(pl.String).alias(name) for _, expr in branches]
-    if not order:
-        return pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias(name)
-    out = frame.with_columns(exprs[order[0]]).get_column(name)  # (a constant is broadcast)
-    if choice.null_count():
-        out = out.scatter(choice.is_null().arg_true(), None)
-    for i in order[1:]:
-        idx = (choice == i).arg_true()
-        roots = list(dict.fromkeys(exprs[i].meta.root_names()))
-        if roots:
-            values = frame.select(roots)[idx].select(exprs[i]).to_series()
-        else:  # a constant sentence
-            values = pl.repeat(pl.select(exprs[i]).item(), idx.len(), dtype=pl.String, eager=True)
-        out = out.scatter(idx, values)
-    return out
-
-
-def fmt_date(expr: pl.Expr) -> pl.Expr:
-    """A date as it is written in a detail sentence."""
-    return expr.dt.strftime("%Y-%m-%d")
+def summary_note() -> pl.Expr:
+    """The note of an assessed rule: how many episodes left its scope by closing before a
+    requirement fell due (blank when none)."""
+    n = pl.col("closed_before_due")
+    return (
+        pl.when(n == 1).then(pl.lit("1 episode closed before its next due date: left out"))
+        .when(n > 1).then(pl.format("{} episodes closed before their next due date: left out", n))
+        .otherwise(pl.lit(""))
+    )

@@ -1,5 +1,23 @@
-"""Schedules: the due dates of frequency and recency rules (first, phased, permanent) and the
-intervals between an anchor, its events and the window end."""
+"""Schedules: when the events of a frequency or recency rule fall due, and the verdicts on them.
+
+Due dates
+    The first event is due ``first`` (default ``interval``) after the anchor. Each later one is
+    due a step after the event before: the first phase whose bound still holds, else
+    ``interval``; ``permanent_interval`` once the placement is permanent. A requirement is never
+    due before the first due date: a new episode always has its first period, whatever happened
+    before it. A requirement falling due while an excluding episode was open waits until that
+    episode ended.
+
+Verdicts (both questions)
+    ``met``: the last counted event is in date at the row's end (the audit date, or the day the
+    episode closed); ``pending``: nothing is late, but nothing is in date either, because the
+    first period has not run out; ``not_met``: a requirement fell due and was missed while the
+    episode was open. A closed row whose next requirement fell due on or after its end left the
+    rule's scope (:data:`~casecheck.engine.findings.LEFT`): it is counted, not judged.
+
+The kinds differ in which events count: frequency rules count events from the anchor, recency
+rules also the latest before it (an up-to-date document carries over). ``carry_prior`` says so.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +25,53 @@ from collections.abc import Callable
 
 import polars as pl
 
+from casecheck import words
 from casecheck.calendar import Duration
 from casecheck.engine.context import RuleContext
 from casecheck.engine.events import latest_event
-from casecheck.engine.findings import OTHERWISE, Detail, fmt_date
+from casecheck.engine.findings import LEFT
 from casecheck.engine.frames import per_row
-from casecheck.standards import Phase
+from casecheck.engine.sentences import (
+    OTHERWISE,
+    Detail,
+    capitalised,
+    closed_note,
+    fmt_date,
+    fmt_day,
+    started,
+    working_days,
+)
+from casecheck.standards import Phase, Rule
+
+# ---------------------------------------------------------------------------------------------
+# Due dates and the words for the interval applied
+# ---------------------------------------------------------------------------------------------
+Branch = Callable[[Duration, bool, Phase | None], pl.Expr]
 
 
-def step_due(ctx: RuleContext, prev: pl.Expr, k: pl.Expr) -> pl.Expr:
-    """Due date of the next event after an event on ``prev``, the ``k``-th qualifying event."""
+def _by_schedule(ctx: RuleContext, prev: pl.Expr, k: pl.Expr, branch: Branch) -> pl.Expr:
+    """``branch(interval, permanent, phase)`` for the step that applies after an event on
+    ``prev``, the ``k``-th qualifying event (phases first, then the rule's own interval)."""
     rule = ctx.rule
     perm_ok = pl.col("perm").is_not_null() & (pl.col("perm") <= prev)
 
-    def due_for(interval: Duration, permanent: Duration | None) -> pl.Expr:
-        base = ctx.add(prev, interval)
+    def one(interval: Duration, permanent: Duration | None, phase: Phase | None) -> pl.Expr:
+        base = branch(interval, False, phase)
         if permanent is None:
             return base
-        return pl.when(perm_ok).then(ctx.add(prev, permanent)).otherwise(base)
+        return pl.when(perm_ok).then(branch(permanent, True, phase)).otherwise(base)
 
-    expr = due_for(rule.interval, rule.permanent_interval)  # type: ignore[arg-type]
+    expr = one(rule.interval, rule.permanent_interval, None)  # type: ignore[arg-type]
     for phase in reversed(rule.phases):
         expr = pl.when(phase_holds(ctx, phase, prev, k)).then(
-            due_for(phase.interval, phase.permanent_interval)
+            one(phase.interval, phase.permanent_interval, phase)
         ).otherwise(expr)
     return expr
 
 
 def phase_holds(ctx: RuleContext, phase: Phase, prev: pl.Expr, k: pl.Expr) -> pl.Expr:
+    """Whether ``phase`` applies to the step after an event on ``prev`` (the ``k``-th). A child
+    with no date of birth is held to an age phase (the younger schedule)."""
     if phase.until is not None:
         return prev < ctx.add(pl.col("anchor"), phase.until)
     if phase.until_age is not None:
@@ -43,32 +80,142 @@ def phase_holds(ctx: RuleContext, phase: Phase, prev: pl.Expr, k: pl.Expr) -> pl
     return k <= (phase.count or 0)
 
 
-def first_due(ctx: RuleContext) -> pl.Expr:
-    """When the first qualifying event is due (recency: no earlier than the prior event's due)."""
+def step_due(ctx: RuleContext, prev: pl.Expr, k: pl.Expr) -> pl.Expr:
+    """Due date of the next event after an event on ``prev``, the ``k``-th qualifying event."""
+    return _by_schedule(ctx, prev, k, lambda d, _perm, _phase: ctx.add(prev, d))
+
+
+def step_words(ctx: RuleContext, prev: pl.Expr, k: pl.Expr) -> pl.Expr:
+    """The interval that step applies, in words: ``every 2 months until age 20``."""
     rule = ctx.rule
-    due = ctx.add(pl.col("anchor"), rule.first or rule.interval)
-    if rule.kind == "recency":
-        prior_due = ctx.add(pl.col("prior"), rule.interval)
-        due = pl.when(pl.col("prior").is_not_null()).then(pl.max_horizontal(due, prior_due)).otherwise(due)
-    return due
+
+    def branch(d: Duration, permanent: bool, phase: Phase | None) -> pl.Expr:
+        text = interval_words(rule, d, permanent, phase)
+        if phase is not None and phase.until_age is not None:
+            unknown = (f"{every(d)}: the under-{phase.until_age} schedule, as the date of birth "
+                       "is not recorded")
+            return pl.when(pl.col("dob").is_null()).then(pl.lit(unknown)).otherwise(pl.lit(text))
+        return pl.lit(text)
+
+    return _by_schedule(ctx, prev, k, branch)
 
 
-def with_prior(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
-    """Recency rules: the latest event before the anchor (an up-to-date document carries over)."""
-    if ctx.rule.kind != "recency":
-        return rows.with_columns(prior=pl.lit(None, dtype=pl.Date))
-    return per_row(rows, events, pl.col("date") < pl.col("anchor"), pl.col("date").max().alias("prior"))
+def every(d: Duration) -> str:
+    """``every 10 working days``, ``every week``, ``every 3 months``."""
+    if d.amount == 1 and d.unit in ("d", "w", "mo", "y"):
+        return f"every {d.describe().removeprefix('1 ')}"
+    return f"every {d.describe()}"
 
 
+def interval_words(rule: Rule, d: Duration, permanent: bool = False, phase: Phase | None = None) -> str:
+    """One step of a schedule in words, from the rule's parameters."""
+    if permanent:
+        return f"{every(d)} once the placement is permanent"
+    anchor = "placement" if rule.anchor == "placement" else "episode"
+    if phase is not None:
+        if phase.until is not None:
+            return f"{every(d)} in the first {phase.until.describe()} of the {anchor}"
+        if phase.until_age is not None:
+            return f"{every(d)} until age {phase.until_age}"
+        return f"{every(d)} after each of the first {phase.count}" if (phase.count or 0) > 1 else f"{d.describe()} after the first"
+    bounds = [p for p in rule.phases]
+    if any(p.until_age is not None for p in bounds):
+        return f"{every(d)} from age {max(p.until_age or 0 for p in bounds)}"
+    untils = [p.until for p in bounds if p.until is not None]
+    if untils:
+        longest = max(untils, key=lambda u: u.approx_days)
+        return f"{every(d)} after the first {longest.describe()} of the {anchor}"
+    if any(p.count for p in bounds):
+        return f"{every(d)} after that"
+    return every(d)
 
-def gaps(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+
+def first_due(ctx: RuleContext) -> pl.Expr:
+    """When the first qualifying event is due: ``first`` (default ``interval``) after the anchor."""
+    return ctx.add(pl.col("anchor"), ctx.rule.first or ctx.rule.interval)
+
+
+def first_words(ctx: RuleContext) -> str:
+    d = ctx.rule.first or ctx.rule.interval
+    assert d is not None
+    return "on the day" if d.amount == 0 else f"within {d.describe()}"
+
+
+def excused(due: pl.Expr) -> pl.Expr:
+    """A due date that fell while an excluding episode was open moves to the day it ended."""
+    during = pl.col("excl_start").is_not_null() & (due >= pl.col("excl_start")) & (due < pl.col("excl_end"))
+    return pl.when(during).then(pl.col("excl_end")).otherwise(due)
+
+
+def next_due(ctx: RuleContext, prev: pl.Expr, k: pl.Expr) -> pl.Expr:
+    """When the event after one on ``prev`` (the ``k``-th) is due: the step, never before the
+    first due date, moved past an exclusion."""
+    return excused(pl.max_horizontal(first_due(ctx), step_due(ctx, prev, k)))
+
+
+# ---------------------------------------------------------------------------------------------
+# The point-in-time question
+# ---------------------------------------------------------------------------------------------
+def point_in_time(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame, carry_prior: bool) -> pl.DataFrame:
+    """In date at the audit date? One cached aggregate per event list, no per-event work.
+
+    Adds last_event_date, due_date (the next due date: overdue since it when not met), status,
+    days_overdue, in_date_until (when the last event goes out of date) and applied (the
+    interval, in words).
+    """
+    as_at, cal = ctx.as_at, ctx.cal
+    out = latest_event(ctx, rows)
+    since_anchor = pl.col("latest").is_not_null() & (pl.col("latest") >= pl.col("anchor"))
+    if any(p.count is not None for p in ctx.rule.phases):
+        out = _count_since_anchor(out, events)
+    else:
+        out = out.with_columns(n=pl.when(since_anchor).then(1).otherwise(0).cast(pl.Int32))
+    last = pl.col("latest") if carry_prior else pl.when(since_anchor).then(pl.col("latest"))
+    out = out.with_columns(last_event_date=last)
+    last = pl.col("last_event_date")
+    has = last.is_not_null()
+    out = out.with_columns(
+        due_date=pl.when(has).then(next_due(ctx, last, pl.col("n"))).otherwise(excused(first_due(ctx))),
+        in_date_until=pl.when(has).then(step_due(ctx, last, pl.col("n"))),
+        applied=pl.when(has).then(step_words(ctx, last, pl.col("n"))).otherwise(pl.lit(first_words(ctx))),
+    )
+    status = (
+        pl.when(pl.col("due_date") < as_at).then(pl.lit("not_met"))
+        .when(pl.col("in_date_until") >= as_at).then(pl.lit("met"))
+        .otherwise(pl.lit("pending"))
+    )
+    return out.with_columns(status=status).with_columns(
+        days_overdue=pl.when(pl.col("status") == "not_met")
+        .then(cal.working_days_after_expr(pl.col("due_date"), pl.lit(as_at)))
+        .otherwise(0)
+        .cast(pl.Int32)
+    )
+
+
+def _count_since_anchor(rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
+    """Add ``n``: qualifying events from the anchor to the window end (for count phases)."""
+    in_window = (pl.col("date") >= pl.col("anchor")) & (pl.col("date") <= pl.col("end"))
+    counted = per_row(rows, events, in_window, pl.len().cast(pl.Int32).alias("n"))
+    return counted.with_columns(pl.col("n").fill_null(0))
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit-period question
+# ---------------------------------------------------------------------------------------------
+def gaps(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame, carry_prior: bool = False) -> pl.DataFrame:
     """Every interval of a frequency/recency rule: anchor -> event -> ... -> window end.
 
     One row per (key, k): ``k`` = 1..n for the gap ending at the k-th event, and ``k = n + 1`` for
-    the open gap from the last event to the window end (``final``). Columns: start, stop, due,
-    late (stop after due; for the open gap, due before the window end).
+    the open gap from the last event to the window end (``final``). Only events from the anchor
+    to the row's end count (an event after an episode closed is not this episode's). Columns:
+    start, stop, due, late (stop after due; for the open gap, due before the window end) and, for
+    the open gap, in_date_until (when its event goes out of date). With ``carry_prior`` (recency),
+    the latest event before the anchor sets the first due date when it is later.
     """
-    rows = with_prior(ctx, rows, events)
+    if carry_prior:
+        rows = per_row(rows, events, pl.col("date") < pl.col("anchor"), pl.col("date").max().alias("prior"))
+    else:
+        rows = rows.with_columns(prior=pl.lit(None, dtype=pl.Date))
     ev = (
         rows.lazy()
         .select("key", "child_id", "anchor", "end")
@@ -90,11 +237,7 @@ def gaps(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataF
             pl.lit(True).alias("final"),
         )
     )
-    steps = (
-        ev.with_columns(final=pl.lit(False))
-        .with_columns(date=pl.col("date"))
-        .select("key", "date", "k", "final")
-    )
+    steps = ev.with_columns(final=pl.lit(False)).select("key", "date", "k", "final")
     # For event k the gap starts at event k-1; for the open gap it starts at the last event.
     g = pl.concat([steps, finals], how="vertical_relaxed").sort("key", "k")
     g = g.with_columns(
@@ -102,88 +245,39 @@ def gaps(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataF
     ).join(rows.lazy(), on="key", how="left")
     first = pl.col("k") == 1
     prev_k = pl.col("k") - 1
-    due = pl.when(first).then(first_due(ctx)).otherwise(step_due(ctx, pl.col("start"), prev_k))
+    # the event the gap runs from: the one before (for the first gap, the prior event, if any)
+    run_from = pl.when(first).then(pl.col("prior")).otherwise(pl.col("start"))
+    due = pl.when(run_from.is_null()).then(excused(first_due(ctx))).otherwise(next_due(ctx, run_from, prev_k))
     stop = pl.when(pl.col("final")).then(pl.col("end")).otherwise(pl.col("date"))
     g = g.with_columns(
         start=pl.when(first).then(pl.col("anchor")).otherwise(pl.col("start")),
         stop=stop,
         due=due,
+        in_date_until=pl.when(pl.col("final") & run_from.is_not_null()).then(step_due(ctx, run_from, prev_k)),
+        applied=pl.when(run_from.is_not_null()).then(step_words(ctx, run_from, prev_k)).otherwise(pl.lit(first_words(ctx))),
     ).with_columns(
         late=pl.when(pl.col("final"))
         .then(pl.col("due") < pl.col("end"))
         .otherwise(pl.col("stop") > pl.col("due")),
     )
-    return g.select("key", "k", "final", "start", "stop", "due", "late").collect()
+    return g.select("key", "k", "final", "start", "stop", "due", "late", "in_date_until", "applied").collect()
 
 
-def count_since_anchor(rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
-    """Add ``n``: qualifying events from the anchor to the window end (for count phases)."""
-    in_window = (pl.col("date") >= pl.col("anchor")) & (pl.col("date") <= pl.col("end"))
-    counted = per_row(rows, events, in_window, pl.len().cast(pl.Int32).alias("n"))
-    return counted.with_columns(pl.col("n").fill_null(0))
+def over_period(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame, carry_prior: bool) -> pl.DataFrame:
+    """Was every interval in the reporting period within the limit?
 
-
-def point_in_time(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame) -> pl.DataFrame:
-    """The point-in-time question: one as-of join, no per-event work.
-
-    Due date: after the latest event since the anchor, the schedule's next step; with none yet,
-    the first due date (for recency, no earlier than the latest event before the anchor allows).
+    Adds last_event_date, status (or LEFT), due_date (the worst late interval's, else the next),
+    days_overdue (the worst lateness, to the event or the row's end), n_late, longest gap
+    (longest, gap_from, gap_to), in_date_until and applied.
     """
-    rule = ctx.rule
-    out = latest_event(ctx, rows)
-    since_anchor = pl.col("latest").is_not_null() & (pl.col("latest") >= pl.col("anchor"))
-    if any(p.count is not None for p in rule.phases):
-        out = count_since_anchor(out, events)
-    else:
-        out = out.with_columns(n=pl.when(since_anchor).then(1).otherwise(0).cast(pl.Int32))
-    out = out.with_columns(prior=pl.when(~since_anchor).then(pl.col("latest")))
-    due = pl.when(since_anchor).then(step_due(ctx, pl.col("latest"), pl.col("n"))).otherwise(first_due(ctx))
-    last = pl.col("latest") if rule.kind == "recency" else pl.when(since_anchor).then(pl.col("latest"))
-    return out.with_columns(due=due, last_event_date=last)
-
-
-def verdicts_at(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame) -> tuple[pl.DataFrame, Detail]:
-    """The point-in-time question for a frequency or recency rule: in date at the audit date?"""
-    rule, as_at, cal = ctx.rule, ctx.as_at, ctx.cal
-    what = rule.events[0].describe() if len(rule.events) == 1 else "qualifying event"
-    every = f"every {rule.interval.describe()}" if rule.interval else ""
-    out = point_in_time(ctx, rows, events)
-    status = (
-        pl.when(pl.col("due") >= as_at)
-        .then(pl.when(pl.col("last_event_date").is_not_null()).then(pl.lit("met")).otherwise(pl.lit("pending")))
-        .otherwise(pl.lit("not_met"))
-    )
-    out = out.with_columns(status=status, due_date=pl.col("due"))
-    out = out.with_columns(days_overdue=cal.working_days_after_expr(pl.col("due_date"), pl.lit(as_at)))
-    last_txt = pl.format(f"last {what} {{}}", fmt_date(pl.col("last_event_date")))
-    none_txt = pl.lit(f"no {what} yet")
-    head = pl.when(pl.col("last_event_date").is_not_null()).then(last_txt).otherwise(none_txt)
-    detail = [
-        (pl.col("status") == "not_met",
-         pl.format("Point in time: {}; due by {}, {} working days overdue ({}).", head, fmt_date(pl.col("due_date")), pl.col("days_overdue"), pl.lit(every))),
-        (pl.col("status") == "pending",
-         pl.format("Point in time: {}; first due by {}.", head, fmt_date(pl.col("due_date")))),
-        (OTHERWISE, pl.format("Point in time: {}; next due by {} ({}).", head, fmt_date(pl.col("due_date")), pl.lit(every))),
-    ]
-    return out, detail
-
-
-def verdicts_over_period(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame,
-                         last: Callable[[RuleContext, pl.DataFrame, pl.DataFrame], pl.DataFrame] | None = None,
-                         ) -> tuple[pl.DataFrame, Detail]:
-    """The audit-period question for a frequency or recency rule: was every interval in the
-    period within the limit? ``last`` replaces the last event date (recency: whenever it was)."""
-    rule, cal = ctx.rule, ctx.cal
-    every = f"every {rule.interval.describe()}" if rule.interval else ""
-    g = gaps(ctx, rows, events)
+    cal = ctx.cal
+    g = gaps(ctx, rows, events, carry_prior)
     final = g.filter(pl.col("final")).select(
-        "key", pl.col("k").alias("n_plus_1"), pl.col("start").alias("last_or_anchor"), "due"
+        "key", pl.col("k").alias("n_plus_1"), pl.col("start").alias("last_or_anchor"), "due",
+        "in_date_until", "applied",
     )
-    n = pl.col("n_plus_1") - 1
-    # Audit period: gaps that end in the period, plus the open gap to the window end.
-    since = ctx.since
-    assert since is not None
-    in_period = g.filter((pl.col("stop") >= since) | pl.col("final"))
+    # the gaps that end in the period, and the open gap to the window end
+    in_period = g.filter(pl.col("final") | (pl.lit(True) if ctx.start is None else pl.col("stop") >= ctx.start))
     in_period = in_period.with_columns(
         lateness=pl.when(pl.col("late"))
         .then(cal.working_days_after_expr(pl.col("due"), pl.col("stop")))
@@ -207,29 +301,83 @@ def verdicts_over_period(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFr
         .agg(pl.col("start").first().alias("gap_from"), pl.col("stop").first().alias("gap_to"))
     )
     out = rows.join(final, on="key").join(agg, on="key").join(longest, on="key")
-    out = out.with_columns(last_event_date=pl.when(n > 0).then(pl.col("last_or_anchor")))
-    if last is not None:
-        out = last(ctx, out, events)
+    if carry_prior:  # the latest event whenever it was (it may predate the anchor)
+        out = per_row(out, events, pl.col("date") <= pl.col("end"), pl.col("date").max().alias("last_event_date"))
+    else:
+        out = out.with_columns(last_event_date=pl.when(pl.col("n_plus_1") > 1).then(pl.col("last_or_anchor")))
     status = (
-        pl.when(pl.col("any_late"))
-        .then(pl.lit("not_met"))
-        .when(pl.col("last_event_date").is_null())
-        .then(pl.lit("pending"))
-        .otherwise(pl.lit("met"))
+        pl.when(pl.col("any_late")).then(pl.lit("not_met"))
+        .when(pl.col("in_date_until") >= pl.col("end")).then(pl.lit("met"))
+        .when(pl.col("closed_date").is_not_null()).then(pl.lit(LEFT))
+        .otherwise(pl.lit("pending"))
     )
-    out = out.with_columns(
+    return out.with_columns(
         status=status,
         due_date=pl.when(pl.col("any_late")).then(pl.col("worst_due")).otherwise(pl.col("due")),
         days_overdue=pl.col("worst_lateness").cast(pl.Int32),
     )
-    detail = pl.format(
-        "Audit period from {}: {} late interval(s); longest gap {} days ({} to {}); {}.",
-        pl.lit(since.isoformat()),
-        pl.col("n_late"),
-        pl.col("longest"),
-        fmt_date(pl.col("gap_from")),
-        fmt_date(pl.col("gap_to")),
-        pl.lit(every),
-    )
-    return out, [(OTHERWISE, detail)]
 
+
+# ---------------------------------------------------------------------------------------------
+# The detail sentence, from the rule's parameters
+# ---------------------------------------------------------------------------------------------
+def detail(ctx: RuleContext) -> Detail:
+    """The detail sentence of a frequency or recency finding, for either question."""
+    rule = ctx.rule
+    what = " or ".join(e.describe() for e in rule.events)
+    since = started(rule)
+    last = fmt_date(pl.col("last_event_date"))
+    due = fmt_date(pl.col("due_date"))
+    has = pl.col("last_event_date").is_not_null()
+    closed = closed_note()
+    resumed = _resumed(ctx)
+    if ctx.over_period:
+        period = f"From {fmt_day(ctx.start)}" if ctx.start else "Over all the records"
+        gap = pl.format("longest gap {} days ({} to {})", pl.col("longest"), fmt_date(pl.col("gap_from")),
+                        fmt_date(pl.col("gap_to")))
+        late = pl.when(pl.col("n_late") == 1).then(pl.lit("1 interval late")).otherwise(
+            pl.format("{} intervals late", pl.col("n_late")))
+        return [
+            (pl.col("status") == "not_met",
+             pl.format(f"{period}: {{}}, the worst due by {{}} and {{}} late; {{}}; {{}}.{{}}{{}}", late, due,
+                       working_days(pl.col("days_overdue")), gap, pl.col("applied"), resumed, closed)),
+            (pl.col("status") == "pending",
+             pl.format(f"{period}: nothing late yet; {{}}, first due by {{}} ({{}} of {{}}).{{}}",
+                       _last_or_none(what, has, last), due, pl.col("applied"), since, closed)),
+            (OTHERWISE,
+             pl.format(f"{period}: every interval kept; {{}}; last {what} on {{}}, next due by {{}} ({{}}).{{}}",
+                       gap, last, due, pl.col("applied"), closed)),
+        ]
+    return [
+        (pl.col("status") == "not_met",
+         pl.format("{}; due by {} ({}): {} overdue.{}", _last_or_none(what, has, last, since), due,
+                   pl.col("applied"), working_days(pl.col("days_overdue")), resumed)),
+        (pl.col("status") == "pending",
+         pl.when(has).then(pl.format(
+             f"Last {what} on {{}}, out of date since {{}}; the first of this {_anchor_noun(ctx)} is due by {{}} "
+             f"({first_words(ctx)} of {{}}).", last, fmt_date(pl.col("in_date_until")), due, since))
+         .otherwise(pl.format(f"No {what} yet; first due by {{}} ({first_words(ctx)} of {{}}).", due, since))),
+        (OTHERWISE, pl.format(f"Last {what} on {{}}; next due by {{}} ({{}}).", last, due, pl.col("applied"))),
+    ]
+
+
+def _anchor_noun(ctx: RuleContext) -> str:
+    return "placement" if ctx.rule.anchor == "placement" else "episode"
+
+
+def _last_or_none(what: str, has: pl.Expr, last: pl.Expr, since: pl.Expr | None = None) -> pl.Expr:
+    """``last visit (child seen) on 04/03/2025`` or ``no visit (child seen) since ...``."""
+    none = pl.lit(f"no {what} yet") if since is None else pl.format(f"No {what} since {{}}", since)
+    text = capitalised if since is not None else (lambda t: t)
+    return pl.when(has).then(pl.format(text(f"last {what} on {{}}"), last)).otherwise(none)
+
+
+def _resumed(ctx: RuleContext) -> pl.Expr:
+    """`` The schedule resumed on ..., when the child protection episode ended.`` where the due
+    date waited for an excluding episode to end."""
+    if not ctx.rule.exclude:
+        return pl.lit("")
+    which = words.either(ctx.rule.exclude)
+    return pl.when(pl.col("excl_end").is_not_null() & (pl.col("due_date") == pl.col("excl_end"))).then(
+        pl.format(f" The schedule resumed on {{}}, when the {which} episode ended.", fmt_date(pl.col("excl_end")))
+    ).otherwise(pl.lit(""))
