@@ -27,42 +27,56 @@ from casecheck.words import EPISODE_TYPES
 
 #: an open end, for comparing ends (later than any real date)
 OPEN = dt.date(9999, 12, 31)
+_SPAN = 10_000_000  # more days than from 1970 to OPEN
 NOTED = "noted"  # a data-quality action: the row is used, as the reason says
 
 
 def group_overlaps(frame: pl.DataFrame | pl.LazyFrame, by: list[str], start: str, end: str,
-                   follow_on_days: int | None = None, name: str = "group") -> pl.DataFrame | pl.LazyFrame:
-    """``frame`` sorted by ``by`` and ``start``, with ``name``: a number shared by the rows that
-    overlap one another (a row starting before the latest end so far in its ``by`` group; an
-    open end is later than any date). With ``follow_on_days``, a row starting up to that many
-    days after the latest end so far joins too (0: on the same day)."""
-    reach = pl.col(end).fill_null(OPEN)
+                   follow_on_days: int | None = None) -> pl.DataFrame | pl.LazyFrame:
+    """``frame`` sorted by ``by`` and ``start``, the rows that overlap one another grouped.
+
+    A row joins the group before it when it starts before the latest end so far in its ``by``
+    group (an open end is later than any date); with ``follow_on_days``, also when it starts up
+    to that many days after it (0: on the same day). Adds ``group`` (a number), ``group_start``
+    (the first row's start), ``group_end`` (the latest end so far: on the group's last row, the
+    group's end; null while open) and ``last`` (the group's last row).
+
+    Written with running totals over the sorted rows rather than window functions or a group-by:
+    hundreds of thousands of small groups make those slow.
+    """
     sorted_ = frame.sort([*by, start], nulls_last=True, maintain_order=True)
-    marked = sorted_.with_columns(_reach=reach.cum_max().over(by))
-    prev = pl.col("_reach").shift(1).over(by)
-    joins = pl.col(start) < prev
+    same_key = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in by).fill_null(False)
+    days = pl.col(end).fill_null(OPEN).cast(pl.Int64)
+    # the latest end so far within each key: a running maximum that never reaches back into
+    # the key before, each key being lifted above all earlier ones
+    lift = (~same_key).cum_sum().cast(pl.Int64) * _SPAN
+    marked = sorted_.with_columns(_same=same_key, _reach=(days + lift).cum_max() - lift)
+    prev = pl.when(pl.col("_same")).then(pl.col("_reach").shift(1))
+    joins = pl.col(start).cast(pl.Int64) < prev
     if follow_on_days is not None:
-        joins = pl.col(start) <= (prev.dt.offset_by(f"{follow_on_days}d"))
-    return marked.with_columns(
-        (~joins.fill_null(False)).cum_sum().cast(pl.UInt32).alias(name)
-    ).drop("_reach")
+        joins = pl.col(start).cast(pl.Int64) <= prev + follow_on_days
+    opens = ~joins.fill_null(False)
+    grouped = marked.with_columns(group=opens.cum_sum().cast(pl.UInt32), _opens=opens)
+    reach = pl.col("_reach").cast(pl.Int32).cast(pl.Date)
+    return grouped.with_columns(
+        group_start=pl.when(pl.col("_opens")).then(pl.col(start)).forward_fill(),
+        group_end=pl.when(reach != OPEN).then(reach),
+        last=(pl.col("group") != pl.col("group").shift(-1)).fill_null(True),
+    ).drop("_same", "_reach", "_opens")
 
 
 def merged_episodes(episodes: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     """Each child's episodes of one type merged where they overlap: one row per period of
-    involvement (child_id, episode_type, start_date, end_date, team, worker_id)."""
+    involvement (child_id, episode_type, start_date, end_date, team, worker_id), with the team
+    and worker of the latest to start."""
     grouped = group_overlaps(
         episodes.lazy().select("child_id", "episode_type", "start_date", "end_date", "team", "worker_id"),
         ["child_id", "episode_type"], "start_date", "end_date",
     )
-    return grouped.group_by("group", maintain_order=True).agg(
-        pl.col("child_id").first(),
-        pl.col("episode_type").first(),
-        pl.col("start_date").first(),
-        pl.when(pl.col("end_date").is_null().any()).then(None).otherwise(pl.col("end_date").max()).alias("end_date"),
-        pl.col("team").last(),
-        pl.col("worker_id").last(),
-    ).drop("group")
+    return grouped.filter(pl.col("last")).select(
+        "child_id", "episode_type", pl.col("group_start").alias("start_date"),
+        pl.col("group_end").alias("end_date"), "team", "worker_id",
+    )
 
 
 def involvement_periods(episodes: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
@@ -73,18 +87,16 @@ def involvement_periods(episodes: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         episodes.lazy().select("child_id", "start_date", "end_date"),
         ["child_id"], "start_date", "end_date", follow_on_days=1,
     )
-    return grouped.group_by("group", maintain_order=True).agg(
-        pl.col("child_id").first(),
-        pl.col("start_date").first().alias("case_start"),
-        pl.when(pl.col("end_date").is_null().any()).then(None).otherwise(pl.col("end_date").max()).alias("case_end"),
-    ).drop("group")
+    return grouped.filter(pl.col("last")).select(
+        "child_id", pl.col("group_start").alias("case_start"), pl.col("group_end").alias("case_end")
+    )
 
 
 def current_placements(placements: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     """Placements with ``end_date`` cut at the start of the child's next placement when that
     comes first (one placement at a time: the latest start is the current one)."""
     ordered = placements.lazy().sort("child_id", "start_date", "placement_id", "_row", nulls_last=True)
-    nxt = pl.col("start_date").shift(-1).over("child_id")
+    nxt = pl.when(pl.col("child_id") == pl.col("child_id").shift(-1)).then(pl.col("start_date").shift(-1))
     return ordered.with_columns(
         end_date=pl.when(nxt.is_not_null() & (pl.col("end_date").is_null() | (nxt < pl.col("end_date"))))
         .then(nxt)
@@ -109,9 +121,10 @@ def _uk(column: str) -> pl.Expr:
 
 def _episode_notes(episodes: pl.DataFrame, file: str) -> pl.DataFrame:
     grouped = group_overlaps(episodes, ["child_id", "episode_type"], "start_date", "end_date")
-    first = pl.col("_row").first().over("group")
-    first_start = pl.col("start_date").first().over("group")
-    later = grouped.with_columns(first_row=first, first_start=first_start).filter(pl.col("_row") != pl.col("first_row"))
+    opens = (pl.col("group") != pl.col("group").shift(1)).fill_null(True)  # a group's first row
+    later = grouped.with_columns(
+        first_row=pl.when(opens).then(pl.col("_row")).forward_fill(), first_start=pl.col("group_start"),
+    ).filter(pl.col("_row") != pl.col("first_row"))
     return later.select(
         pl.lit("episodes").alias("table"),
         pl.lit(file).alias("file"),
@@ -131,9 +144,10 @@ def _episode_notes(episodes: pl.DataFrame, file: str) -> pl.DataFrame:
 
 def _placement_notes(placements: pl.DataFrame, file: str) -> pl.DataFrame:
     ordered = placements.sort("child_id", "start_date", "placement_id", "_row", nulls_last=True)
-    prev_end = pl.col("end_date").shift(1).over("child_id")
-    prev_start = pl.col("start_date").shift(1).over("child_id")
-    prev_row = pl.col("_row").shift(1).over("child_id")
+    same = pl.col("child_id") == pl.col("child_id").shift(1)
+    prev_end = pl.when(same).then(pl.col("end_date").shift(1))
+    prev_start = pl.when(same).then(pl.col("start_date").shift(1))
+    prev_row = pl.when(same).then(pl.col("_row").shift(1))
     overlapping = ordered.with_columns(prev_start=prev_start, prev_end=prev_end, prev_row=prev_row).filter(
         pl.col("prev_row").is_not_null()
         & (pl.col("prev_end").is_null() | (pl.col("prev_end") > pl.col("start_date")))

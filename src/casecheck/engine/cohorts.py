@@ -150,11 +150,9 @@ def _exclusions(ctx: RuleContext) -> pl.LazyFrame:
         ep = ctx.ds.table("episodes").lazy().filter(pl.col("episode_type").is_in(list(types)))
         grouped = group_overlaps(ep.select("child_id", "start_date", "end_date"), ["child_id"],
                                  "start_date", "end_date")
-        return grouped.group_by("group").agg(
-            pl.col("child_id").first(),
-            pl.col("start_date").min().alias("ex_start"),
-            pl.when(pl.col("end_date").is_null().any()).then(None).otherwise(pl.col("end_date").max()).alias("ex_end"),
-        ).drop("group").collect()
+        return grouped.filter(pl.col("last")).select(
+            "child_id", pl.col("group_start").alias("ex_start"), pl.col("group_end").alias("ex_end")
+        ).collect()
 
     return ctx.cached(("exclusions", types), build).lazy()
 

@@ -2,11 +2,13 @@
 45 working days of its start"), one finding per A.
 
 Closure
-    A requirement belongs to the child's period of involvement open at its start (episodes of any
-    type that overlap or follow on; :func:`casecheck.overlaps.involvement_periods`): for a start
-    that is itself an episode (``episode:s47``, ``episodes.start_date``), the period that episode
-    is part of; for a referral, an assessment, a meeting or a return from missing, the period open
-    on that date. When that period closed by the audit date:
+    A requirement belongs to an episode. When the start is itself an episode (``episode:s47``,
+    ``episodes.start_date``), that episode (episodes of one type that overlap being one). When it
+    is a referral, an assessment, a meeting, a visit or a return from missing, the child's period
+    of involvement open on that date: episodes of any type that overlap or follow on
+    (:func:`casecheck.overlaps.involvement_periods`), so that an assessment started under child in
+    need carries on when the child steps up to a child protection plan. When that episode or
+    period closed by the audit date:
 
     * an event in another table dated after the closure does not count (it belongs to the episode
       open at the time, if any); B read from A's own row (an assessment's completion date) always
@@ -31,7 +33,7 @@ import datetime as dt
 import polars as pl
 
 from casecheck import words
-from casecheck.engine.cohorts import cases
+from casecheck.engine.cohorts import cases, episodes
 from casecheck.engine.context import RuleContext
 from casecheck.engine.events import qualifying_events, ref_filter
 from casecheck.engine.findings import LEFT
@@ -97,7 +99,8 @@ def _decided_in(start: dt.date) -> pl.Expr:
 
 def _starts(ctx: RuleContext) -> pl.DataFrame:
     """One row per start event on or before the audit date: child_id, anchor, the episode
-    columns its table has, and done_date when B is a column of the same row."""
+    columns its table has, done_date when B is a column of the same row, and for an episode its
+    end (case_end)."""
     rule, as_at = ctx.rule, ctx.as_at
     start, done = rule.start, rule.done
     assert start is not None and done is not None
@@ -108,7 +111,12 @@ def _starts(ctx: RuleContext) -> pl.DataFrame:
     keep += [c for c in CARRIED if c in TABLES[start.table].column_names]
     if _same_row(ctx):
         keep.append(pl.when(pl.col(done.date) <= as_at).then(pl.col(done.date)).alias("done_date"))
-    return ctx.ds.table(start.table).lazy().filter(cond).select(keep).sort("child_id", "anchor").collect()
+    if start.table == "episodes":  # one start per episode (those of a type that overlap are one)
+        source = episodes(ctx).lazy()
+        keep.append(pl.col("end_date").alias("case_end"))
+    else:
+        source = ctx.ds.table(start.table).lazy()
+    return source.filter(cond).select(keep).sort("child_id", "anchor").collect()
 
 
 def _same_row(ctx: RuleContext) -> bool:
@@ -131,15 +139,20 @@ def _with_done(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _with_closure(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
-    """Add closed_date: the end of the period of involvement open at the start, when it ended on
-    or before the audit date. B from another table dated after it no longer counts."""
-    found = rows.join_asof(
-        cases(ctx), left_on="anchor", right_on="case_start", by="child_id", strategy="backward",
-        check_sortedness=False,
-    )
-    in_case = pl.col("case_start").is_not_null() & (pl.col("case_end").is_null() | (pl.col("anchor") < pl.col("case_end")))
+    """Add closed_date: the end of the start's episode (or of the period of involvement open at
+    the start), when it ended on or before the audit date. B from another table dated after it
+    no longer counts."""
+    if "case_end" in rows.columns:  # the start is an episode: its own end
+        found = rows
+        in_case = pl.lit(True)
+    else:
+        found = rows.join_asof(
+            cases(ctx), left_on="anchor", right_on="case_start", by="child_id", strategy="backward",
+            check_sortedness=False,
+        ).drop("case_start")
+        in_case = pl.col("case_end").is_null() | (pl.col("anchor") < pl.col("case_end"))
     closed = pl.when(in_case & (pl.col("case_end") <= ctx.as_at)).then(pl.col("case_end"))
-    found = found.with_columns(closed_date=closed).drop("case_start", "case_end")
+    found = found.with_columns(closed_date=closed).drop("case_end")
     if _same_row(ctx):
         return found
     return found.with_columns(
