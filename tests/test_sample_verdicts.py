@@ -14,6 +14,7 @@ import pytest
 from casecheck.engine import audit
 from casecheck.standards import list_profiles
 from casecheck.views import due_soon, exceptions, trend
+
 from conftest import SAMPLE_AS_AT
 
 PROFILES = [p.id for p in list_profiles()]
