@@ -108,26 +108,40 @@ def every(d: Duration) -> str:
 
 
 def interval_words(rule: Rule, d: Duration, permanent: bool = False, phase: Phase | None = None) -> str:
-    """One step of a schedule in words, from the rule's parameters."""
+    """One step of a schedule in words, from the rule's parameters: ``every week in the first 4
+    weeks of the placement``, ``every 2 months until age 20``, ``3 months after the first child
+    in care review``, ``every 3 months once the placement is permanent``."""
     if permanent:
         return f"{every(d)} once the placement is permanent"
     anchor = "placement" if rule.anchor == "placement" else "episode"
+    what = " or ".join(e.describe() for e in rule.events)
     if phase is not None:
         if phase.until is not None:
-            return f"{every(d)} in the first {phase.until.describe()} of the {anchor}"
+            return f"{every(d)} in the first {_span(phase.until)} of the {anchor}"
         if phase.until_age is not None:
             return f"{every(d)} until age {phase.until_age}"
-        return f"{every(d)} after each of the first {phase.count}" if (phase.count or 0) > 1 else f"{d.describe()} after the first"
-    bounds = [p for p in rule.phases]
-    if any(p.until_age is not None for p in bounds):
-        return f"{every(d)} from age {max(p.until_age or 0 for p in bounds)}"
-    untils = [p.until for p in bounds if p.until is not None]
+        if phase.count == 1:
+            return f"{d.describe()} after the first {what}"
+        return f"{every(d)} after each of the first {phase.count} ({what})"
+    if any(p.until_age is not None for p in rule.phases):
+        return f"{every(d)} from age {max(p.until_age or 0 for p in rule.phases)}"
+    untils = [p.until for p in rule.phases if p.until is not None]
     if untils:
-        longest = max(untils, key=lambda u: u.approx_days)
-        return f"{every(d)} after the first {longest.describe()} of the {anchor}"
-    if any(p.count for p in bounds):
-        return f"{every(d)} after that"
+        return f"{every(d)} after the first {_span(max(untils, key=lambda u: u.approx_days))} of the {anchor}"
+    counts = [p.count for p in rule.phases if p.count]
+    if counts:
+        return f"{every(d)} from the {_ordinal(max(counts) + 1)} {what}"
     return every(d)
+
+
+def _span(d: Duration) -> str:
+    """``4 weeks``, ``year`` (for "the first year")."""
+    return d.describe().removeprefix("1 ") if d.amount == 1 else d.describe()
+
+
+def _ordinal(n: int) -> str:
+    words = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
+    return words[n - 1] if 1 <= n <= len(words) else f"{n}th"
 
 
 def first_due(ctx: RuleContext) -> pl.Expr:

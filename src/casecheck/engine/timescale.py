@@ -180,31 +180,48 @@ def _detail(ctx: RuleContext) -> Detail:
     rule = ctx.rule
     assert rule.start is not None and rule.done is not None and rule.within is not None
     a_txt, b_txt = _start_words(ctx), rule.done.describe()
-    approx = " (hours counted as whole days)" if rule.within.approximate else ""
-    after = f"{rule.within.describe()} after the {a_txt} on {{}}{approx}"
+    if rule.start.table == rule.done.table == "episodes" and _same_row(ctx):
+        b_txt = "end of the " + words.episode_start(_start_types(ctx)).removesuffix(" start")
+    within = rule.within.describe()
+    approx, approx_in = ("", "")
+    if rule.within.approximate:
+        approx, approx_in = " (hours counted as whole days)", ", hours counted as whole days"
+    after = f"{within} after the {{}} on {{}}{approx_in}"
     done, due, anchor = fmt_date(pl.col("done_date")), fmt_date(pl.col("due_date")), fmt_date(pl.col("anchor"))
     overdue = working_days(pl.col("days_overdue"))
     b = capitalised(b_txt)
     return [
         (pl.col("status") == "met",
-         pl.format(f"{b} on {{}}: within {rule.within.describe()} of the {a_txt} on {{}}{approx}.", done, anchor)),
-        (pl.col("status") == "pending", pl.format(f"{b} due by {{}} ({after}): not done yet.", due, anchor)),
+         pl.format(f"{b} on {{}}: within {within} of the {{}} on {{}}{approx}.", done, a_txt, anchor)),
+        (pl.col("status") == "pending", pl.format(f"{b} due by {{}} ({after}): not done yet.", due, a_txt, anchor)),
         (pl.col("done_date").is_not_null(),
-         pl.format(f"{b} on {{}}: {{}} after it was due on {{}} ({after}).", done, overdue, due, anchor)),
+         pl.format(f"{b} on {{}}: {{}} after it was due on {{}} ({after}).", done, overdue, due, a_txt, anchor)),
         (pl.col("closed_date").is_not_null(),
          pl.format(f"{b} due by {{}} ({after}): not done before the case closed on {{}}; {{}} overdue at closure.",
-                   due, anchor, fmt_date(pl.col("closed_date")), overdue)),
-        (OTHERWISE, pl.format(f"{b} due by {{}} ({after}): not done, {{}} overdue.", due, anchor, overdue)),
+                   due, a_txt, anchor, fmt_date(pl.col("closed_date")), overdue)),
+        (OTHERWISE, pl.format(f"{b} due by {{}} ({after}): not done, {{}} overdue.", due, a_txt, anchor, overdue)),
     ]
 
 
-def _start_words(ctx: RuleContext) -> str:
-    """The start event in words, with the rule's ``start_where`` (``child in need episode start``)."""
+def _start_types(ctx: RuleContext) -> tuple[str, ...]:
+    """The episode types a start on the episodes table is limited to (by the event or start_where)."""
     start = ctx.rule.start
     assert start is not None
-    for col, values in ctx.rule.start_where:
+    for col, values in (*start.where, *ctx.rule.start_where):
         if col == "episode_type":
-            return words.episode_start(values)
+            return tuple(values)
+    return ()
+
+
+def _start_words(ctx: RuleContext) -> pl.Expr:
+    """The start event in words: for an episode, its own type (``child in need episode start``,
+    ``section 47 enquiry``); with ``start_where``, the types it names."""
+    start = ctx.rule.start
+    assert start is not None
+    if start.table == "episodes":
+        starts = {code: words.episode_start((code,)) for code in words.EPISODE_TYPES}
+        return pl.col("episode_type").replace_strict(starts, default=pl.lit("episode start"))
+    for col, values in ctx.rule.start_where:
         if col == "assessment_type":
-            return f"{words.either(values)} assessment start"
-    return start.describe()
+            return pl.lit(f"{words.either(values)} assessment start")
+    return pl.lit(start.describe())
