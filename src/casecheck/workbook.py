@@ -22,7 +22,7 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from casecheck import __version__
+from casecheck import __version__, words
 from casecheck.dataset import Dataset
 from casecheck.engine import AuditResult
 from casecheck.report import atomic_write
@@ -260,9 +260,14 @@ def _exception_sheets(book: _Book, result: AuditResult) -> None:
         ws.write_string(0, 0, f"{rule.id}: {rule.title}", book.title)
         ws.write_string(1, 0, f"{rule.parameters()} · source: {rule.source} · open cases first", book.subtitle)
         frame = sub.select(list(_EXC_HEADERS)).with_columns(
-            pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status"))
+            pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status")), _cohort_words()
         )
         book.write_table(ws, frame, 3, _EXC_HEADERS, widths={"detail": 90})
+
+
+def _cohort_words() -> pl.Expr:
+    """The cohort as people say it: ``child in need``, not ``child_in_need``."""
+    return pl.col("episode_type").replace_strict(words.EPISODE_TYPES, default=pl.col("episode_type"))
 
 
 def _due_sheet(book: _Book, due: pl.DataFrame, within: str) -> None:
@@ -271,7 +276,7 @@ def _due_sheet(book: _Book, due: pl.DataFrame, within: str) -> None:
     headers = {"due_date": "Due date", "working_days_to_due": "Working days to due", "rule_id": "Rule",
                "title": "Standard", "child_id": "Child ID", "episode_type": "Cohort", "team": "Team",
                "worker_id": "Worker", "status": "Status", "last_event_date": "Last event", "detail": "Detail"}
-    frame = due.with_columns(pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status")))
+    frame = due.with_columns(pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status")), _cohort_words())
     book.write_table(ws, frame, 2, headers, widths={"title": 50, "detail": 90})
 
 
@@ -313,7 +318,7 @@ def _about_sheet(book: _Book, profile: Profile, dataset: Dataset, as_at: dt.date
         ("Reporting period", period),
         ("Question", question),
         ("Latest record", (latest.strftime("%d/%m/%Y") if latest else "(not known)")
-         + (f". Warning: {stale}" if stale else "")),
+         + (f". Warning: {stale[:1].upper()}{stale[1:]}" if stale else "")),
         ("Standards profile", f"{profile.id}: {profile.authority}, {profile.title}"),
         ("Profile document", profile.document),
         ("Profile file", str(profile.path or "")),
@@ -327,6 +332,8 @@ def _about_sheet(book: _Book, profile: Profile, dataset: Dataset, as_at: dt.date
         ("Data", "Children's personal data: handle under your authority's data protection policy."),
     ]
     for i, (k, v) in enumerate(rows, start=2):
+        if len(v) > 100:  # a wrapped value gets the height of its lines (not every viewer sizes it)
+            ws.set_row(i, 15 * -(-len(v) // 95))
         ws.write_string(i, 0, k, book.key)
         ws.write_string(i, 1, v, book.wrap)
     r = len(rows) + 3
