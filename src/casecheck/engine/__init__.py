@@ -32,20 +32,10 @@ The rooms, in import order:
 ``schedules``   due dates and intervals shared by frequency and recency rules
 ``frequency``, ``recency``, ``timescale``, ``presence``: one module per rule kind, each with
                 ``check(ctx) -> (findings, detail)``
-``audit``       runs the rules (``run_rule``, ``audit``) and sums them up (``summarise``)
+``runner``      runs the rules (``run_rule``, ``audit``) and sums them up (``summarise``)
 ``explain``     one child's verdicts and the timeline behind them
 """
 
-from casecheck.engine.audit import (
-    KINDS,
-    AuditResult,
-    audit,
-    check_rule,
-    missing_tables,
-    resolve_period,
-    run_rule,
-    summarise,
-)
 from casecheck.engine.cohorts import cohort
 from casecheck.engine.events import event_dates
 from casecheck.engine.explain import TIMELINE_SCHEMA, explain, only_child
@@ -64,6 +54,16 @@ from casecheck.engine.findings import (
     summary_note,
 )
 from casecheck.engine.frames import in_order, same_as_previous
+from casecheck.engine.runner import (
+    KINDS,
+    AuditResult,
+    audit,
+    check_rule,
+    missing_tables,
+    resolve_period,
+    run_rule,
+    summarise,
+)
 from casecheck.engine.schedules import gaps
 from casecheck.engine.sentences import by_branch
 
