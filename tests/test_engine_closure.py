@@ -106,6 +106,16 @@ def test_an_event_in_a_later_episode_does_not_count_for_an_earlier_one():
     assert run(ds, profile(FAMILY_NETWORK), D(2025, 3, 31)).findings.is_empty()
 
 
+def test_a_child_who_comes_into_care_still_owes_the_family_network_meeting():
+    # Opened to child in need Mon 3 Mar 2025, in care from Wed 5 Mar (the child in need episode
+    # ends that day). The case is still open: the meeting due 3 Mar + 10wd = Mon 17 Mar is owed,
+    # and at 31 Mar 10 working days overdue (18-21, 24-28, 31 Mar).
+    ep = [{"child_id": "001", "episode_type": "child_in_need", "start_date": "2025-03-03", "end_date": "2025-03-05"},
+          {"child_id": "001", "episode_type": "child_in_care", "start_date": "2025-03-05"}]
+    f = one(run(dataset(episodes=ep, meetings=[]), profile(FAMILY_NETWORK), D(2025, 3, 31)))
+    assert (f["status"], f["due_date"], f["days_overdue"], f["closed_date"]) == ("not_met", D(2025, 3, 17), 10, None)
+
+
 def test_an_assessment_carries_on_when_the_child_steps_up_but_stops_when_the_case_closes():
     # Assessment started Mon 6 Jan 2025, due Mon 10 Mar. Child 001: child in need until 20 Jan,
     # then a CP plan (one period of involvement, still open): not met, 15 working days overdue at

@@ -2,13 +2,14 @@
 45 working days of its start"), one finding per A.
 
 Closure
-    A requirement belongs to an episode. When the start is itself an episode (``episode:s47``,
-    ``episodes.start_date``), that episode (episodes of one type that overlap being one). When it
-    is a referral, an assessment, a meeting, a visit or a return from missing, the child's period
-    of involvement open on that date: episodes of any type that overlap or follow on
-    (:func:`casecheck.overlaps.involvement_periods`), so that an assessment started under child in
-    need carries on when the child steps up to a child protection plan. When that episode or
-    period closed by the audit date:
+    A requirement belongs to the child's period of involvement open at its start: the child's
+    episodes of any type that overlap or follow on (:func:`casecheck.overlaps.involvement_periods`).
+    For a start that is itself an episode (``episode:s47``, ``episodes.start_date``), the period it
+    opens or belongs to; for a referral, an assessment, a meeting, a visit or a return from
+    missing, the period open that day. A child in need episode that becomes a child protection
+    plan, or a child who comes into care, is still open: the family network meeting or the
+    assessment is still owed. A child whose case closed and who is referred again later starts a
+    new period: nothing from it counts for the old one. When that period closed by the audit date:
 
     * an event in another table dated after the closure does not count (it belongs to the episode
       open at the time, if any); B read from A's own row (an assessment's completion date) always
@@ -99,8 +100,7 @@ def _decided_in(start: dt.date) -> pl.Expr:
 
 def _starts(ctx: RuleContext) -> pl.DataFrame:
     """One row per start event on or before the audit date: child_id, anchor, the episode
-    columns its table has, done_date when B is a column of the same row, and for an episode its
-    end (case_end)."""
+    columns its table has, and done_date when B is a column of the same row."""
     rule, as_at = ctx.rule, ctx.as_at
     start, done = rule.start, rule.done
     assert start is not None and done is not None
@@ -111,11 +111,8 @@ def _starts(ctx: RuleContext) -> pl.DataFrame:
     keep += [c for c in CARRIED if c in TABLES[start.table].column_names]
     if _same_row(ctx):
         keep.append(pl.when(pl.col(done.date) <= as_at).then(pl.col(done.date)).alias("done_date"))
-    if start.table == "episodes":  # one start per episode (those of a type that overlap are one)
-        source = episodes(ctx).lazy()
-        keep.append(pl.col("end_date").alias("case_end"))
-    else:
-        source = ctx.ds.table(start.table).lazy()
+    # one start per episode (those of a type that overlap are one)
+    source = episodes(ctx).lazy() if start.table == "episodes" else ctx.ds.table(start.table).lazy()
     return source.filter(cond).select(keep).sort("child_id", "anchor").collect()
 
 
@@ -139,18 +136,17 @@ def _with_done(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _with_closure(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
-    """Add closed_date: the end of the start's episode (or of the period of involvement open at
-    the start), when it ended on or before the audit date. B from another table dated after it
-    no longer counts."""
-    if "case_end" in rows.columns:  # the start is an episode: its own end
-        found = rows
-        in_case = pl.lit(True)
-    else:
-        found = rows.join_asof(
-            cases(ctx), left_on="anchor", right_on="case_start", by="child_id", strategy="backward",
-            check_sortedness=False,
-        ).drop("case_start")
-        in_case = pl.col("case_end").is_null() | (pl.col("anchor") < pl.col("case_end"))
+    """Add closed_date: the end of the period of involvement open at the start, when it ended on
+    or before the audit date. B from another table dated after it no longer counts. (An episode
+    that starts and ends on one day is in the period it belongs to: its start is on or after the
+    period's start, and on or before its end.)"""
+    found = rows.join_asof(
+        cases(ctx), left_on="anchor", right_on="case_start", by="child_id", strategy="backward",
+        check_sortedness=False,
+    ).drop("case_start")
+    in_case = pl.col("case_end").is_null() | (pl.col("anchor") < pl.col("case_end"))
+    if ctx.rule.start is not None and ctx.rule.start.table == "episodes":
+        in_case = pl.lit(True)  # an episode's start is always in its own period
     closed = pl.when(in_case & (pl.col("case_end") <= ctx.as_at)).then(pl.col("case_end"))
     found = found.with_columns(closed_date=closed).drop("case_end")
     if _same_row(ctx):
