@@ -161,6 +161,8 @@ def reason_kind(reason: pl.Expr) -> pl.Expr:
         .str.replace(r"(?s)^unknown child.*$", "unknown child")
         .str.replace(r"(?s)^(\w+) \S+ is after the audit date.*$", "${1} after the audit date")
         .str.replace(r"(?s)^row has \d+ values for \d+ columns.*$", "row has too many values")
+        .str.replace(r"(?s)^overlaps another (.+?) episode of the same child.*$", "overlapping ${1} episodes, counted as one")
+        .str.replace(r"(?s)^starts on \S+ while the placement .*$", "placements open at once, the later one current")
     )
 
 
