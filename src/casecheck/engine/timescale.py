@@ -165,7 +165,8 @@ def _with_team(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
     wanted = [c for c in CARRIED if c not in rows.columns]
     if wanted:
         ep = ctx.ds.table("episodes").select("child_id", pl.col("start_date").alias("ep_start"), *wanted).sort("ep_start")
-        rows = rows.sort("child_id", "anchor").join_asof(
+        # (rows are still in child and anchor order: filters and as-of joins keep it)
+        rows = rows.join_asof(
             ep, left_on="anchor", right_on="ep_start", by="child_id", strategy="backward", check_sortedness=False,
         ).drop("ep_start")
     label = start.table.rstrip("s")
@@ -175,27 +176,30 @@ def _with_team(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
 def _detail(ctx: RuleContext) -> Detail:
     rule = ctx.rule
     assert rule.start is not None and rule.done is not None and rule.within is not None
-    a_txt, b_txt = _start_words(ctx), rule.done.describe()
+    a_words, b_txt = _start_words(ctx), rule.done.describe()
     if rule.start.table == rule.done.table == "episodes" and _same_row(ctx):
         b_txt = "end of the " + words.episode_start(_start_types(ctx)).removesuffix(" start")
+    # a start named by the rule is written into the sentence once; an episode's own type is
+    # a value of each row
+    a_txt, a_args = (a_words, []) if isinstance(a_words, str) else ("{}", [a_words])
     within = rule.within.describe()
     approx, approx_in = ("", "")
     if rule.within.approximate:
         approx, approx_in = " (hours counted as whole days)", ", hours counted as whole days"
-    after = f"{within} after the {{}} on {{}}{approx_in}"
+    after = f"{within} after the {a_txt} on {{}}{approx_in}"
     done, due, anchor = fmt_date(pl.col("done_date")), fmt_date(pl.col("due_date")), fmt_date(pl.col("anchor"))
     overdue = working_days(pl.col("days_overdue"))
     b = capitalised(b_txt)
     return [
         (pl.col("status") == "met",
-         pl.format(f"{b} on {{}}: within {within} of the {{}} on {{}}{approx}.", done, a_txt, anchor)),
-        (pl.col("status") == "pending", pl.format(f"{b} due by {{}} ({after}): not done yet.", due, a_txt, anchor)),
+         pl.format(f"{b} on {{}}: within {within} of the {a_txt} on {{}}{approx}.", done, *a_args, anchor)),
+        (pl.col("status") == "pending", pl.format(f"{b} due by {{}} ({after}): not done yet.", due, *a_args, anchor)),
         (pl.col("done_date").is_not_null(),
-         pl.format(f"{b} on {{}}: {{}} after it was due on {{}} ({after}).", done, overdue, due, a_txt, anchor)),
+         pl.format(f"{b} on {{}}: {{}} after it was due on {{}} ({after}).", done, overdue, due, *a_args, anchor)),
         (pl.col("closed_date").is_not_null(),
          pl.format(f"{b} due by {{}} ({after}): not done before the case closed on {{}}; {{}} overdue at closure.",
-                   due, a_txt, anchor, fmt_date(pl.col("closed_date")), overdue)),
-        (OTHERWISE, pl.format(f"{b} due by {{}} ({after}): not done, {{}} overdue.", due, a_txt, anchor, overdue)),
+                   due, *a_args, anchor, fmt_date(pl.col("closed_date")), overdue)),
+        (OTHERWISE, pl.format(f"{b} due by {{}} ({after}): not done, {{}} overdue.", due, *a_args, anchor, overdue)),
     ]
 
 
@@ -209,9 +213,10 @@ def _start_types(ctx: RuleContext) -> tuple[str, ...]:
     return ()
 
 
-def _start_words(ctx: RuleContext) -> pl.Expr:
-    """The start event in words: for an episode, its own type (``child in need episode start``,
-    ``section 47 enquiry``); with ``start_where``, the types it names."""
+def _start_words(ctx: RuleContext) -> str | pl.Expr:
+    """The start event in words: for an episode, its own type, a value of each row (``child in
+    need episode start``, ``section 47 enquiry``); otherwise the event (with ``start_where``'s
+    assessment types)."""
     start = ctx.rule.start
     assert start is not None
     if start.table == "episodes":
@@ -219,5 +224,5 @@ def _start_words(ctx: RuleContext) -> pl.Expr:
         return pl.col("episode_type").replace_strict(starts, default=pl.lit("episode start"))
     for col, values in ctx.rule.start_where:
         if col == "assessment_type":
-            return pl.lit(f"{words.either(values)} assessment start")
-    return pl.lit(start.describe())
+            return f"{words.either(values)} assessment start"
+    return start.describe()
