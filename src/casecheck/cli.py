@@ -768,7 +768,7 @@ def audit_cmd(
     Frequency, recency and presence rules ask whether each child is in date at the audit date
     (with --over-period or --since: whether every interval in the period was kept). Timescale
     rules count the requirements decided in the reporting period (--period, default the month of
-    the audit date): done in it, on time or late, or fallen overdue in it.
+    the audit date), each once: done on time in it, or fallen overdue in it.
     """
     common = Common(config, data, standards, source, mapping)
     hide = Hide(pseudonymise_ids, key_file, None if child is not None else common)

@@ -10,8 +10,9 @@ the month by default). Two questions, kept distinct:
   at the audit date?*
 * **Audit period** (``over_period``, or ``since``): *was every interval in the period within the
   limit?* The clock at the start of the period carries on from the last event before it.
-* Timescale rules count the requirements **decided in the period**: done in it (on time or late)
-  or falling overdue in it; those still open and not yet due are pending.
+* Timescale rules count the requirements **decided in the period**, each once: done on time in
+  it, or falling overdue in it (done late afterwards or not); those still open and not yet due
+  are pending.
 
 The clock stops at closure: events after an episode ended are not its own, a requirement that
 would fall due after it ended leaves the rule's scope (counted in the summary note), and

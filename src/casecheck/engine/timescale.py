@@ -21,8 +21,10 @@ Closure
     A start with no open episode (a referral for a child not yet known) has no closure.
 
 The reporting period
-    A finding is counted in the period in which it was decided: B done in it (on time or late), or
-    the requirement falling overdue in it (the day after its due date) while not done. A
+    A finding is counted once, in the period in which it was decided: the day B was done on time
+    (``met``), or the day the requirement fell overdue, the day after its due date (``not_met``,
+    whether B was done late later or not at all; with ``unmatched = "exclude"``, where a start may
+    rightly need no B, the day B was done late). So a month's figures add up to the year's. A
     requirement still open and not yet due at the audit date is ``pending`` in every period that
     ends while it is so (not in % met). ``--period all`` counts everything up to the audit date.
 """
@@ -69,7 +71,7 @@ def check(ctx: RuleContext) -> tuple[pl.DataFrame, Detail]:
         # led to no conference): it stays in scope only while it is not yet due.
         rows = rows.filter(has | (pl.col("due_date") >= stop))
     if ctx.start is not None:
-        rows = rows.filter(_decided_in(ctx.start))
+        rows = rows.filter(_decided_in(ctx.start, late_when_done=rule.unmatched == "exclude"))
     rows = _with_team(ctx, rows)
     until = pl.when(has).then(pl.min_horizontal("done_date", stop)).otherwise(stop)
     rows = rows.with_columns(
@@ -86,15 +88,21 @@ def _day_before(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=1)
 
 
-def _decided_in(start: dt.date) -> pl.Expr:
-    """Counted in a period from ``start`` (to the audit date): done in it, or fallen overdue in
-    it (the day after the due date) while not done; pending; or (LEFT) closed in it."""
+def _decided_in(start: dt.date, late_when_done: bool = False) -> pl.Expr:
+    """Counted in a period from ``start`` (to the audit date): met in it (done on time), not met
+    in it (fallen overdue in it, the day after the due date, whether done late since or not);
+    pending; or (LEFT) closed in it.
+
+    ``late_when_done`` (``unmatched = "exclude"``): a start may rightly need no B, so a lapse is
+    known only when B comes, late: it is decided on that day."""
     status = pl.col("status")
+    fell_overdue = pl.col("due_date") >= _day_before(start)
+    late = (pl.col("done_date") >= start) if late_when_done else fell_overdue
     return (
         (status == "pending")
         | ((status == LEFT) & (pl.col("closed_date") >= start))
-        | ((status != LEFT) & pl.col("done_date").is_not_null() & (pl.col("done_date") >= start))
-        | ((status == "not_met") & pl.col("done_date").is_null() & (pl.col("due_date") >= _day_before(start)))
+        | ((status == "met") & (pl.col("done_date") >= start))
+        | ((status == "not_met") & late)
     )
 
 
