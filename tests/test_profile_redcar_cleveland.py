@@ -108,6 +108,6 @@ def test_allocation_supervision_must_be_recorded_as_allocation_supervision():
         {"child_id": "R05", "supervision_date": "2025-03-04", "supervision_type": "case"},
         {"child_id": "R05", "supervision_date": "2025-03-06", "supervision_type": "allocation"},
     ]
-    f = one(run(dataset(episodes=ep, supervisions=sup), rules("supervision-allocation"), D(2025, 3, 31)))
+    f = one(run(dataset(episodes=ep, supervisions=sup), rules("supervision-allocation"), D(2025, 3, 31), period="all"))
     assert (f["status"], f["due_date"], f["last_event_date"], f["days_overdue"]) == (
         "not_met", D(2025, 3, 5), D(2025, 3, 6), 1)
