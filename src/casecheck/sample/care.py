@@ -27,7 +27,7 @@ def _reviews(w, rng, eps, first_lo, first_hi, second_lo, second_hi, gap_lo, gap_
     n = len(eps)
     first = np.where(rng.random(n) < 0.9, ri(rng, first_lo, first_hi, n),
                      ri(rng, first_hi + 1, first_hi + 10, n))  # fmt: skip
-    end = lapse_now(rng, ep.e_idx[eps], ep.open[eps], 0.06, gap_hi, w.A_idx)
+    end = lapse_now(rng, ep.s_idx[eps], ep.e_idx[eps], ep.open[eps], 0.06, gap_hi, w.A_idx)
     seg, t, k = recur(
         rng, ep.s_idx[eps], end, first, first, gap_lo, gap_hi,
         n_init=1, init_lo=second_lo, init_hi=second_hi, late_p=0.06, late_lo=5, late_hi=25,
@@ -73,14 +73,14 @@ def care(w: World) -> None:
     young = (ep.start[cla] - w.dob[child]) < 5 * 365.25
     first = lag(rng, n, [0.88, 0.12], [(5, 20), (21, 45)])
     gap_hi = np.where(young, 122, 245)
-    end = lapse_now(rng, e, ep.open[cla], 0.08, gap_hi, w.A_idx)
+    end = lapse_now(rng, s, e, ep.open[cla], 0.08, gap_hi, w.A_idx)
     seg, t, _ = recur(
         rng, s, end, first, first, np.where(young, 105, 215), gap_hi,
         late_p=0.08, late_lo=10, late_hi=60,
     )  # fmt: skip
     add_documents(w, rng, child[seg], cal.day(t), "health_assessment")
     first = lag(rng, n, [0.85, 0.15], [(20, 60), (61, 120)])
-    end = lapse_now(rng, e, ep.open[cla], 0.08, 250, w.A_idx)
+    end = lapse_now(rng, s, e, ep.open[cla], 0.08, 250, w.A_idx)
     seg, t, _ = recur(rng, s, end, first, first, 200, 230, late_p=0.1, late_lo=10, late_hi=60)
     add_documents(w, rng, child[seg], cal.day(t), "dental_check")
     # permanence plan before the second review
@@ -119,7 +119,7 @@ def leaving_care(w: World) -> None:
     ep = w.ep
     cl = ep.of(CL)
     s = ep.s_idx[cl]
-    e = lapse_now(rng, ep.e_idx[cl], ep.open[cl], 0.06, 125, w.A_idx)
+    e = lapse_now(rng, s, ep.e_idx[cl], ep.open[cl], 0.06, 125, w.A_idx)
     seg, t, _ = recur(rng, s, e, 0, 40, 105, 125, late_p=0.05, late_lo=5, late_hi=30)
     add_documents(w, rng, ep.child[cl[seg]], w.cal.day(t), "pathway_plan")
     seg, t, _ = recur(rng, s, e, 30, 60, 105, 122, late_p=0.06, late_lo=5, late_hi=25)

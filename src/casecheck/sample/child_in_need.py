@@ -23,7 +23,7 @@ def child_in_need(w: World) -> None:
     rng = w.rng("child_in_need")
     ep, cal = w.ep, w.cal
     cin = ep.of(CIN, DC)
-    end = lapse_now(rng, ep.act_idx[cin], ep.open[cin], 0.07, 62, w.A_idx)
+    end = lapse_now(rng, ep.s_idx[cin], ep.act_idx[cin], ep.open[cin], 0.07, 62, w.A_idx)
     seg, t, _ = recur(rng, ep.s_idx[cin], end, 40, 60, 50, 62, late_p=0.06, late_lo=5, late_hi=30)
     w.draft.add("meetings", child_id=ep.child[cin[seg]], meeting_type=MEET["cin_review"],
                 meeting_date=cal.day(t))  # fmt: skip

@@ -76,7 +76,7 @@ def family_contacts(w: World) -> None:
 
     # independent reviewing officers' contacts with children in care
     cla = ep.of(CLA, ADOPT)
-    end = lapse_now(rng, ep.e_idx[cla], ep.open[cla], 0.06, 105, A_idx)
+    end = lapse_now(rng, ep.s_idx[cla], ep.e_idx[cla], ep.open[cla], 0.06, 105, A_idx)
     seg, t, _ = recur(
         rng, ep.s_idx[cla], end, 3, 20, 40, 105, late_p=0.05, late_lo=5, late_hi=20,
         lapse=ep.visit_lapse[cla], lapse_p=0.5, lapse_lo=2, lapse_hi=2,

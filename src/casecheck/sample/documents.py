@@ -71,10 +71,10 @@ def documents(w: World) -> None:
         lapse=stale, lapse_p=0.3, lapse_lo=2, lapse_hi=4,
     )  # fmt: skip
     add(seg, t, "chronology")
-    end = lapse_now(rng, d_e, ep.open[de], 0.05, 62, A_idx)
+    end = lapse_now(rng, d_s, d_e, ep.open[de], 0.05, 62, A_idx)
     seg, t, _ = recur(rng, d_s, end, 20, 60, 50, 62, late_p=0.05, late_lo=5, late_hi=30)
     add(seg, t, "case_summary")
-    end = lapse_now(rng, d_e, ep.open[de], 0.05, 125, A_idx)
+    end = lapse_now(rng, d_s, d_e, ep.open[de], 0.05, 125, A_idx)
     seg, t, _ = recur(
         rng, d_s, end, _PLAN_LO[dt_], _PLAN_HI[dt_], 105, 125, late_p=0.08, late_lo=1, late_hi=20
     )

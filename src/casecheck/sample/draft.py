@@ -44,7 +44,7 @@ class Draft:
         """One column of the rows added so far, joined."""
         kind = COLUMNS[table][col]
         return np.concatenate(
-            [a.get(col, np.full(n, _blank(kind))) for n, a in self.parts[table]]
+            [a[col] if col in a else np.full(n, _blank(kind)) for n, a in self.parts[table]]
             or [np.zeros(0, np.int64)]
         )
 
@@ -63,16 +63,19 @@ class Draft:
         spec = COLUMNS[table]
         raw = {c: self.column(table, c) for c, k in spec.items() if k.what != "text"}
         order = _order([raw[c] for c in SORT_BY[table]])
+        raw = {c: v[order] for c, v in raw.items()}
         if len(raw) == len(spec):  # drop exact duplicates (two episodes' events on one day)
-            order = order[~_repeats([raw[c][order] for c in raw], len(SORT_BY[table]))]
+            dup = _repeats(list(raw.values()), len(SORT_BY[table]))
+            if dup.any():
+                raw = {c: v[~dup] for c, v in raw.items()}
         cols = []
         for c, kind in spec.items():
-            if kind.what == "text":
+            if kind.what == "text":  # (workers' names: never duplicated)
                 parts = [a[c] for _, a in self.parts[table] if c in a]
                 s = pl.concat(parts) if parts else pl.Series(c, [], pl.String)
                 cols.append(s.gather(order).alias(c))
             else:
-                cols.append(_series(c, kind, raw[c][order], child_ids, worker_ids))
+                cols.append(_series(c, kind, raw[c], child_ids, worker_ids))
         return pl.DataFrame(cols)
 
 
@@ -97,21 +100,19 @@ def _order(keys: list[np.ndarray]) -> np.ndarray:
 def _repeats(cols: list[np.ndarray], n_keys: int) -> np.ndarray:
     """Rows (sorted by the first ``n_keys`` columns) equal in every column to an earlier row."""
     n = len(cols[0])
-    same_key = np.ones(max(n - 1, 0), bool)
+    same_key = np.ones(max(n - 1, 0), bool)  # same_key[m]: row m + 1 has row m's keys
     for c in cols[:n_keys]:
         same_key &= c[1:] == c[:-1]
-    # position of each row within its run of equal keys
-    starts = np.flatnonzero(np.concatenate([[True], ~same_key])) if n else np.zeros(0, np.int64)
-    run_start = np.repeat(starts, np.diff(np.append(starts, n)))
-    pos = np.arange(n) - run_start
     dup = np.zeros(n, bool)
+    i = np.flatnonzero(same_key) + 1  # rows with the keys of the row ``back`` before
     back = 1
-    while (pos >= back).any():
-        i = np.flatnonzero(pos >= back)
+    while len(i):
         eq = np.ones(len(i), bool)
         for c in cols[n_keys:]:
             eq &= c[i] == c[i - back]
-        dup[i] |= eq
+        dup[i[eq]] = True
+        i = i[i - back - 1 >= 0]
+        i = i[same_key[i - back - 1]]
         back += 1
     return dup
 

@@ -36,13 +36,51 @@ def pick(rng: np.random.Generator, p, size: int) -> np.ndarray:
     """Category codes 0, 1, ... drawn with probabilities ``p``."""
     cp = np.cumsum(np.asarray(p, dtype=np.float64))
     cp /= cp[-1]
-    return np.minimum(np.searchsorted(cp, rng.random(size), side="right"), len(cp) - 1)
+    u = rng.random(size)
+    out = np.zeros(size, dtype=np.int64)
+    for c in cp[:-1]:
+        out += u >= c
+    return out
+
+
+def shares(rng: np.random.Generator, n: int, p) -> np.ndarray:
+    """Category codes for ``n`` items in exact proportions ``p`` (largest remainders), in a
+    random order: a small sample still holds each category its share says."""
+    p = np.asarray(p, dtype=np.float64) / np.sum(p)
+    want = p * n
+    counts = np.floor(want).astype(np.int64)
+    rest = n - int(counts.sum())
+    if rest:
+        counts[np.argsort(-(want - counts), kind="stable")[:rest]] += 1
+    return np.repeat(np.arange(len(p)), counts)[rng.permutation(n)]
+
+
+def exactly(rng: np.random.Generator, groups: np.ndarray, p: float, min_one: int = 0) -> np.ndarray:
+    """A random ``p`` share (rounded) of the items of each group (items of group -1 never); with
+    ``min_one``, at least one item of every group of that size or more."""
+    order = np.flatnonzero(groups >= 0)
+    m = len(order)
+    order = order[rng.permutation(m)]  # a random order, then stably by group (a radix sort)
+    g = groups[order]
+    order = order[np.argsort(g.astype(np.int16) if m and g.max() < 2**15 else g, kind="stable")]
+    g = groups[order]
+    starts = np.flatnonzero(np.concatenate([[True], g[1:] != g[:-1]])) if m else np.zeros(0, int)
+    sizes = np.diff(np.append(starts, m))
+    rank = np.arange(m) - np.repeat(starts, sizes)
+    quota = np.floor(p * sizes + 0.5)
+    if min_one:
+        quota = np.where(sizes >= min_one, np.maximum(quota, 1), quota)
+    take = rank < np.repeat(quota, sizes)
+    out = np.zeros(len(groups), bool)
+    out[order] = take
+    return out
 
 
 def lag(rng: np.random.Generator, size: int, p, ranges) -> np.ndarray:
-    """A delay drawn in two steps: a band with probabilities ``p``, then uniformly within the
-    band's ``(lo, hi)`` range; a band of ``None`` is :data:`NEVER` (never happened)."""
-    band = pick(rng, p, size)
+    """A delay drawn in two steps: a band in the shares ``p`` (exactly, :func:`shares`, for up to
+    5,000 items, where chance would skew a small sample; drawn at random beyond), then uniformly
+    within the band's ``(lo, hi)`` range; a band of ``None`` is :data:`NEVER` (never happened)."""
+    band = shares(rng, size, p) if size <= 5000 else pick(rng, p, size)
     out = np.full(size, NEVER, dtype=np.int64)
     for b, r in enumerate(ranges):
         m = band == b
@@ -179,13 +217,15 @@ def recur(
     return rep[keep], t[keep], ordinal[keep]
 
 
-def lapse_now(rng, end, is_open, p: float, gap_hi, A_idx: int) -> np.ndarray:
-    """``end`` cut back, for a share ``p`` of the open segments, to one or two intervals
-    (``gap_hi``) before the audit date: the next event is overdue now."""
+def lapse_now(rng, start, end, is_open, p: float, gap_hi, A_idx: int) -> np.ndarray:
+    """``end`` cut back, for a share ``p`` (at least one of three or more) of the open segments
+    that began before it, to one to one and a half intervals (``gap_hi``, plus two weeks) before the audit
+    date: the next event is overdue now."""
     n = len(end)
     gap_hi = np.broadcast_to(np.asarray(gap_hi, dtype=np.int64), (n,))
-    cut = ri(rng, gap_hi + 1, 2 * gap_hi, n)
-    now = is_open & (end >= A_idx) & (rng.random(n) < p)
+    cut = ri(rng, gap_hi + 10, (3 * gap_hi) // 2 + 10, n)
+    can = is_open & (end >= A_idx) & (start < A_idx - cut - 10)
+    now = exactly(rng, np.where(can, 0, -1), p, min_one=3)
     return np.where(now, np.minimum(end, A_idx - cut), end)
 
 

@@ -35,7 +35,7 @@ def early_help(w: World) -> None:
     band = lag(rng, n, [0.80, 0.08, 0.12], [(15, 19), (2, 9), (30, 60)])
     last = np.where(closed & (band < 30), cal.floor_idx(ep.end[eh] - band), -1)
     stop = np.where(closed, cal.floor_idx(ep.end[eh] - np.where(band < 30, 22, band)), e)
-    stop = lapse_now(rng, stop, ~closed, 0.06, 30, w.A_idx)
+    stop = lapse_now(rng, s, stop, ~closed, 0.06, 30, w.A_idx)
     seg, t, k = recur(rng, s, stop, 10, 25, 20, 30, late_p=0.08, late_lo=5, late_hi=20)
     lk = np.nonzero(last > s)[0]
     taf_ep = np.concatenate([eh[seg], eh[lk]])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from casecheck.sample.draw import NO_DATE, lag, pick, recur, ri
+from casecheck.sample.draw import NO_DATE, lag, lapse_now, pick, recur, ri
 from casecheck.sample.journeys import P_EH, REF_JOURNEY, REF_S47
 from casecheck.sample.tables import CL, EH, OUTCOME, PF, S47
 from casecheck.sample.world import World
@@ -29,7 +29,7 @@ def front_door(w: World) -> None:
     journey (early help or child and family): most complete within 45 working days, one in ten
     later, a few open children's stuck; authorised on the day for most, later for some; and a
     child and family assessment updated about every 11 months while social care stays open
-    (occasionally a month or two late).
+    (occasionally a month or two late; for one open case in sixteen, overdue now).
     """
     rng = w.rng("front_door")
     ep, cal, A, H = w.ep, w.cal, w.A, w.H
@@ -117,9 +117,13 @@ def _assessments(w: World, rng, jk: np.ndarray, j_ep: np.ndarray) -> None:
     sc = np.nonzero(~np.isin(ep.type, [EH, CL, S47]) & ~ep.shadow)[0]
     j_last = np.full(n_j, -1, dtype=np.int64)
     np.maximum.at(j_last, ep.journey[sc], ep.e_idx[sc])
+    j_open = np.zeros(n_j, bool)
+    j_open[ep.journey[sc[ep.open[sc]]]] = True
     ra = np.nonzero((a_type == 0) & ~done_null)[0]
+    r_s = cal.floor_idx(done[ra])
+    r_e = lapse_now(rng, r_s, j_last[jk[ra]], j_open[jk[ra]], 0.06, 215, w.A_idx)
     seg, t, _ = recur(
-        rng, cal.floor_idx(done[ra]), j_last[jk[ra]], 185, 215, 185, 215,
+        rng, r_s, r_e, 185, 215, 185, 215,
         late_p=0.06, late_lo=20, late_hi=60,
     )  # fmt: skip
     nr = len(seg)

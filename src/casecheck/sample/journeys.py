@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from casecheck.sample.draw import Calendar, pick, ri
+from casecheck.sample.draw import Calendar, exactly, pick, ri
 from casecheck.sample.tables import ADOPT, CIN, CL, CLA, CP, DC, EH, PF, S47, SB
 
 # paths, named by the last stage
@@ -43,9 +43,14 @@ def _draw(rng: np.random.Generator, path: np.ndarray, is_open: np.ndarray, years
     p["via_cp"] = (path == P_CP) | (care & (route == 0))
     p["via_cin"] = care & (route == 1)
     p["direct"] = care & (route == 2)
-    p["pf_cin"] = (path == P_PF) & (rng.random(n) < 0.3)  # private fostering with a CIN plan
-    p["sb_dc"] = (path == P_SB) & (rng.random(n) < 0.4)  # short breaks, also open to DC team
-    p["dc_cin"] = (path == P_DC) & (rng.random(n) < 0.5)  # disabled child also recorded CIN
+    by = 2 * path + is_open  # exact shares of each path's open and closed journeys
+
+    def some(of_path, share):
+        return exactly(rng, np.where(path == of_path, by, -1), share)
+
+    p["pf_cin"] = some(P_PF, 0.3)  # private fostering with a CIN plan
+    p["sb_dc"] = some(P_SB, 0.4)  # short breaks, also open to the disabled children's team
+    p["dc_cin"] = some(P_DC, 0.5)  # a disabled child also recorded as child in need
     p["has_cin1"] = (
         np.isin(path, [P_CIN, P_DC, P_CP]) | p["via_cp"] | p["via_cin"] | p["pf_cin"]
     )

@@ -13,7 +13,7 @@ from casecheck.sample.world import World
 def missing_episodes(w: World) -> None:
     """Missing episodes for about one in seven children in care (one to five each, back the same
     day, the next, or two or three days later), with a return interview within 3 days for most,
-    4 to 10 days for one in ten, none recorded for one in twelve; and a visit after the return
+    4 to 10 days for one in twelve, none recorded for one in sixteen; and a visit after the return
     within 72 hours (any day of the week) for most, 4 to 8 days later for some, none for one in
     twelve."""
     rng = w.rng("missing")
@@ -24,7 +24,7 @@ def missing_episodes(w: World) -> None:
     n = len(m_ep)
     start = ep.start[m_ep] + (rng.random(n) * (ep.end[m_ep] - ep.start[m_ep])).astype(np.int64)
     ret = start + lag(rng, n, [0.4, 0.35, 0.25], [(0, 0), (1, 1), (2, 3)])
-    interview = ret + lag(rng, n, [0.82, 0.10, 0.08], [(0, 3), (4, 10), None])
+    interview = ret + lag(rng, n, [0.86, 0.08, 0.06], [(0, 3), (4, 10), None])
     ret_null = ret > A
     int_null = (interview < ret) | (interview > A) | ret_null
     w.draft.add(

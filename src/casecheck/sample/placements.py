@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from casecheck.sample.draw import NO_DATE, pick
+from casecheck.sample.draw import NO_DATE, pick, shares
 from casecheck.sample.tables import ADOPT, CLA, LS, PLACE, SB
 from casecheck.sample.world import Placements, World
 
@@ -22,8 +22,12 @@ _LEGAL = {
 }
 
 
+def _codes(table: dict[str, float], codes: dict[str, int]) -> np.ndarray:
+    return np.array([codes[k] for k in table], dtype=np.int64)
+
+
 def _draw_codes(rng, table: dict[str, float], codes: dict[str, int], n: int) -> np.ndarray:
-    return np.array([codes[k] for k in table], dtype=np.int64)[pick(rng, list(table.values()), n)]
+    return _codes(table, codes)[pick(rng, list(table.values()), n)]
 
 
 def placements(w: World) -> None:
@@ -62,11 +66,14 @@ def placements(w: World) -> None:
     end = np.where(last, ep.end[pe], np.append(start[1:], 0))
     is_open = last & ep.open[pe]
     ptype = _draw_codes(rng, _CARE_TYPES, PLACE, len(pe))
-    legal = np.select(
-        [ptype == PLACE["P1"], ptype == PLACE["U3"]],
-        [_draw_codes(rng, _LEGAL["P1"], LS, len(pe)), _draw_codes(rng, _LEGAL["U3"], LS, len(pe))],
-        default=_draw_codes(rng, _LEGAL["other"], LS, len(pe)),
-    )
+    op = np.nonzero(is_open)[0]  # the current placements: in exact shares
+    ptype[op] = _codes(_CARE_TYPES, PLACE)[shares(rng, len(op), list(_CARE_TYPES.values()))]
+    legal = np.full(len(pe), -1, dtype=np.int64)
+    for kind, table in _LEGAL.items():
+        m = ptype == PLACE[kind] if kind != "other" else ~np.isin(ptype, [PLACE["P1"], PLACE["U3"]])
+        legal[m] = _draw_codes(rng, table, LS, int(m.sum()))
+        mo = np.nonzero(m & is_open)[0]
+        legal[mo] = _codes(table, LS)[shares(rng, len(mo), list(table.values()))]
     # permanence: agreed 4-18 months into a placement that lasted; or on an earlier placement that
     # broke down (the placement before the current one)
     length = np.where(is_open, A, end) - start

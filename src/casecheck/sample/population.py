@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from casecheck.sample.draw import NO_DATE, add_years, pick, ri
+from casecheck.sample.draw import NO_DATE, add_years, exactly, pick, ri, shares
 from casecheck.sample.journeys import (
     P_ADOPT,
     P_CIN,
@@ -46,12 +46,13 @@ def children_and_episodes(w: World) -> None:
     rng = w.rng("children")
     N, A, H = w.N, w.A, w.H
     kinds = list(MIX)
-    cat = pick(rng, list(MIX.values()), N)
+    cat = shares(rng, N, list(MIX.values()))
     closed_path = np.choose(pick(rng, [0.35, 0.35, 0.18, 0.12], N), [P_EH, P_CIN, P_CP, P_CLA])
     main_path = np.array([-1 if k == "closed" else k for k in kinds])[cat]
     main_open = main_path >= 0
     main_path = np.where(main_open, main_path, closed_path)
-    main_path = np.where((main_path == P_CIN) & (rng.random(N) < DISABLED_CIN), P_DC, main_path)
+    cin = np.where(main_path == P_CIN, main_open.astype(np.int64), -1)
+    main_path = np.where(exactly(rng, cin, DISABLED_CIN), P_DC, main_path)
     child = np.arange(N, dtype=np.int64)
     p_main, s_main = place_journeys(rng, w.cal, main_path, main_open, A, w.years)
 
@@ -110,14 +111,15 @@ def children_and_episodes(w: World) -> None:
     )
     ep.act_idx = np.minimum(ep.e_idx, quiet_idx)  # CIN goes quiet while a CP plan runs
 
-    # lapses: episodes whose visits, supervision or chronology sometimes slip, and among the
-    # open ones those where it has slipped now
-    n = len(ep)
-    ep.visit_lapse = rng.random(n) < 0.13
-    ep.sup_lapse = rng.random(n) < 0.10
-    ep.chron_stale = rng.random(n) < 0.10
-    ep.cur_visit_lapse = ep.visit_lapse & ep.open & (rng.random(n) < 0.5)
-    ep.cur_sup_lapse = ep.sup_lapse & ep.open & (rng.random(n) < 0.4)
+    # lapses, in exact shares of each type of episode (at least one of three or more): those open
+    # for three months or more (not shadows) where visits or supervision have slipped now, and
+    # those (open or not) where they sometimes slipped; chronologies stale
+    open_type = np.where(ep.open & ~ep.shadow & (ep.start <= A - 90), ep.type, -1)
+    ep.cur_visit_lapse = exactly(rng, open_type, 0.065, min_one=3)
+    ep.visit_lapse = ep.cur_visit_lapse | exactly(rng, ep.type, 0.07)
+    ep.cur_sup_lapse = exactly(rng, open_type, 0.06, min_one=3)
+    ep.sup_lapse = ep.cur_sup_lapse | exactly(rng, ep.type, 0.06)
+    ep.chron_stale = exactly(rng, ep.type, 0.10)
 
 
 def record_episodes(w: World) -> None:

@@ -45,12 +45,12 @@ def s47_and_child_protection(w: World) -> None:
         meeting_date=cal.day(t))  # fmt: skip
     # core groups and review conferences
     s = ep.s_idx[cp]
-    e = lapse_now(rng, ep.e_idx[cp], ep.open[cp], 0.06, 20, w.A_idx)
+    e = lapse_now(rng, s, ep.e_idx[cp], ep.open[cp], 0.06, 20, w.A_idx)
     first_cg = np.where(rng.random(n) < 0.9, ri(rng, 3, 10, n), ri(rng, 11, 18, n))
     seg, t, _ = recur(rng, s, e, first_cg, first_cg, 14, 20, late_p=0.05, late_lo=3, late_hi=15)
     add("meetings", child_id=ep.child[cp[seg]], meeting_type=MEET["core_group"],
         meeting_date=cal.day(t))  # fmt: skip
-    e = lapse_now(rng, ep.e_idx[cp], ep.open[cp], 0.05, 122, w.A_idx)
+    e = lapse_now(rng, s, ep.e_idx[cp], ep.open[cp], 0.05, 122, w.A_idx)
     seg, t, _ = recur(rng, s, e, 55, 62, 105, 122, late_p=0.08, late_lo=5, late_hi=25)
     add("meetings", child_id=ep.child[cp[seg]], meeting_type=MEET["rcpc"],
         meeting_date=cal.day(t))  # fmt: skip

@@ -28,15 +28,16 @@ def _add(w: World, eps: np.ndarray, t: np.ndarray, kind) -> None:
 def supervisions(w: World) -> None:
     """Supervision of every episode's worker by their manager.
 
-    * Allocation supervision on the day of allocation for seven in ten, within 2 working days
-      for most of the rest, up to 8 for one in seventeen; again when a new worker takes over.
+    * Allocation supervision on the day of allocation for three in four, within 2 working days
+      for most of the rest, up to 8 for one in twenty; again when a new worker takes over.
     * Case supervision: early help within 4 weeks of allocation then every 6 to 8 weeks; child
       in need, disabled children, private fostering and care leavers every 6 to 8 weeks; CP and
       children in care every 3 to 4 weeks (every 6 to 8 weeks once the current placement is
       agreed permanent); short breaks and adoption every 10 to 12 weeks. A child in care whose
       permanent placement broke down: every 4.5 to 7 weeks since the move (as if still
-      permanent). Lapses: on one episode in ten some gaps two or three times as long, and on
-      four in ten of those still open none for one to two and a half intervals now.
+      permanent). Lapses: on about one episode in eight some gaps two or three times as long,
+      and on one in seventeen of those open three months or more, none for two to four
+      intervals now.
     * Management oversight every 6 to 14 months.
     * Oversight of each child and family assessment while it runs, at days 10, 25 and 35 (a
       day or two early for most, a week late for one in fourteen, missed for one in fourteen).
@@ -47,7 +48,7 @@ def supervisions(w: World) -> None:
     et = ep.type[eps]
     s = ep.s_idx[eps]
     alloc = np.maximum(cal.ceil_idx(ep.first_alloc[eps]), s) - s
-    alloc += lag(rng, len(eps), [0.72, 0.16, 0.06, 0.06], [(0, 0), (1, 1), (2, 2), (3, 8)])
+    alloc += lag(rng, len(eps), [0.75, 0.15, 0.05, 0.05], [(0, 0), (1, 1), (2, 2), (3, 8)])
     gap_lo, gap_hi = _GAP_LO[et], _GAP_HI[et]
 
     # children in care: 8-weekly once the current placement is permanent; too long since a
@@ -70,7 +71,7 @@ def supervisions(w: World) -> None:
 
     # allocation supervision, then case supervision (lapses as the docstring says)
     end = ep.act_idx[eps]
-    cut = ri(rng, gap_hi + 1, (gap_hi * 5) // 2, len(eps))
+    cut = ri(rng, 2 * gap_hi, 4 * gap_hi, len(eps))
     now = ep.cur_sup_lapse[eps] & (et != S47)
     end = np.where(now, np.maximum(np.minimum(end, A_idx - cut), s + alloc), end)
     end = np.minimum(end, A_idx)

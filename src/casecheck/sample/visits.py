@@ -162,13 +162,15 @@ def record_visits(w: World, rng, eps: np.ndarray, day: np.ndarray, kind: np.ndar
         [np.where(rng.random(n) < 0.03, blank, 1), 0, np.where(rng.random(n) < 0.1, blank, 1)],
         default=1,
     )
-    alone = np.select(
-        [age < 4, age < 8],
-        [np.where(rng.random(n) < 0.8, 0, blank), pick(rng, [0.45, 0.45, 0.10], n)],
-        default=pick(rng, [0.10, 0.85, 0.05], n),
-    )
-    bedroom = np.where(sb, pick(rng, [0.15, 0.80, 0.05], n), pick(rng, [0.30, 0.55, 0.15], n))
-    unannounced = np.where(sb, pick(rng, [0.35, 0.60, 0.05], n), pick(rng, [0.83, 0.12, 0.05], n))
+    alone = pick(rng, [0.10, 0.85, 0.05], n)
+    mid = (age >= 4) & (age < 8)
+    alone[mid] = pick(rng, [0.45, 0.45, 0.10], int(mid.sum()))
+    young = age < 4
+    alone[young] = np.where(rng.random(int(young.sum())) < 0.8, 0, blank)
+    bedroom = pick(rng, [0.30, 0.55, 0.15], n)
+    bedroom[sb] = pick(rng, [0.15, 0.80, 0.05], int(sb.sum()))
+    unannounced = pick(rng, [0.83, 0.12, 0.05], n)
+    unannounced[sb] = pick(rng, [0.35, 0.60, 0.05], int(sb.sum()))
     alone, bedroom, unannounced = (np.where(x == 2, blank, x) for x in (alone, bedroom, unannounced))
     alone = np.where(seen == 0, blank, alone)
     bedroom = np.where(seen == 0, blank, bedroom)

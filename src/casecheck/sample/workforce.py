@@ -95,7 +95,7 @@ def teams_and_workers(w: World) -> None:
     w.workers = {"manager": w_manager, "practitioner": practitioner}
 
     # allocation: mostly the day the episode opens (an enquiry always is)
-    j_lag = lag(rng, n_j, [0.85, 0.11, 0.04], [(0, 0), (1, 2), (3, 8)])
+    j_lag = lag(rng, n_j, [0.9, 0.07, 0.03], [(0, 0), (1, 2), (3, 8)])
     ep.first_alloc = np.minimum(w.cal.add(ep.start, np.where(ep.type == S47, 0, j_lag[ep.journey])), A)
     # a change of worker, the same day for a journey's open episodes
     long_open = ep.open & np.isin(ep.type, _LONG) & (ep.start < A - 270)
