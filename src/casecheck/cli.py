@@ -46,6 +46,7 @@ from casecheck.report import (
     write_frame,
 )
 from casecheck.sources import SOURCES, load_dataset
+from casecheck.sources.returns import holds_returns
 from casecheck.sources.ssd import is_ssd_folder
 from casecheck.standards import list_profiles, load_profile, resolve_profile
 from casecheck.views import breakdown, due_soon, exceptions, month_ends, with_group
@@ -153,7 +154,7 @@ def _root(
     """Audit children's social care case records against practice standards."""
 
 
-DataArg = Annotated[Path, typer.Argument(help="Extract: a folder of table files, or one workbook.", show_default=False, metavar="DATA")]
+DataArg = Annotated[Path, typer.Argument(help="Extract: a folder of table files, one workbook, or one statutory return (903 or CIN census XML).", show_default=False, metavar="DATA")]
 AsAtOpt = Annotated[str | None, typer.Option("--as-at", metavar="DATE", help="Audit date (YYYY-MM-DD or DD/MM/YYYY); default today.")]
 SourceOpt = Annotated[str, typer.Option("--source", metavar="SOURCE", help=f"Input format: {', '.join(SOURCES)}.")]
 MappingOpt = Annotated[
@@ -582,7 +583,7 @@ def _chunks(value: str, path: Path, source: str, mapping: object, tables: set[st
         return n
     path = Path(path)
     if (not path.is_dir() or source not in ("auto", "native") or mapping is not None
-            or (source == "auto" and is_ssd_folder(path))):
+            or (source == "auto" and (is_ssd_folder(path) or holds_returns(path)))):
         return 1
     rows = estimate_rows(path, None if tables is None else {*tables, "children", "episodes"})
     n = auto_chunks(rows)

@@ -60,6 +60,8 @@ class TableReport:
     mapping: dict[str, str]
     unmapped: list[str]
     notes: list[str]
+    #: (code, cohort) pairs the source can give this table, None = anything (casecheck.coverage)
+    supplies: frozenset[tuple[str | None, str | None]] | None = None
 
 
 @dataclass

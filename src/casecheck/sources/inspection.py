@@ -126,8 +126,9 @@ def from_extract(extract: Extract, detected: bool, reason: str) -> SourceInspect
         )
     files = []
     for st in extract.sources:
+        mine = set(st.label.split(" + "))
         feeds = list(dict.fromkeys(
-            p.table for p in extract.parts if p.source is st or st.label in _labels(p)
+            p.table for p in extract.parts if p.source is st or mine & _labels(p)
         ))
         files.append(
             FileInspection(
