@@ -34,7 +34,12 @@ and which lapses it plants):
 ``documents.documents``                     chronologies, summaries, plans, genograms...
 ``contacts.family_contacts``                contacts with the child or family
 ``meetings.meeting_records``                plans, recommendations and records sent out
+``population.record_episodes``              the episodes table (with allocation and referral)
 ==========================================  ===============================================
+
+The helpers: ``tables`` (columns, codes), ``draw`` (random draws, working days, recurring
+events), ``world`` (what the parts share), ``draft`` (rows as arrays, made into frames at the
+end), ``journeys`` (the order and timing of a child's episodes), ``output`` (writing).
 
 Everything is drawn with whole-array NumPy operations (no loop over children or rows), each part
 from its own random stream seeded by ``(seed, part)``, so the same ``(children, seed, as_at,

@@ -16,9 +16,10 @@ def child_in_need(w: World) -> None:
     episodes (the other is a *shadow*).
 
     * A CIN review every 10 to 12 weeks from 8 to 12 weeks after opening (the plan review),
-      sometimes a week or more late; for one open episode in fourteen, overdue now.
+      sometimes a week or more late; for one open episode in fourteen (at least one of any
+      three), overdue now.
     * A family network meeting within 10 working days of opening for most, later (11 to 30
-      working days) for one in twelve, none for one in fourteen.
+      working days) for one in eleven, none for one in twenty-five.
     """
     rng = w.rng("child_in_need")
     ep, cal = w.ep, w.cal

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from casecheck.sample.documents import _by_type
 from casecheck.sample.draw import NEVER, lag, lapse_now, pick, recur
-from casecheck.sample.tables import ADOPT, CL, CLA, CONTACT_BY, CONTACT_TYPES, EH, S47
+from casecheck.sample.tables import ADOPT, CL, CLA, CONTACT_BY, CONTACT_TYPES, EH, S47, by_type
 from casecheck.sample.world import World
 
 BY = {b: i for i, b in enumerate(CONTACT_BY)}
@@ -21,8 +20,8 @@ _HOW = {
     "first": (["phone", "text", "face_to_face"], [0.60, 0.25, 0.15]),
 }  # fmt: skip
 #: a worker's contacts every GAP working days, by episode type (enquiries: none)
-_GAP_LO = _by_type(eh=15, cin=20, cp=15, cla=25, cl=15, dc=20, pf=20, sb=30, adopt=20)
-_GAP_HI = _by_type(eh=30, cin=45, cp=35, cla=60, cl=45, dc=45, pf=45, sb=60, adopt=45)
+_GAP_LO = by_type(eh=15, cin=20, cp=15, cla=25, cl=15, dc=20, pf=20, sb=30, adopt=20)
+_GAP_HI = by_type(eh=30, cin=45, cp=35, cla=60, cl=45, dc=45, pf=45, sb=60, adopt=45)
 
 
 def _add(w: World, rng, eps, day, how: str, by) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from casecheck.sample.draw import lag, lapse_now, recur, ri
-from casecheck.sample.tables import CIN, CP, DC, DOC, EH, EPISODE_TYPES, S47
+from casecheck.sample.tables import CIN, CP, DC, DOC, EH, S47, by_type
 from casecheck.sample.world import World
 
 
@@ -20,18 +20,9 @@ def add_documents(w: World, rng, child: np.ndarray, day: np.ndarray, kind: str) 
                 created_date=np.minimum(day + late, w.A))  # fmt: skip
 
 
-def _by_type(**values) -> np.ndarray:
-    """A parameter per episode type, from keywords named like the types' codes (eh, cin...);
-    types not named get the ``other`` value."""
-    names = ["eh", "cin", "cp", "cla", "cl", "dc", "s47", "pf", "sb", "adopt"]
-    other = values.pop("other", 10**6)
-    assert len(names) == len(EPISODE_TYPES) and set(values) <= set(names)
-    return np.array([values.get(n, other) for n in names], dtype=np.int64)
-
-
 #: the first plan, working days after the episode starts (10**6: no plan of this kind)
-_PLAN_LO = _by_type(eh=5, cin=10, cp=0, cla=0, dc=10, pf=10, sb=10, adopt=0)
-_PLAN_HI = _by_type(eh=25, cin=45, cp=5, cla=20, dc=45, pf=45, sb=45, adopt=20)
+_PLAN_LO = by_type(eh=5, cin=10, cp=0, cla=0, dc=10, pf=10, sb=10, adopt=0)
+_PLAN_HI = by_type(eh=25, cin=45, cp=5, cla=20, dc=45, pf=45, sb=45, adopt=20)
 
 
 def documents(w: World) -> None:
@@ -39,8 +30,8 @@ def documents(w: World) -> None:
 
     * A chronology started within 3 working days of opening (at transfer from the front door)
       for most, within 3 weeks for the rest; then updated every month, sometimes late, and on
-      one episode in ten stale (gaps two to four times as long; on about half of those open, no
-      update for 2 to 8 months now).
+      one episode in ten stale (some gaps two to four times as long; on those open, no update
+      for 2 to 7 months now).
     * A case summary within 4 to 12 weeks, then every 10 to 12 weeks.
     * A plan: early help within 25 working days, CIN and disabled children within 9 weeks, CP
       within a week, care within 4 weeks; reviewed every 5 to 6 months; some late.

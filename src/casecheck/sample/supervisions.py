@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from casecheck.sample.documents import _by_type
 from casecheck.sample.draw import NEVER, NO_DATE, lag, recur, ri
 from casecheck.sample.placements import current
-from casecheck.sample.tables import CLA, EH, S47, SUP
+from casecheck.sample.tables import CLA, EH, S47, SUP, by_type
 from casecheck.sample.world import World
 
 #: case supervision every GAP working days, by episode type (an enquiry has none)
-_GAP_LO = _by_type(eh=28, cin=28, cp=14, cla=14, cl=28, dc=28, pf=28, sb=50, adopt=50)
-_GAP_HI = _by_type(eh=39, cin=38, cp=20, cla=20, cl=38, dc=38, pf=38, sb=62, adopt=62)
+_GAP_LO = by_type(eh=28, cin=28, cp=14, cla=14, cl=28, dc=28, pf=28, sb=50, adopt=50)
+_GAP_HI = by_type(eh=39, cin=38, cp=20, cla=20, cl=38, dc=38, pf=38, sb=62, adopt=62)
 
 
 def _add(w: World, eps: np.ndarray, t: np.ndarray, kind) -> None:

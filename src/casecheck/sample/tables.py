@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 
@@ -137,6 +138,16 @@ OUTCOMES = ("assessment", "early_help", "nfa", "information_advice", "strategy_d
 OUTCOME = index(OUTCOMES)
 CONTACT_TYPES = ("face_to_face", "phone", "text", "email", "video", "letter", "other")
 CONTACT_BY = ("social_worker", "early_help_practitioner", "iro", "personal_adviser", "other")
+
+
+def by_type(**values) -> np.ndarray:
+    """A parameter per episode type, indexed by the type's code, from keywords named by the
+    short names below (eh=..., cin=...); types not named get ``other`` (default 10**6: never)."""
+    names = ["eh", "cin", "cp", "cla", "cl", "dc", "s47", "pf", "sb", "adopt"]
+    other = values.pop("other", 10**6)
+    assert set(values) <= set(names), values
+    return np.array([values.get(n, other) for n in names], dtype=np.int64)
+
 
 # ---------------------------------------------------------------------------------------------
 # tables

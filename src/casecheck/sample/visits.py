@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from casecheck.sample.documents import _by_type
 from casecheck.sample.draw import add_years, lag, pick, recur, ri
-from casecheck.sample.tables import ADOPT, CIN, CL, CLA, CP, DC, EH, LS, PF, PLACE, S47, SB
+from casecheck.sample.tables import ADOPT, CIN, CL, CLA, CP, DC, EH, LS, PF, PLACE, S47, SB, by_type
 from casecheck.sample.world import World
 
 # kinds of visit record
@@ -55,8 +54,8 @@ _FIRST = {  # (probability, (lo, hi)) bands
     PF: ([0.88, 0.12], [(1, 4), (5, 8)]),  # within 7 days of the notification
     SB: ([0.88, 0.12], [(0, 4), (5, 8)]),  # within 7 days of the first placement day
 }
-_GAP_LO = _by_type(eh=6, cin=10, cp=6, cl=20, dc=10, s47=3, pf=15, sb=80)
-_GAP_HI = _by_type(eh=10, cin=19, cp=10, cl=40, dc=19, s47=8, pf=27, sb=120)
+_GAP_LO = by_type(eh=6, cin=10, cp=6, cl=20, dc=10, s47=3, pf=15, sb=80)
+_GAP_HI = by_type(eh=10, cin=19, cp=10, cl=40, dc=19, s47=8, pf=27, sb=120)
 
 
 def visits(w: World) -> None:
@@ -78,10 +77,11 @@ def visits(w: World) -> None:
       to 4 weeks; placed at home under a care order within a week, then every 4 to 6 weeks.
       Placed for adoption: within 4 working days, weekly until the first review, then every 4
       to 6 weeks.
-    * Lapses: on one episode in eight some gaps two to four times as long; on about half of
-      those still open, no visit for one to three intervals before the audit date; a few visits
-      a little late anywhere. Around the scheduled visits, a failed attempt (child not seen) a
-      day or three before one visit in twenty, and another kind of visit after one in twenty.
+    * Lapses: on about one episode in eight some gaps two to four times as long; on one in
+      fifteen of those open three months or more (at least one of any three), no visit for one
+      to three intervals (at least 8 weeks) before the audit date; a few visits a little late
+      anywhere. Around the scheduled visits, a failed attempt (child not seen) a day or three
+      before one visit in twenty, and another kind of visit after one in twenty.
     """
     rng = w.rng("visits")
     ep, cal, A_idx = w.ep, w.cal, w.A_idx
