@@ -60,7 +60,12 @@ def front_door(w: World) -> None:
     lo = np.maximum(H, w.dob[x_child] + 30)
     x_recv = cal.next(lo + (rng.random(len(x_child)) * np.maximum(A - lo, 0)).astype(np.int64))
     x_dec = cal.add(x_recv, _decision_lag(rng, len(x_child)))
-    xk = x_recv <= A
+    # (not on a day the child already has a referral)
+    taken = np.concatenate([jchild[jk], ep.child[new]]) * (1 << 32) + np.concatenate([recv, c_recv])
+    key = x_child * (1 << 32) + x_recv
+    first = np.zeros(len(key), bool)
+    first[np.unique(key, return_index=True)[1]] = True
+    xk = (x_recv <= A) & first & ~np.isin(key, taken)
     x_out = np.where(rng.random(len(x_child)) < 0.55, OUTCOME["nfa"], OUTCOME["information_advice"])
 
     child = np.concatenate([jchild[jk], ep.child[new], x_child[xk]])
