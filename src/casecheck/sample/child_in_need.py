@@ -1,4 +1,5 @@
-"""Children in need and disabled children: child in need reviews and family network meetings."""
+"""Children in need and disabled children: child in need reviews, family network meetings and
+managers' key reviews."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def child_in_need(w: World) -> None:
       three), overdue now.
     * A family network meeting within 10 working days of opening for most, later (11 to 30
       working days) for one in eleven, none for one in twenty-five.
+    * A key review chaired by the team manager every 5 to 6 months, sometimes a few weeks late;
+      for one open episode in sixteen (at least one of any three), overdue now.
     """
     rng = w.rng("child_in_need")
     ep, cal = w.ep, w.cal
@@ -32,4 +35,9 @@ def child_in_need(w: World) -> None:
     has = np.nonzero(first >= 0)[0]
     seg, t = once(rng, ep.s_idx[cin[has]], ep.e_idx[cin[has]], first[has], first[has])
     w.draft.add("meetings", child_id=ep.child[cin[has[seg]]], meeting_type=MEET["family_network"],
+                meeting_date=cal.day(t))  # fmt: skip
+    end = lapse_now(rng, ep.s_idx[cin], ep.act_idx[cin], ep.open[cin], 0.06, 125, w.A_idx)
+    seg, t, _ = recur(rng, ep.s_idx[cin], end, 100, 125, 105, 125, late_p=0.06, late_lo=5,
+                      late_hi=20)  # fmt: skip
+    w.draft.add("meetings", child_id=ep.child[cin[seg]], meeting_type=MEET["key_review"],
                 meeting_date=cal.day(t))  # fmt: skip

@@ -59,7 +59,7 @@ def _draw(rng: np.random.Generator, path: np.ndarray, is_open: np.ndarray, years
     quick = rng.random(n) < 0.3
     p["pre_wd"] = np.where(quick, pick(rng, [0.5, 0.35, 0.15], n), ri(rng, 10, 130, n))
     p["s47_wd"] = np.where(rng.random(n) < 0.9, ri(rng, 5, 15, n), ri(rng, 16, 25, n))
-    p["icpc_wd"] = np.where(rng.random(n) < 0.85, ri(rng, 8, 15, n), ri(rng, 16, 25, n))
+    p["icpc_wd"] = np.where(rng.random(n) < 0.9, ri(rng, 8, 15, n), ri(rng, 16, 25, n))
     p["concurrent"] = p["via_cp"] & (rng.random(n) < 0.4)
     p["cp_dur"] = ri(rng, 60, 450, n)
     p["step_down"] = (path == P_CP) & ~is_open & (rng.random(n) < 0.5)

@@ -130,7 +130,7 @@ MEETING_TYPES = (
     "family_network",
     "pathway_plan_review",
     "care_team",
-    "key_review",
+    "key_review",  # a manager's key review: early help at 3 and 6 months, CIN every 6 months
 )
 MEET = index(MEETING_TYPES)
 ASSESSMENT_TYPES = ("child_and_family", "early_help")
