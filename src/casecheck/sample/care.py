@@ -36,6 +36,24 @@ def _reviews(w, rng, eps, first_lo, first_hi, second_lo, second_hi, gap_lo, gap_
     return seg, t, k
 
 
+def _assessment_before(w: World, rng, eps: np.ndarray, when: np.ndarray, share: float) -> None:
+    """For a ``share`` of these episodes, a child and family assessment updated shortly before
+    ``when`` (completed 1 to 8 weeks before it, begun 2 to 6 weeks earlier)."""
+    cal = w.cal
+    some = np.nonzero(rng.random(len(eps)) < share)[0]
+    n = len(some)
+    done = cal.day(cal.floor_idx(when[some]) - ri(rng, 5, 40, n))
+    start = cal.day(cal.floor_idx(done) - ri(rng, 10, 30, n))
+    auth = cal.add(done, ri(rng, 0, 3, n))
+    ok = (start >= w.ep.start[eps[some]] - 365) & (auth <= w.A)
+    w.draft.add("assessments", child_id=w.ep.child[eps[some[ok]]], assessment_type=0,
+                start_date=start[ok], completed_date=done[ok], authorised_date=auth[ok])  # fmt: skip
+    # (overseen by a manager while it runs: supervisions.py)
+    a = w.assessments
+    for key, v in [("episode", eps[some[ok]]), ("start", start[ok]), ("done", done[ok])]:
+        a[key] = np.concatenate([a[key], v])
+
+
 def care(w: World) -> None:
     """Children in care (episodes of care).
 
@@ -56,11 +74,15 @@ def care(w: World) -> None:
       coming into care later), late for one in ten, none for one in twelve.
     * A joint supervision with the leaving care team in the year the child is 17, for four in
       five.
+    * For four in five children who came into care from child in need or child protection
+      work, the assessment updated in the two months before.
     """
     rng = w.rng("care")
     ep, cal, A = w.ep, w.cal, w.A
     cla = ep.of(CLA)
     n = len(cla)
+    known = cla[~w.journeys["p"]["direct"][ep.journey[cla]]]
+    _assessment_before(w, rng, known, ep.start[known], 0.8)
     seg, t, k = _reviews(w, rng, cla, 10, 20, 50, 60, 105, 122, "cla_review")
     # care team meetings between six-monthly reviews
     ct = np.nonzero((k >= 1) & (rng.random(len(t)) < 0.86))[0]
@@ -113,15 +135,18 @@ def care(w: World) -> None:
 def leaving_care(w: World) -> None:
     """Care leavers: a pathway plan within 2 months of leaving care, then every 5 to 6 months,
     and pathway plan reviews from 6 to 12 weeks, then every 5 to 6 months; some late, and for
-    one open episode in sixteen both overdue now. (Their
+    one open episode in sixteen both overdue now; for four in five, the assessment updated in the
+    two months before the first pathway plan. (Their
     personal advisers' visits and contacts are in visits.py and contacts.py.)"""
     rng = w.rng("leaving_care")
     ep = w.ep
     cl = ep.of(CL)
     s = ep.s_idx[cl]
     e = lapse_now(rng, s, ep.e_idx[cl], ep.open[cl], 0.06, 125, w.A_idx)
-    seg, t, _ = recur(rng, s, e, 0, 40, 105, 125, late_p=0.05, late_lo=5, late_hi=30)
+    seg, t, k = recur(rng, s, e, 0, 40, 105, 125, late_p=0.05, late_lo=5, late_hi=30)
     add_documents(w, rng, ep.child[cl[seg]], w.cal.day(t), "pathway_plan")
+    first = k == 0
+    _assessment_before(w, rng, cl[seg[first]], w.cal.day(t[first]), 0.8)
     seg, t, _ = recur(rng, s, e, 30, 60, 105, 122, late_p=0.06, late_lo=5, late_hi=25)
     _meetings(w, cl, seg, t, "pathway_plan_review")
 
@@ -135,8 +160,9 @@ def adoption(w: World) -> None:
 
 def short_breaks(w: World) -> None:
     """Children in a series of short breaks: the plan reviewed (a child in need review) within 3
-    months, then every 5 to 6 months; some late. (Visits in the setting, with unannounced ones
-    and the bedroom seen, in visits.py; supervision every 3 months in supervisions.py.)"""
-    sb = w.ep.of(SB, active=False)
-    _reviews(w, w.rng("short_breaks"), sb, 40, 55, 100, 122, 100, 122, "cin_review")
+    months, then every 5 to 6 months; some late. A child also open to the disabled children's
+    team has the plan reviewed at their CIN reviews instead. (Visits in the setting, with
+    unannounced ones and the bedroom seen, in visits.py; supervision every 3 months in
+    supervisions.py.)"""
+    _reviews(w, w.rng("short_breaks"), w.ep.of(SB), 40, 55, 100, 122, 100, 122, "cin_review")
 
