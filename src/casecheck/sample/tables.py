@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from casecheck.schema import EPISODE_TYPES
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -52,19 +54,11 @@ def index(labels: tuple[str, ...]) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------
 # codes
 
-EPISODE_TYPES = (
-    "early_help",
-    "child_in_need",
-    "child_protection",
-    "child_in_care",
-    "care_leaver",
-    "disabled_children",
-    "s47",
-    "private_fostering",
-    "short_breaks",
-    "adoption",
-)
-EH, CIN, CP, CLA, CL, DC, S47, PF, SB, ADOPT = range(len(EPISODE_TYPES))
+#: the episode types of the data contract; the short names the generator uses for their codes
+_SHORT = {"eh": "early_help", "cin": "child_in_need", "cp": "child_protection",
+          "cla": "child_in_care", "cl": "care_leaver", "dc": "disabled_children", "s47": "s47",
+          "pf": "private_fostering", "sb": "short_breaks", "adopt": "adoption"}  # fmt: skip
+EH, CIN, CP, CLA, CL, DC, S47, PF, SB, ADOPT = (EPISODE_TYPES.index(t) for t in _SHORT.values())
 
 TEAMS = (
     "Early Help North",
@@ -142,11 +136,11 @@ CONTACT_BY = ("social_worker", "early_help_practitioner", "iro", "personal_advis
 
 def by_type(**values) -> np.ndarray:
     """A parameter per episode type, indexed by the type's code, from keywords named by the
-    short names below (eh=..., cin=...); types not named get ``other`` (default 10**6: never)."""
-    names = ["eh", "cin", "cp", "cla", "cl", "dc", "s47", "pf", "sb", "adopt"]
+    types' short names (eh=..., cin=...); types not named get ``other`` (default 10**6: never)."""
     other = values.pop("other", 10**6)
-    assert set(values) <= set(names), values
-    return np.array([values.get(n, other) for n in names], dtype=np.int64)
+    assert set(values) <= set(_SHORT), values
+    full = {t: values.get(short, other) for short, t in _SHORT.items()}
+    return np.array([full[t] for t in EPISODE_TYPES], dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from casecheck.sample.tables import (
     T_SG1,
     T_SG2,
     TEAMS,
+    by_type,
 )
 from casecheck.sample.world import World
 
@@ -37,7 +38,7 @@ from casecheck.sample.world import World
 _TEAM_ROLE = np.array([2, 2, 1, 1, 1, 1, 3, 1, 4])
 _TEAM_CASELOAD = np.array([16, 16, 12, 16, 16, 15, 20, 15, 50])
 #: the team of each episode type (-1: drawn per child below)
-_TYPE_TEAM = np.array([-1, -1, -1, T_CIC, T_LC, T_DC, T_ASSESS, -1, T_DC, T_CIC])
+_TYPE_TEAM = by_type(cla=T_CIC, cl=T_LC, dc=T_DC, s47=T_ASSESS, sb=T_DC, adopt=T_CIC, other=-1)
 #: episode types long enough for a change of worker
 _LONG = [CIN, CP, CLA, CL, DC, PF, SB, ADOPT]
 
