@@ -19,8 +19,9 @@ def child_in_need(w: World) -> None:
     * A CIN review every 10 to 12 weeks from 8 to 12 weeks after opening (the plan review),
       sometimes a week or more late; for one open episode in fourteen (at least one of any
       three), overdue now.
-    * A family network meeting within 10 working days of opening for most, later (11 to 30
-      working days) for one in eleven, none for one in twenty-five.
+    * A family network meeting within 10 working days of opening for most (even if the episode
+      closed sooner), later (11 to 30 working days) for one in eleven, none for one in
+      twenty-five.
     * A key review chaired by the team manager every 5 to 6 months, sometimes a few weeks late;
       for one open episode in sixteen (at least one of any three), overdue now.
     """
@@ -33,7 +34,9 @@ def child_in_need(w: World) -> None:
                 meeting_date=cal.day(t))  # fmt: skip
     first = lag(rng, len(cin), [0.87, 0.09, 0.04], [(2, 10), (11, 30), None])
     has = np.nonzero(first >= 0)[0]
-    seg, t = once(rng, ep.s_idx[cin[has]], ep.e_idx[cin[has]], first[has], first[has])
+    # (held even if the episode closed first: the child came into care, or was stepped down)
+    last = np.full(len(has), w.A_idx)
+    seg, t = once(rng, ep.s_idx[cin[has]], last, first[has], first[has])
     w.draft.add("meetings", child_id=ep.child[cin[has[seg]]], meeting_type=MEET["family_network"],
                 meeting_date=cal.day(t))  # fmt: skip
     end = lapse_now(rng, ep.s_idx[cin], ep.act_idx[cin], ep.open[cin], 0.06, 125, w.A_idx)
