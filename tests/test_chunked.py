@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 
 import polars as pl
@@ -126,6 +127,8 @@ def test_chunked_summary_only_runs_need_no_findings_output():
     whole = runner.invoke(app, [*base, "--chunks", "1", "--summary-format", "json"])
     assert chunked.exit_code == 0 and whole.exit_code == 0
     assert chunked.stdout == whole.stdout
+    # the scorecard's previous month too, each slice audited at 28 February and the counts added up
+    assert {row["prev_as_at"] for row in json.loads(chunked.stdout)} == {"2025-02-28"}
 
 
 

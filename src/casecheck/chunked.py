@@ -52,6 +52,9 @@ class ChunkedResult:
     findings: int  # rows written
     chunks: int
     files: list[Path]
+    #: the summary of the previous period (direction of travel), when asked for
+    previous: pl.DataFrame | None = None
+    previous_as_at: dt.date | None = None
 
 
 def child_ranges(child_ids: pl.Series, chunks: int) -> list[tuple[str | None, str | None]]:
@@ -241,7 +244,7 @@ def trend_in_chunks(
 
     Returns the trend and a dataset holding the whole data-quality record (no tables).
     """
-    from casecheck.views import TREND_SCHEMA, trend
+    from casecheck.views import rated_trend, trend
 
     profile = profile.select(rules)
     parts: list[pl.DataFrame] = []
@@ -252,9 +255,8 @@ def trend_in_chunks(
         qualities.append(_keep(ds.quality))
         files = ds.files
         del ds
-    out = _add_up(parts, ["month_end", "rule_id"], profile)
+    frame = rated_trend(_add_up(parts, ["month_end", "rule_id"], profile), profile)
     quality = _merge_quality(qualities)
-    frame = out.select(list(TREND_SCHEMA)).cast(TREND_SCHEMA)  # type: ignore[arg-type]
     return frame, Dataset({}, quality, "native", Path(path), ends[-1], files)
 
 
@@ -271,17 +273,25 @@ def audit_in_chunks(
     tables: Collection[str] | None = None,
     protected: Collection[Path] = (),
     progress: Callable[[str], None] | None = None,
+    previous: bool = False,
 ) -> ChunkedResult:
     """Audit a native folder extract ``chunks`` slices of children at a time (see module doc).
 
     Findings go to ``output`` as ``csv`` or ``parquet`` (None: not written), in the same order
-    and with the same bytes as an audit of the whole extract would write.
+    and with the same bytes as an audit of the whole extract would write. With ``previous``,
+    each slice is audited at the previous period's end too (``scorecards.audit_before``)
+    and those counts added up too.
     """
+    from casecheck.periods import period_for
+    from casecheck.scorecards import audit_before
+
     if output is not None and fmt not in ("csv", "parquet"):
         raise UsageError("a chunked audit writes findings as csv or parquet")
     profile = profile.select(rules)
     note = progress or (lambda _msg: None)
     summaries: list[pl.DataFrame] = []
+    earlier: list[pl.DataFrame] = []
+    earlier_as_at = None
     qualities: list[DataQuality] = []
     position = {rule.id: n for n, rule in enumerate(sorted(profile.rules, key=lambda r: r.id))}
     n = count = 0
@@ -290,8 +300,15 @@ def audit_in_chunks(
         tmp = Path(tmp_name)
         for i, n_slices, ds in slices(path, as_at, chunks, tables or profile.tables(), tmp, note):
             count = n_slices
-            result = audit(ds, profile, as_at, since)
+            cache: dict = {}
+            if previous:  # first: its findings are gone before the slice's own are made
+                before = audit_before(ds, profile, period_for(as_at, "month", since), cache=cache)
+                earlier.append(before.summary)
+                earlier_as_at = before.as_at
+                del before
+            result = audit(ds, profile, as_at, since, cache=cache)
             summaries.append(result.summary)
+            del cache
             qualities.append(_keep(ds.quality))
             files = ds.files
             if output is not None:
@@ -307,6 +324,7 @@ def audit_in_chunks(
                     start += length
             del ds, result
         summary = _add_up(summaries, ["rule_id"], profile).select(list(SUMMARY_SCHEMA)).cast(SUMMARY_SCHEMA)  # type: ignore[arg-type]
+        before_summary = _add_up(earlier, ["rule_id"], profile) if earlier else None
         quality = _merge_quality(qualities)
         if output is not None:
             note(f"Writing {output}")
@@ -316,7 +334,7 @@ def audit_in_chunks(
                 if parts else pl.LazyFrame(schema=FINDING_SCHEMA)
             )
             _write_ordered(ordered, output, fmt, protected)
-    return ChunkedResult(summary, quality, n, count, files)
+    return ChunkedResult(summary, quality, n, count, files, before_summary, earlier_as_at)
 
 
 def _write_ordered(frame: pl.LazyFrame, output: Path, fmt: str, protected: Collection[Path]) -> None:

@@ -30,6 +30,7 @@ from casecheck.dataset import Dataset, reason_kind
 from casecheck.engine import FINDING_SCHEMA, AuditResult, audit, explain
 from casecheck.errors import EXIT_BELOW_TARGET, EXIT_INTERNAL, CasecheckError, UsageError
 from casecheck.parse import parse_one_date
+from casecheck.periods import period_for
 from casecheck.privacy import KEY_ENV, load_key, pseudonymise
 from casecheck.report import (
     STATUS_STYLE,
@@ -45,13 +46,22 @@ from casecheck.report import (
     render_trend,
     write_frame,
 )
+from casecheck.scorecards import audit_before, below, score, scorecard
 from casecheck.sources import SOURCES, load_dataset
 from casecheck.sources.returns import holds_returns
 from casecheck.sources.ssd import is_ssd_folder
 from casecheck.standards import list_profiles, load_profile, resolve_profile
-from casecheck.views import breakdown, due_soon, exceptions, month_ends, with_group
+from casecheck.views import (
+    breakdown,
+    caseloads,
+    due_soon,
+    exceptions,
+    month_ends,
+    with_caseloads,
+    with_group,
+)
 from casecheck.views import trend as trend_view
-from casecheck.workbook import write_audit_workbook, write_trend_workbook
+from casecheck.workbook import write_audit_workbook, write_team_workbooks, write_trend_workbook
 
 app = typer.Typer(
     name="casecheck",
@@ -366,21 +376,10 @@ def _rule_ids(rules: str | None) -> list[str] | None:
     return [r.strip() for r in rules.split(",") if r.strip()] if rules else None
 
 
-def _fail_under(summary: pl.DataFrame, threshold: str | None) -> list[str]:
-    """Rules below --fail-under (a percentage, or 'target' for each rule's own target)."""
-    if threshold is None:
-        return []
-    if threshold.strip().lower() == "target":
-        limit = pl.col("target_pct")
-    else:
-        try:
-            value = float(threshold.strip().rstrip("%"))
-        except ValueError:
-            raise UsageError(f"--fail-under '{threshold}' is not a percentage or 'target'") from None
-        limit = pl.lit(value)
-    below = summary.filter(pl.col("pct_met").is_not_null() & (pl.col("pct_met") < limit))
-    return [f"{r['rule_id']} {r['pct_met']:.1f}% < {lim:g}%" for r, lim in zip(
-        below.iter_rows(named=True), below.select(limit.alias("l"))["l"].to_list() if below.height else [], strict=False)]
+def _fail_under(card: pl.DataFrame, threshold: str | None) -> list[str]:
+    """Rules below --fail-under (a percentage, 'target' or 'floor': each rule's own); figures
+    not rated (too few decided cases) or not assessed never fail."""
+    return [] if threshold is None else below(card, threshold)
 
 
 def _render_exceptions(result: AuditResult, console: Console, top: int) -> None:
@@ -467,12 +466,15 @@ def audit_cmd(
     summary_output: Annotated[
         Path | None, typer.Option("--summary-output", metavar="PATH", help="Write the per-rule summary to this file (csv or json).")
     ] = None,
-    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write the audit workbook (summary, by team, exceptions, due soon, data quality).")] = None,
-    by: Annotated[Group | None, typer.Option("--by", help="Break the summary down by team, worker or manager.")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write the audit workbook (scorecard, by team, caseloads, exceptions, due soon, data quality).")] = None,
+    xlsx_per_team: Annotated[Path | None, typer.Option("--xlsx-per-team", metavar="DIR", help="Write one workbook per team into DIR (made if missing): its own children only, the authority's figures beside the team's.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", metavar="PATH", help="Write one self-contained HTML report (scorecard, team grid, charts, exceptions, due soon, data quality); with --child, that child's explanation.")] = None,
+    by: Annotated[Group | None, typer.Option("--by", help="Break the summary down by team, worker or manager, with open children and caseloads.")] = None,
     top: Annotated[int, typer.Option("--top", metavar="N", help="Show the N worst exceptions (0 to hide).")] = 10,
     fail_under: Annotated[
-        str | None, typer.Option("--fail-under", metavar="PCT|target", help="Exit 4 if any rule's % met is below PCT, or below its own target.")
+        str | None, typer.Option("--fail-under", metavar="PCT|target|floor", help="Exit 4 if any rated rule's % met is below PCT, or below its own target or floor.")
     ] = None,
+    previous: Annotated[bool, typer.Option("--previous/--no-previous", help="Compare each rule with the previous period (the month before): audits the extract again at that period's end.")] = True,
     child: Annotated[str | None, typer.Option("--child", metavar="CHILD_ID", help="Explain one child: the timeline behind each verdict.")] = None,
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
@@ -491,15 +493,17 @@ def audit_cmd(
     rule_ids = _rule_ids(rules)
     common.profile.select(rule_ids)  # unknown ids fail before loading data
     output, summary_output, xlsx = common.out(output), common.out(summary_output), common.out(xlsx)
+    html, xlsx_per_team = common.out(html), common.out(xlsx_per_team)
     started = time.perf_counter()
-    unsupported = {"--xlsx": xlsx, "--by": by, "--child": child, "--pseudonymise": pseudonymise_ids or None}
+    unsupported = {"--xlsx": xlsx, "--xlsx-per-team": xlsx_per_team, "--html": html, "--by": by,
+                   "--child": child, "--pseudonymise": pseudonymise_ids or None}
     whole_only = {**unsupported, "--format json": fmt == Fmt.json or None,
                   "findings on stdout": (output is None and fmt == Fmt.csv) or None}
     n_chunks = _chunks(chunks, common.data, common.source, common.mapping,
                        common.profile.select(rule_ids).tables(), whole_only, quiet)
     if n_chunks > 1:
         _audit_chunked(common, n_chunks, _date(as_at, "--as-at") or dt.date.today(), since_d, rule_ids, fmt,
-                       output, summary_output, summary_format, fail_under, quiet, unsupported)
+                       output, summary_output, summary_format, fail_under, quiet, unsupported, previous)
         return
     with Progress(quiet) as progress:
         ds = common.load(_date(as_at, "--as-at"), progress, rule_ids)
@@ -513,17 +517,35 @@ def audit_cmd(
             explained = None
     if explained is not None:
         _print_explain(*explained, child)  # type: ignore[arg-type]
+        if html is not None:
+            from casecheck.html_report import write_child_html
+
+            write_child_html(html, *explained, child, ds, data_label=str(common.data),  # type: ignore[misc]
+                             protected=common.inputs(ds, hide))
         return
     with Progress(quiet) as progress:
         n_rules = len(common.profile.select(rule_ids).rules)
+        cache: dict = {}  # the events, gathered once for both audits
+        before = None
+        # (only when a summary is shown or written: a quiet run that writes findings needs none)
+        shown = not quiet or summary_output or summary_format or xlsx or xlsx_per_team or html
+        if previous and shown:  # first, so that two audits' findings are never in memory at once
+            progress.step("Auditing the previous period")
+            before = audit_before(ds, common.profile.select(rule_ids), period_for(as_at_d, "month", since_d),
+                                  cache=cache)
+            if xlsx_per_team is None:  # only the team workbooks count its findings again
+                before = dataclasses.replace(before, findings=before.findings.clear())
+            before = hide.result(before)
         progress.step("Checking rules", total=n_rules)
-        result = hide.result(audit(ds, common.profile, as_at_d, since_d, rule_ids,
-                                   progress=lambda rule: progress.advance(f"Checking {rule.id}")))
+        raw = audit(ds, common.profile, as_at_d, since_d, rule_ids,
+                    progress=lambda rule: progress.advance(f"Checking {rule.id}"), cache=cache)
+        del cache
+        result = hide.result(raw)
+        card = scorecard(result, before)
         protected = common.inputs(ds, hide)
-        if xlsx is not None:
-            progress.step(f"Writing {xlsx}")
-            write_audit_workbook(xlsx, result, hide.dataset(ds), data_label=str(common.data),
-                                 protected=protected)
+        reports = _Reports(result, before, card, hide.dataset(ds), str(common.data), protected,
+                           pseudonymised=hide.key is not None)
+        reports.write(progress, xlsx=xlsx, per_team=xlsx_per_team, html=html)
     elapsed = time.perf_counter() - started
     findings = findings_frame(result)
     findings_fmt = fmt.value
@@ -535,7 +557,8 @@ def audit_cmd(
         write_frame(findings, None, fmt.value)
     elif fmt == Fmt.parquet:
         raise UsageError("--format parquet needs --output PATH")
-    summary = breakdown(result, hide.dataset(ds), by.value) if by else result.summary
+    caseload = caseloads(hide.dataset(ds), as_at_d, by.value) if by else None
+    summary = with_caseloads(breakdown(result, hide.dataset(ds), by.value), caseload) if by else card
     if summary_output is not None:
         write_frame(summary, summary_output, format_from_path(summary_output, "csv"), protected)
     stdout_taken = output is None and fmt != Fmt.table
@@ -546,9 +569,9 @@ def audit_cmd(
         write_frame(summary, None, sfmt.value)
     elif not quiet:
         console = out if not stdout_taken else err
-        render_summary(result, console, data_label=str(common.data))
+        render_summary(result, console, data_label=str(common.data), card=card)
         if by:
-            render_breakdown(summary, result, console, by.value)
+            render_breakdown(summary, result, console, by.value, caseload)
         _render_exceptions(result, console, top)
         rejected = ds.quality.rejected().height
         if rejected:
@@ -556,13 +579,43 @@ def audit_cmd(
                 f"[yellow]{rejected:,} input row(s) were set aside as unusable: run 'casecheck validate "
                 f"{common.data}' to see why.[/yellow]"
             )
-        written = [str(p) for p in (output, summary_output, xlsx) if p is not None]
+        written = [str(p) for p in (output, summary_output, xlsx, html) if p is not None]
+        if xlsx_per_team is not None:
+            written.append(f"{len(reports.team_files)} team workbook(s) in {xlsx_per_team}")
         where = f"; written to {', '.join(written)}" if written else ""
         console.print(f"[dim]{findings.height:,} finding(s) in {elapsed:.1f}s{where}.[/dim]")
-    below = _fail_under(result.summary, fail_under or common.config.fail_under)
-    if below:
-        err.print(f"casecheck: below threshold: {'; '.join(below)}", markup=False)
+    failing = _fail_under(card, fail_under or common.config.fail_under)
+    if failing:
+        err.print(f"casecheck: below threshold: {'; '.join(failing)}", markup=False)
         raise typer.Exit(EXIT_BELOW_TARGET)
+
+
+class _Reports:
+    """The files an audit writes for people: the workbook, one workbook per team, the HTML."""
+
+    def __init__(self, result: AuditResult, previous: AuditResult | None, card: pl.DataFrame,
+                 dataset: Dataset, data_label: str, protected: list[Path], pseudonymised: bool = False) -> None:
+        self.result, self.previous, self.card = result, previous, card
+        self.dataset, self.data_label, self.protected = dataset, data_label, protected
+        self.pseudonymised = pseudonymised
+        self.team_files: list[Path] = []
+
+    def write(self, progress: Progress, xlsx: Path | None, per_team: Path | None, html: Path | None) -> None:
+        common = {"data_label": self.data_label, "protected": self.protected}
+        due = due_soon(self.result) if (xlsx or html) else None
+        if xlsx is not None:
+            progress.step(f"Writing {xlsx}")
+            write_audit_workbook(xlsx, self.result, self.dataset, card=self.card, due=due, **common)
+        if per_team is not None:
+            progress.step(f"Writing team workbooks to {per_team}")
+            self.team_files = write_team_workbooks(per_team, self.result, self.dataset, previous=self.previous,
+                                                   card=self.card, **common)
+        if html is not None:
+            from casecheck.html_report import write_audit_html
+
+            progress.step(f"Writing {html}")
+            write_audit_html(html, self.result, self.dataset, card=self.card, due=due,
+                             pseudonymised=self.pseudonymised, **common)
 
 
 def _chunks(value: str, path: Path, source: str, mapping: object, tables: set[str] | None,
@@ -606,7 +659,8 @@ def _chunks(value: str, path: Path, source: str, mapping: object, tables: set[st
 def _audit_chunked(common: Common, chunks: int, as_at: dt.date, since: dt.date | None,
                    rule_ids: list[str] | None, fmt: Fmt, output: Path | None,
                    summary_output: Path | None, summary_format: SummaryFmt | None,
-                   fail_under: str | None, quiet: bool, unsupported: dict[str, object]) -> None:
+                   fail_under: str | None, quiet: bool, unsupported: dict[str, object],
+                   previous: bool = True) -> None:
     """``audit --chunks N``: the same findings, a slice of children at a time (bounded memory)."""
     from casecheck.chunked import audit_in_chunks
 
@@ -628,21 +682,23 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, since: dt.date |
             common.data, common.profile, as_at, chunks, output, findings_fmt, since=since, rules=rule_ids,
             protected=[Path(p) for p in named if p is not None],
             progress=lambda msg: progress.step(msg),
+            previous=previous and (not quiet or summary_output is not None or summary_format is not None),
         )
     elapsed = time.perf_counter() - started
+    card = score(result.summary, common.profile.select(rule_ids), result.previous, result.previous_as_at)
     if summary_output is not None:
-        write_frame(result.summary, summary_output, format_from_path(summary_output, "csv"), result.files)
+        write_frame(card, summary_output, format_from_path(summary_output, "csv"), result.files)
     if summary_format in (SummaryFmt.csv, SummaryFmt.json):
-        write_frame(result.summary, None, summary_format.value)
+        write_frame(card, None, summary_format.value)
     elif not quiet:
         shell = AuditResult(pl.DataFrame(schema=FINDING_SCHEMA), result.summary,
                             common.profile.select(rule_ids), as_at, since)
-        render_summary(shell, out, data_label=str(common.data))
+        render_summary(shell, out, data_label=str(common.data), card=card)
         out.print(f"[dim]{result.findings:,} finding(s) in {result.chunks} slices in {elapsed:.1f}s"
                   + (f"; written to {output}" if output else "") + ".[/dim]")
-    below = _fail_under(result.summary, fail_under or common.config.fail_under)
-    if below:
-        err.print(f"casecheck: below threshold: {'; '.join(below)}", markup=False)
+    failing = _fail_under(card, fail_under or common.config.fail_under)
+    if failing:
+        err.print(f"casecheck: below threshold: {'; '.join(failing)}", markup=False)
         raise typer.Exit(EXIT_BELOW_TARGET)
 
 
@@ -718,7 +774,8 @@ def trend(
     rules: RulesOpt = None,
     fmt: Annotated[SummaryFmt, typer.Option("--format", "-f", help="table, csv or json.")] = SummaryFmt.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="PATH", help="Write the trend (one row per month x rule) to this file.")] = None,
-    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write a workbook with the trend table and a line chart.")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write a workbook with the trend table and one small chart per rule.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", metavar="PATH", help="Write one self-contained HTML report: the last month's scorecard, one chart per rule, the table.")] = None,
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
     config: ConfigOpt = None,
@@ -735,7 +792,7 @@ def trend(
     ends = month_ends(from_month, to_month)
     rule_ids = _rule_ids(rules)
     common.profile.select(rule_ids)
-    output, xlsx = common.out(output), common.out(xlsx)
+    output, xlsx, html = common.out(output), common.out(xlsx), common.out(html)
     tables = common.profile.select(rule_ids).tables()
     n_chunks = _chunks(chunks, common.data, common.source, common.mapping, tables, {}, quiet)
     with Progress(quiet) as progress:
@@ -752,8 +809,15 @@ def trend(
                                progress=lambda end, rule: progress.advance(f"{end:%b %Y}: {rule.id}"))
         if xlsx is not None:
             progress.step(f"Writing {xlsx}")
-            write_trend_workbook(xlsx, frame, common.profile, hide.dataset(ds),
-                                 protected=common.inputs(ds, hide))
+            write_trend_workbook(xlsx, frame, common.profile.select(rule_ids), hide.dataset(ds),
+                                 protected=common.inputs(ds, hide), data_label=str(common.data))
+        if html is not None:
+            from casecheck.html_report import write_trend_html
+
+            progress.step(f"Writing {html}")
+            write_trend_html(html, frame, common.profile.select(rule_ids), hide.dataset(ds),
+                             data_label=str(common.data), protected=common.inputs(ds, hide),
+                             pseudonymised=hide.key is not None)
     if _emit(frame, output, fmt, common.inputs(ds, hide)) and not quiet:
         render_trend(frame, common.profile, out)
 

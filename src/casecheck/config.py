@@ -8,7 +8,7 @@ Found in the working directory, or given with ``--config FILE``::
     output_dir = "/srv/audits"           # relative --output, --xlsx, ... paths are written here
     source = "auto"                      # --source
     mapping = "lcs-mapping.toml"         # --mapping
-    fail_under = "target"                # --fail-under (a percentage, or "target")
+    fail_under = "target"                # --fail-under (a percentage, "target" or "floor")
     closure_days = ["2025-12-29..2025-12-31"]   # local closure days, added to the profile's
 
 Relative paths in the file are relative to the file's folder. Options on the command line win.

@@ -131,6 +131,9 @@ class Rule:
     target: float
     source: str
     note: str = ""
+    #: below this % met the rule is red (amber from the floor up to the target); None until the
+    #: profile fills in its default, the target less the profile's ``amber_margin``
+    floor: float | None = None
     cohort: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     per: str = "episode"
@@ -246,7 +249,7 @@ class Profile:
         )
 
 
-_COMMON = {"id", "title", "kind", "target", "source", "note", "count_from", "enabled"}
+_COMMON = {"id", "title", "kind", "target", "floor", "source", "note", "count_from", "enabled"}
 _ALLOWED = {
     "frequency": _COMMON | {"cohort", "exclude", "per", "anchor", "events", "first", "interval",
                             "permanent_interval", "phases"},
@@ -360,6 +363,10 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
     target = item["target"]
     if not isinstance(target, int | float) or not 0 <= target <= 100:
         raise fail("target", "target must be a percentage from 0 to 100")
+    floor = item.get("floor")
+    if floor is not None and (isinstance(floor, bool) or not isinstance(floor, int | float)
+                              or not 0 <= floor <= target):
+        raise fail("floor", f"floor must be a percentage from 0 up to the target ({target:g})")
     for key in ("title", "source"):
         if not isinstance(item[key], str) or not item[key].strip():
             raise fail(key, f"{key} must be non-empty text")
@@ -405,6 +412,7 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
         title=item["title"].strip(),
         kind=kind,
         target=float(target),
+        floor=None if floor is None else float(floor),
         source=item["source"].strip(),
         note=str(item.get("note", "")).strip(),
         cohort=get("cohort", episode_types, ()),
@@ -436,6 +444,14 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
     ):
         raise fail("done", "done must differ from start")
     return rule
+
+
+def with_floor(rule: Rule, amber_margin: float) -> Rule:
+    """The rule with its floor filled in: the profile's own, else the target less
+    ``amber_margin`` (never below 0)."""
+    if rule.floor is not None:
+        return rule
+    return replace(rule, floor=max(0.0, rule.target - amber_margin))
 
 
 def parse_profile(text: str, path: Path | None = None) -> Profile:
@@ -472,6 +488,7 @@ def parse_profile(text: str, path: Path | None = None) -> Profile:
         margin = meta.get("amber_margin", 10)
         if not isinstance(margin, int | float) or margin < 0:
             raise ProfileError("[profile] amber_margin must be a number of percentage points")
+        rules = [with_floor(r, float(margin)) for r in rules]
         return Profile(
             id=meta["id"].strip(),
             authority=meta["authority"].strip(),
