@@ -19,6 +19,7 @@ and the same data-quality record. Peak memory is that of one slice plus the larg
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import tempfile
 from collections.abc import Callable, Collection, Iterator
@@ -27,7 +28,15 @@ from pathlib import Path
 
 import polars as pl
 
-from casecheck.dataset import DataQuality, Dataset, RawTable, TableReport, build_dataset
+from casecheck import parse
+from casecheck.dataset import (
+    DataQuality,
+    Dataset,
+    RawTable,
+    TableReport,
+    build_dataset,
+    tallies_frame,
+)
 from casecheck.engine import (
     FINDING_COLUMNS,
     FINDING_SCHEMA,
@@ -37,7 +46,8 @@ from casecheck.engine import (
     rag_expr,
 )
 from casecheck.errors import InputError, UsageError
-from casecheck.report import atomic_write, defuse
+from casecheck.outputs import atomic_write, writing
+from casecheck.report import defuse
 from casecheck.sources.native import read_table_file, table_files
 from casecheck.sources.readers import CSV_SUFFIXES, PARQUET_SUFFIXES
 from casecheck.standards import Profile
@@ -108,12 +118,23 @@ def auto_chunks(rows: int) -> int:
 def compact(frame: pl.DataFrame) -> pl.DataFrame:
     """A copy of ``frame`` that owns its text. A few rows filtered from a large frame keep the
     large frame's text buffers alive (Polars' text columns are views into shared buffers): kept
-    from every slice, they would hold every slice in memory."""
-    return pl.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))  # type: ignore[return-value]
+    from every slice, they would hold every slice in memory. (Copied through Polars' own IPC
+    writer and reader: pyarrow is not a dependency.)"""
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer, compression="uncompressed")
+    buffer.seek(0)
+    return pl.read_ipc(buffer)
 
 
 def _keep(quality: DataQuality) -> DataQuality:
-    return DataQuality(quality.reports, compact(quality.issues))
+    return DataQuality(quality.reports, compact(quality.issues), quality.tallies)
+
+
+def child_ids(frame: pl.DataFrame) -> pl.Series:
+    """A raw table's child ids as the dataset will read them (spaces trimmed, ``N/A`` blank,
+    Excel's ``123.0`` as ``123``): rows are routed to slices by the id the audit sees, so that
+    ``" 0001001"`` and ``"0001001"`` land in the same slice."""
+    return parse.parse_id(frame["child_id"])
 
 
 def _split(frame: pl.DataFrame, ranges: list[tuple[str | None, str | None]]) -> list[pl.DataFrame]:
@@ -122,7 +143,7 @@ def _split(frame: pl.DataFrame, ranges: list[tuple[str | None, str | None]]) -> 
     if "child_id" not in frame.columns or len(ranges) == 1:
         return [frame] * len(ranges)
     bounds = pl.Series([hi for _, hi in ranges[:-1]], dtype=pl.String)
-    ids = frame["child_id"].cast(pl.String)
+    ids = child_ids(frame)
     which = bounds.search_sorted(ids, side="right").fill_null(0)  # the range of each row, once
     return [frame.filter(which == i) for i in range(len(ranges))]
 
@@ -141,7 +162,8 @@ def _merge_quality(parts: list[DataQuality]) -> DataQuality:
                 acc.rows_rejected += r.rows_rejected
     issues = pl.concat([q.issues for q in parts]) if parts else parts[0].issues
     issues = issues.unique(maintain_order=True).sort(["table", "row", "column"], nulls_last=True)
-    return DataQuality(reports=reports, issues=issues)
+    tallies = tallies_frame([q.tallies for q in parts])  # counts per slice, added up
+    return DataQuality(reports=reports, issues=issues, tallies=tallies)
 
 
 def _add_up(parts: list[pl.DataFrame], keys: list[str], profile: Profile) -> pl.DataFrame:
@@ -189,13 +211,14 @@ def slices(
             note(f"Splitting {file.name}")
             raw = read_table_file(file, table)
             if not ranges:
-                ranges = child_ranges(raw.frame["child_id"].cast(pl.String), chunks)
+                ranges = child_ranges(child_ids(raw.frame), chunks)
                 for i in range(len(ranges)):
                     (work / f"slice{i}").mkdir()
             meta[table.name] = RawTable(table.name, raw.frame.head(0), raw.file, raw.mapping, raw.unmapped, raw.notes)
             frame = raw.frame  # as read: a typed Parquet column stays typed (no re-parsing)
-            for i, part in enumerate(_split(frame, ranges)):
-                part.write_parquet(work / f"slice{i}" / f"{table.name}.parquet", compression="lz4")
+            with writing("the temporary slices of the extract", work):
+                for i, part in enumerate(_split(frame, ranges)):
+                    part.write_parquet(work / f"slice{i}" / f"{table.name}.parquet", compression="lz4")
             del raw, frame
         files = [f for f, _ in found]
         for i in range(len(ranges)):
@@ -318,10 +341,12 @@ def audit_in_chunks(
                 n += findings.height
                 runs = findings.select(pl.col("rule_id").rle()).unnest("rule_id")
                 start = 0
-                for length, rule_id in runs.iter_rows():  # findings come grouped by rule
-                    part = findings.slice(start, length)
-                    part.write_parquet(tmp / f"{position[rule_id]:04d}-{i:06d}.parquet", compression="lz4")
-                    start += length
+                with writing("the temporary findings", tmp):
+                    for length, rule_id in runs.iter_rows():  # findings come grouped by rule
+                        part = findings.slice(start, length)
+                        part.write_parquet(tmp / f"{position[rule_id]:04d}-{i:06d}.parquet",
+                                           compression="lz4")
+                        start += length
             del ds, result
         summary = _add_up(summaries, ["rule_id"], profile).select(list(SUMMARY_SCHEMA)).cast(SUMMARY_SCHEMA)  # type: ignore[arg-type]
         before_summary = _add_up(earlier, ["rule_id"], profile) if earlier else None

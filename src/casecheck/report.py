@@ -13,10 +13,8 @@ from __future__ import annotations
 import io
 import json
 import os
-import stat
 import sys
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +25,7 @@ from rich.text import Text
 from casecheck.dataset import Dataset
 from casecheck.engine import FINDING_COLUMNS, AuditResult
 from casecheck.errors import UsageError
+from casecheck.outputs import atomic_write
 from casecheck.scorecards import MIN_DECIDED, period_line, scorecard
 from casecheck.standards import Profile, Rule, with_floor
 from casecheck.views import CASELOAD_COHORTS
@@ -63,61 +62,6 @@ def defuse(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def atomic_write(path: Path, write: Callable[[Path], None], protected: Iterable[Path] = ()) -> Path:
-    """Write via a temporary file in the target's folder, then rename over the target.
-
-    Refuses a target that is one of ``protected`` (the input files) however it is spelled: with
-    ``..``, through a symbolic or hard link, or in other letter case on a case-insensitive disk.
-    If anything fails the previous file is left as it was and the temporary file is removed. The
-    new file keeps the mode of the one it replaces; a new file gets the usual mode (umask).
-    """
-    path = Path(path)
-    target = path.resolve()
-    for p in protected:
-        if _same_file(Path(p), target):
-            raise UsageError(f"refusing to write over the input file {path}")
-    if target.is_dir():
-        raise UsageError(f"cannot write {path}: it is a folder; give a file name")
-    if not target.parent.is_dir():
-        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
-    mode = _file_mode(target)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb+") as fh:  # on disk before the rename makes it visible
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
-    return path
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    if a.resolve() == b:
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist (yet)
-        return False
-
-
-def _file_mode(target: Path) -> int:
-    try:
-        return stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def _csv_bytes(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
     defuse(frame).write_csv(buf, date_format="%Y-%m-%d", null_value="")
@@ -149,14 +93,35 @@ def write_frame(
 ) -> None:
     """Write a frame as csv, json or parquet to ``path``, or to stdout when path is None."""
     if path is None or str(path) == "-":
-        sys.stdout.buffer.write(frame_bytes(frame, fmt))
-        sys.stdout.flush()
+        write_stdout(frame_bytes(frame, fmt))
         return
     if fmt == "parquet":
         atomic_write(path, lambda p: defuse(frame).write_parquet(p, statistics=False), protected)
     else:
         data = frame_bytes(frame, fmt)
         atomic_write(path, lambda p: p.write_bytes(data), protected)
+
+
+def write_stdout(data: bytes) -> None:
+    """Bytes to standard output; a closed stdout or a pipe whose reader has gone is one
+    sentence, not a traceback."""
+    try:
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
+            raise OSError("standard output is closed")
+        sys.stdout.flush()
+        try:
+            fd = sys.stdout.fileno()
+        except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+            buffer.write(data)
+            sys.stdout.flush()
+            return
+        view = memoryview(data)
+        while view:  # every byte, or an error: a pipe whose reader has gone is not a silent loss
+            view = view[os.write(fd, view):]
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"cannot write to standard output: {why}") from None
 
 
 def findings_frame(result: AuditResult) -> pl.DataFrame:
@@ -404,6 +369,24 @@ def render_quality(dataset: Dataset, console: Console, title: str = "What casech
             console.print(Text(f"  {rep.file}: {line}", style="dim"))
 
 
+def render_tallies(quality, console: Console) -> None:
+    """What was read but is worth a word: placeholder dates, overlaps, rows a mapping left out
+    (one line each), and the coded values casecheck does not know (a table, with a guess)."""
+    for line in quality.note_lines():
+        console.print(Text(f"  {line}", style="dim"))
+    unknown = quality.unknown_codes()
+    if unknown.is_empty():
+        return
+    table = Table(title="Codes casecheck does not know (no rule matches these rows)", title_justify="left")
+    for name, justify in [("Table", "left"), ("Column", "left"), ("Value", "left"), ("Rows", "right"),
+                          ("Did you mean", "left")]:
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in unknown.iter_rows(named=True):
+        table.add_row(Text(r["table"]), Text(r["column"]), Text(r["value"]), f"{r['rows']:,}",
+                      Text(r["suggestion"] or ""))
+    console.print(table)
+
+
 def render_profile_list(profiles: list[Profile], console: Console) -> None:
     table = Table(title="Standards profiles", title_justify="left")
     for col in ("Profile", "Authority", "Rules", "Document"):
@@ -419,11 +402,14 @@ def render_profile(profile: Profile, console: Console) -> None:
     for col in ("Rule", "Kind", "Cohort", "Parameters", "Target", "Source"):
         table.add_column(col, overflow="fold")
     for r in profile.rules:
-        params = r.parameters() + (f"\n[dim]{r.note}[/dim]" if r.note else "")
+        params = Text(r.parameters())
+        if r.note:  # (Text, not markup: a note may hold "[" and "]")
+            params.append(f"\n{r.note}", style="dim")
         cohort = ", ".join(r.cohort) if r.cohort else (r.start.text if r.start else "")
         floor = with_floor(r, profile.amber_margin).floor
-        table.add_row(f"{r.id}\n[dim]{r.title}[/dim]", r.kind, cohort, params,
-                      f"{r.target:g}%\n[dim]floor {floor:g}%[/dim]", r.source)
+        rule = Text.assemble(r.id, (f"\n{r.title}", "dim"))
+        target = Text.assemble(f"{r.target:g}%", (f"\nfloor {floor:g}%", "dim"))
+        table.add_row(rule, Text(r.kind), Text(cohort), params, target, Text(r.source))
     console.print(table)
 
 

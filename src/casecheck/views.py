@@ -141,11 +141,12 @@ def month_ends(start: str, end: str) -> list[dt.date]:
     def parse(text: str, option: str) -> tuple[int, int]:
         try:
             y, m = (int(p) for p in text.strip().split("-")[:2])
-            if not 1 <= m <= 12:
+            if not 1 <= m <= 12 or not 1900 <= y <= 2100:
                 raise ValueError
             return y, m
         except ValueError:
-            raise UsageError(f"{option} '{text}' is not a month: use YYYY-MM, e.g. 2024-04") from None
+            raise UsageError(f"{option} '{text}' is not a month from 1900 to 2100: use YYYY-MM, "
+                             "e.g. 2024-04") from None
 
     y, m = parse(start, "--from")
     y2, m2 = parse(end, "--to")

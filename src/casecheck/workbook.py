@@ -29,7 +29,8 @@ from casecheck.about import facts, input_files
 from casecheck.dataset import Dataset
 from casecheck.engine import AuditResult
 from casecheck.errors import UsageError
-from casecheck.report import atomic_write, change_text
+from casecheck.outputs import atomic_write, scratch_dir
+from casecheck.report import change_text
 from casecheck.scorecards import LEGEND, NOT_ASSESSED, period_line, scorecard
 from casecheck.standards import Profile, with_floor
 from casecheck.views import CASELOAD_COHORTS
@@ -53,10 +54,13 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 class _Book:
     """An xlsxwriter workbook with casecheck's formats and a table writer."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tmpdir: Path) -> None:
+        # xlsxwriter's own temporary files (rows, and each part before it is zipped) go in
+        # ``tmpdir``, a private folder the caller removes whatever happens: never in /tmp
         self.wb = xlsxwriter.Workbook(
             str(path),
             {
+                "tmpdir": str(tmpdir),
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
@@ -723,17 +727,18 @@ def write_audit_workbook(
              for g in ("team", "worker")}
 
     def write(tmp: Path) -> None:
-        book = _Book(tmp)
-        _summary_sheet(book, result, card, data_label, authority, team)
-        _grid_sheet(book, "By worker" if team else "By team", by, breakdown(result, dataset, by),
-                    result.profile, loads[by])
-        _caseload_sheet(book, result.as_at, loads["team"], loads["worker"])
-        _exception_sheets(book, result)
-        _due_sheet(book, due, due_within)
-        _quality_sheet(book, dataset, rows=team is None)
-        _about_sheet(book, result.profile, dataset, result.as_at, period_line(result), command,
-                     _prev_date(card), data_label)
-        book.close()
+        with scratch_dir(tmp.parent) as scratch:
+            book = _Book(tmp, scratch)
+            _summary_sheet(book, result, card, data_label, authority, team)
+            _grid_sheet(book, "By worker" if team else "By team", by, breakdown(result, dataset, by),
+                        result.profile, loads[by])
+            _caseload_sheet(book, result.as_at, loads["team"], loads["worker"])
+            _exception_sheets(book, result)
+            _due_sheet(book, due, due_within)
+            _quality_sheet(book, dataset, rows=team is None)
+            _about_sheet(book, result.profile, dataset, result.as_at, period_line(result), command,
+                         _prev_date(card), data_label)
+            book.close()
 
     return atomic_write(Path(path), write, protected)
 
@@ -803,13 +808,14 @@ def write_trend_workbook(
     ends = trend["month_end"]
 
     def write(tmp: Path) -> None:
-        book = _Book(tmp)
-        labels, rule_ids = _trend_sheet(book, trend, profile)
-        if labels and rule_ids:
-            _trend_charts(book, trend, profile, labels, rule_ids)
-        _quality_sheet(book, dataset)
-        question = f"point in time at each month end, {_uk(ends.min())} to {_uk(ends.max())}"  # type: ignore[arg-type]
-        _about_sheet(book, profile, dataset, ends.max(), question, command, data_label=data_label)  # type: ignore[arg-type]
-        book.close()
+        with scratch_dir(tmp.parent) as scratch:
+            book = _Book(tmp, scratch)
+            labels, rule_ids = _trend_sheet(book, trend, profile)
+            if labels and rule_ids:
+                _trend_charts(book, trend, profile, labels, rule_ids)
+            _quality_sheet(book, dataset)
+            question = f"point in time at each month end, {_uk(ends.min())} to {_uk(ends.max())}"  # type: ignore[arg-type]
+            _about_sheet(book, profile, dataset, ends.max(), question, command, data_label=data_label)  # type: ignore[arg-type]
+            book.close()
 
     return atomic_write(Path(path), write, protected)

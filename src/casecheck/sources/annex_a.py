@@ -45,7 +45,7 @@ from pathlib import Path
 import polars as pl
 
 from casecheck.dataset import ROW
-from casecheck.errors import InputError
+from casecheck.errors import InputError, describe_headings
 from casecheck.sources.common import (
     FILE,
     Extract,
@@ -233,9 +233,9 @@ class _List:
         roles = dict(COMMON) | LISTS.get(number, {})
         self.h = resolve_roles(st.headers, roles)
         if "child_id" not in self.h:
-            seen = ", ".join(repr(h) for h in st.headers) or "none"
+            seen = describe_headings(st.headers)
             raise InputError(
-                f"{st.label} has no 'Child Unique ID' column (its columns are: {seen})"
+                f"{st.label} has no 'Child Unique ID' column {seen}"
             )
 
     def col(self, role: str) -> str | None:
@@ -467,8 +467,7 @@ def _parts(lst: _List, children: Part, as_at: dt.date) -> list[Part]:
 
 
 def _missing(st: SourceTable, heading: str) -> str:
-    seen = ", ".join(repr(h) for h in st.headers) or "none"
-    raise InputError(f"{st.label} has no '{heading}' column (its columns are: {seen})")
+    raise InputError(f"{st.label} has no '{heading}' column {describe_headings(st.headers)}")
 
 
 def read_annex_a(path: Path, as_at: dt.date | None = None, today: dt.date | None = None) -> Extract:

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,8 +26,8 @@ import polars as pl
 
 from casecheck import dataset as _dataset
 from casecheck import parse
-from casecheck.dataset import ROW, Dataset, RawTable, build_dataset
-from casecheck.errors import InputError, UsageError
+from casecheck.dataset import ROW, Dataset, RawTable, build_dataset, tallies_frame
+from casecheck.errors import InputError, UsageError, describe_headings
 from casecheck.schema import CODE_COLUMNS, DATE, TABLES
 
 #: dates that close a timescale: a rule waits for them
@@ -157,9 +155,9 @@ class SourceTable:
         cands = (candidates,) if isinstance(candidates, str) else candidates
         hit = self.find(*cands)
         if hit is None:
-            seen = ", ".join(repr(h) for h in self.headers) or "none"
             raise InputError(
-                f"{self.label} has no '{cands[0]}' column, needed for {what} (its columns are: {seen})"
+                f"{self.label} has no '{cands[0]}' column, needed for {what} "
+                f"{describe_headings(self.headers)}"
             )
         return hit
 
@@ -376,6 +374,7 @@ class Extract:
     as_at: dt.date | None = None  # the source's default audit date
     as_at_note: str | None = None  # said when the default is used
     reason: str = ""  # why this source was chosen
+    tallies: list[pl.DataFrame] = field(default_factory=list)  # e.g. rows a mapping left out
 
     def tables(self) -> list[str]:
         present = {p.table for p in self.parts}
@@ -477,6 +476,8 @@ class Extract:
         for table, report in ds.quality.reports.items():
             report.supplies = self.supplies(table)
         ds.quality.issues = _repoint_issues(ds.quality.issues, lookup)
+        if self.tallies:
+            ds.quality.tallies = tallies_frame([ds.quality.tallies, *self.tallies])
         for name, frame in ds.tables.items():
             rows = lookup.filter(pl.col("table") == name)
             ds.tables[name] = frame.with_columns(
@@ -577,26 +578,16 @@ def _repoint_issues(issues: pl.DataFrame, lookup: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------------
 def write_text(path: Path, text: str, protected: list[Path] | None = None) -> None:
     """Write a text file atomically, never over an input file or an existing file."""
+    from casecheck.outputs import atomic_write, is_device
+
     path = Path(path)
-    resolved = path.resolve()
-    for p in protected or []:
-        if Path(p).resolve() == resolved:
-            raise UsageError(f"refusing to overwrite the input file {path}")
-    if path.exists():
+    if path.exists() and not is_device(path) and not path.is_dir():
         raise UsageError(
             f"{path} already exists: give a new file name (casecheck does not overwrite a mapping "
             "you may have edited)"
         )
-    if not path.parent.exists():
-        raise UsageError(f"cannot write {path}: the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data = text.encode("utf-8")
+    atomic_write(path, lambda tmp: tmp.write_bytes(data), protected or [])
 
 
 def table_files(folder: Path) -> list[Path]:

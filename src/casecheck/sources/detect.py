@@ -39,7 +39,7 @@ def peek_headings(path: Path) -> list[str] | None:
     import csv
     import io
 
-    from casecheck.sources.readers import CSV_SUFFIXES, decode_bytes
+    from casecheck.sources.readers import CSV_SUFFIXES, SEP_LINE, decode_bytes
 
     if path.suffix.lower() not in CSV_SUFFIXES:
         return None
@@ -48,10 +48,13 @@ def peek_headings(path: Path) -> list[str] | None:
             head = fh.read(65536)
     except OSError:
         return None
-    text = decode_bytes(head, path.name).lstrip("\ufeff")
-    first = text.splitlines()[0] if text.strip() else ""
+    lines = decode_bytes(head, path.name).lstrip("\ufeff").splitlines()
+    hint = SEP_LINE.match(lines[0]) if lines else None  # Excel's "sep=;" line comes first
+    if hint:
+        lines = lines[1:]
+    first = lines[0] if lines else ""
     counts = {d: first.count(d) for d in ",;\t|"}
-    sep = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    sep = hint.group(1) if hint else max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     return next(csv.reader(io.StringIO(first), delimiter=sep), [])
 
 
