@@ -33,7 +33,7 @@ ISSUE_13_CODES = {
                                     "closure_letter", "life_story", "preparing_for_adulthood")),
     "meetings": ("meeting_type", ("care_team", "key_review")),
     "supervisions": ("supervision_type", ("joint", "service_manager_review")),
-    "referrals": ("outcome", ("strategy_discussion",)),
+    "referrals": ("outcome", ("s47",)),
 }
 
 

@@ -73,7 +73,7 @@ def front_door(w: World) -> None:
     decided = np.concatenate([dec, c_dec, x_dec[xk]])
     outcome = np.concatenate([
         np.where(j_path == P_EH, OUTCOME["early_help"], OUTCOME["assessment"]),
-        np.full(len(new), OUTCOME["strategy_discussion"]),
+        np.full(len(new), OUTCOME["s47"]),
         x_out[xk],
     ])  # fmt: skip
     received = np.minimum(received, A)
