@@ -56,6 +56,7 @@ INTERVALS = [
     ("missing_episodes", "start_date", "return_date"),
     ("missing_episodes", "return_date", "return_interview_date"),
     ("episodes", "start_date", "allocated_date"),
+    ("episodes", "allocated_date", "end_date"),
     ("meetings", "meeting_date", "plan_sent_date"),
     ("meetings", "meeting_date", "recommendations_date"),
     ("meetings", "meeting_date", "record_date"),

@@ -123,7 +123,8 @@ def _forward(cal: Calendar, J: np.ndarray, p: dict) -> dict[str, np.ndarray]:
     s["cin2_end"] = cp_end + fd
     # care, then leaving care or adoption
     s["cla_start"] = cla_start = np.select(
-        [p["via_cp"], p["via_cin"]], [cp_end, cal.add(dec, p["pre_wd"])], default=dec
+        [p["via_cp"], p["via_cin"]], [cp_end, cal.add(dec, np.maximum(p["pre_wd"], 10))],
+        default=dec,
     )
     s["cla_end"] = cla_end = cla_start + np.where(np.isin(path, [P_CL, P_ADOPT]), p["cla_dur"], fd)
     s["cl_end"] = cla_end + fd

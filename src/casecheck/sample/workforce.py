@@ -106,7 +106,8 @@ def teams_and_workers(w: World) -> None:
     when_j = latest + 120 + (rng.random(n_j) * np.maximum(A - 10 - latest - 120, 0)).astype(np.int64)
     moved = long_open & moved_j[ep.journey]
     ep.allocated = np.where(moved, w.cal.next(when_j[ep.journey]), ep.first_alloc)
-    ep.allocated = np.minimum(ep.allocated, A)
+    ep.allocated = np.minimum(ep.allocated, ep.end)  # (the audit date for an open episode)
+    ep.first_alloc = np.minimum(ep.first_alloc, ep.end)
     # the worker before: another practitioner in the same team
     step = 1 + (rng.random(n_j)[ep.journey] * (n_prac[team] - 1)).astype(np.int64)
     pos = ep.worker - off[team] - n_mgr[team]
