@@ -47,12 +47,19 @@ def sha256(path: Path) -> str:
 
 
 def facts(profile: Profile, dataset: Dataset, as_at: dt.date, question: str, command: str | None = None,
-          compared: dt.date | None = None, data_label: str = "") -> list[tuple[str, object]]:
+          compared: dt.date | None = None, data_label: str = "", period: str = "") -> list[tuple[str, object]]:
     """(label, value) pairs: values are dates, datetimes, whole numbers or text; a fact that does
     not apply (no previous period) is left out."""
+    from casecheck.views import latest_record, stale_note
+
+    latest = latest_record(dataset)
+    stale = stale_note(latest, as_at)
     rows: list[tuple[str, object]] = [
         ("Audit date", as_at),
+        ("Reporting period", period or None),
         ("Question", question),
+        ("Latest record", None if latest is None else latest.strftime("%d/%m/%Y")
+         + (f". Warning: {stale[:1].upper()}{stale[1:]}" if stale else "")),
         ("Compared with", compared),
         ("Standards profile", f"{profile.id}: {profile.authority}, {profile.title}"),
         ("Profile document", profile.document),

@@ -44,13 +44,17 @@ from casecheck.engine import (
     audit,
     pct_met_expr,
     rag_expr,
+    resolve_period,
+    summary_note,
 )
 from casecheck.errors import InputError, UsageError
 from casecheck.outputs import atomic_write, writing
+from casecheck.periods import Period
 from casecheck.report import defuse
 from casecheck.sources.native import read_table_file, table_files
 from casecheck.sources.readers import CSV_SUFFIXES, PARQUET_SUFFIXES
 from casecheck.standards import Profile
+from casecheck.views import latest_record
 
 
 @dataclass
@@ -65,6 +69,9 @@ class ChunkedResult:
     #: the summary of the previous period (direction of travel), when asked for
     previous: pl.DataFrame | None = None
     previous_as_at: dt.date | None = None
+    period: Period | None = None  # the reporting period
+    over_period: bool = False  # whether frequency, recency and presence rules asked over it
+    latest: dt.date | None = None  # the latest record in the extract
 
 
 def child_ranges(child_ids: pl.Series, chunks: int) -> list[tuple[str | None, str | None]]:
@@ -170,12 +177,16 @@ def _add_up(parts: list[pl.DataFrame], keys: list[str], profile: Profile) -> pl.
     """Per-slice counts (a summary, or a trend) added up per ``keys``, with % met and RAG worked
     out from the totals. A rule not assessed in a slice is not assessed in any (the same tables
     are missing from every slice): it stays so."""
-    counts = ["in_scope", "met", "not_met", "pending"]
+    counts = [c for c in ("in_scope", "met", "not_met", "pending", "closed_before_due") if c in parts[0].columns]
     totals = pl.concat(parts).group_by(keys, maintain_order=True).agg(pl.col(counts).sum())
     out = parts[0].drop(counts, "pct_met").join(totals, on=keys, how="left", maintain_order="left")
-    return out.with_columns(pct_met_expr()).with_columns(
-        rag=pl.when(pl.col("rag") == "not assessed").then(pl.col("rag")).otherwise(rag_expr(profile.amber_margin))
+    assessed = pl.col("rag") != "not assessed"
+    out = out.with_columns(pct_met_expr()).with_columns(
+        rag=pl.when(assessed).then(rag_expr(profile.amber_margin)).otherwise(pl.col("rag"))
     )
+    if "note" in out.columns:  # (how many left the scope: from the totals)
+        out = out.with_columns(note=pl.when(assessed).then(summary_note()).otherwise(pl.col("note")))
+    return out
 
 
 def slices(
@@ -292,6 +303,8 @@ def audit_in_chunks(
     fmt: str = "parquet",
     *,
     since: dt.date | None = None,
+    period: str | Period = "month",
+    over_period: bool | None = None,
     rules: list[str] | None = None,
     tables: Collection[str] | None = None,
     protected: Collection[Path] = (),
@@ -305,7 +318,6 @@ def audit_in_chunks(
     each slice is audited at the previous period's end too (``scorecards.audit_before``)
     and those counts added up too.
     """
-    from casecheck.periods import period_for
     from casecheck.scorecards import audit_before
 
     if output is not None and fmt not in ("csv", "parquet"):
@@ -319,18 +331,21 @@ def audit_in_chunks(
     position = {rule.id: n for n, rule in enumerate(sorted(profile.rules, key=lambda r: r.id))}
     n = count = 0
     files: list[Path] = []
+    latest: list[dt.date] = []
+    reporting, asks_over = resolve_period(as_at, period, since, over_period)
     with tempfile.TemporaryDirectory(prefix="casecheck-findings-") as tmp_name:
         tmp = Path(tmp_name)
         for i, n_slices, ds in slices(path, as_at, chunks, tables or profile.tables(), tmp, note):
             count = n_slices
             cache: dict = {}
             if previous:  # first: its findings are gone before the slice's own are made
-                before = audit_before(ds, profile, period_for(as_at, "month", since), cache=cache)
+                before = audit_before(ds, profile, reporting, over_period=asks_over, cache=cache)
                 earlier.append(before.summary)
                 earlier_as_at = before.as_at
                 del before
-            result = audit(ds, profile, as_at, since, cache=cache)
+            result = audit(ds, profile, as_at, since, period=reporting, over_period=asks_over, cache=cache)
             summaries.append(result.summary)
+            latest += [d for d in [latest_record(ds)] if d is not None]
             del cache
             qualities.append(_keep(ds.quality))
             files = ds.files
@@ -359,7 +374,8 @@ def audit_in_chunks(
                 if parts else pl.LazyFrame(schema=FINDING_SCHEMA)
             )
             _write_ordered(ordered, output, fmt, protected)
-    return ChunkedResult(summary, quality, n, count, files, before_summary, earlier_as_at)
+    return ChunkedResult(summary, quality, n, count, files, before_summary, earlier_as_at, reporting, asks_over,
+                         max(latest, default=None))
 
 
 def _write_ordered(frame: pl.LazyFrame, output: Path, fmt: str, protected: Collection[Path]) -> None:

@@ -42,7 +42,7 @@ from casecheck.errors import (
 )
 from casecheck.outputs import check_format, check_outputs, extract_files, same_file
 from casecheck.parse import parse_one_date
-from casecheck.periods import period_for
+from casecheck.periods import PERIOD_KINDS, Period, period_for, resolve_as_at
 from casecheck.privacy import KEY_ENV, load_key, pseudonymise
 from casecheck.report import (
     STATUS_STYLE,
@@ -69,7 +69,9 @@ from casecheck.views import (
     caseloads,
     due_soon,
     exceptions,
+    latest_record,
     month_ends,
+    stale_note,
     with_caseloads,
     with_group,
 )
@@ -146,6 +148,38 @@ class SampleFmt(StrEnum):
     parquet = "parquet"
 
 
+PeriodKind = StrEnum("PeriodKind", {k: k for k in PERIOD_KINDS})  # month, quarter, year, 12m, all
+
+
+@dataclasses.dataclass(frozen=True)
+class Asked:
+    """audit's --period, --since and --over-period: the reporting period and the question."""
+
+    period: str
+    since: dt.date | None
+    over_period: bool | None  # None: only with --since
+
+    def reporting(self, as_at: dt.date) -> Period:
+        """The reporting period an audit at ``as_at`` with these options covers."""
+        return period_for(as_at, self.period, self.since)
+
+    @property
+    def over(self) -> bool:
+        return self.since is not None if self.over_period is None else self.over_period
+
+
+def _warn_stale(latest: dt.date | None, as_at: dt.date) -> None:
+    """One line on stderr when the extract ends more than a month before the audit date."""
+    note = stale_note(latest, as_at)
+    if note:
+        err.print(f"casecheck: warning: {note}", markup=False)
+
+
+def _uk(day: dt.date | None) -> str:
+    """A date as people read it: dd/mm/yyyy (blank for none)."""
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
 def _fail(exc: CasecheckError) -> typer.Exit:
     err.print(f"casecheck: error: {exc.message}", highlight=False)
     return typer.Exit(exc.exit_code)
@@ -199,7 +233,7 @@ def _root(
     """Audit children's social care case records against practice standards."""
 
 
-AsAtOpt = Annotated[str | None, typer.Option("--as-at", metavar="DATE", help="Audit date (YYYY-MM-DD or DD/MM/YYYY); default today.")]
+AsAtOpt = Annotated[str | None, typer.Option("--as-at", metavar="DATE", help="Audit date: YYYY-MM-DD, DD/MM/YYYY, today or last-month-end (the month just ended, for a cron line on the 1st); default today.")]
 MappingOpt = Annotated[
     Path | None,
     typer.Option("--mapping", metavar="FILE", help="Mapping file for an LCS/EHM report export (TOML)."),
@@ -226,7 +260,7 @@ def validate(
 ) -> None:
     """Check an extract before auditing: rows read, used and rejected per table, and why."""
     common = Common(config, data, None, source, mapping, command="validate", need_profile=False)
-    as_at_given = _date(common.pick(as_at, "as_at"), "--as-at")
+    as_at_given = resolve_as_at(common.pick(as_at, "as_at"))
     fmt = _choice(ShowFmt, common.pick(fmt, "format", ShowFmt.table), "--format")
     issues = common.out(common.pick(issues, "issues"))
     quiet, strict = common.flag(quiet, "quiet"), common.flag(strict, "strict")
@@ -348,8 +382,8 @@ def _print_explain(result: AuditResult, timeline: pl.DataFrame, child_id: str) -
             t.add_column(col)
         for s in steps.iter_rows(named=True):
             mark = Text("late", style="red") if s["late"] else Text("ok", style="green")
-            t.add_row(str(s["step"]), str(s["from_date"]), str(s["to_date"] or ""), str(s["gap_days"] or 0),
-                      str(s["due_date"]), mark, s["what"])
+            t.add_row(str(s["step"]), _uk(s["from_date"]), _uk(s["to_date"]), str(s["gap_days"] or 0),
+                      _uk(s["due_date"]), mark, s["what"])
         out.print(t)
     for rid, needs in result.not_assessed.items():
         out.print(f"\n{rid}: not assessed (needs: {', '.join(needs)})")
@@ -534,13 +568,15 @@ def _render_exceptions(result: AuditResult, console: Console, top: int) -> None:
     exc = exceptions(result).head(top)
     if top <= 0 or exc.is_empty():
         return
-    table = Table(title=f"Top {exc.height} exceptions (most working days overdue)", title_justify="left")
+    table = Table(title=f"Top {exc.height} exceptions (open cases first, most working days overdue)",
+                  title_justify="left")
     for col, justify in [("Rule", "left"), ("Child", "left"), ("Days overdue", "right"), ("Due", "left"),
-                         ("Worker", "left"), ("Team", "left")]:
+                         ("Worker", "left"), ("Team", "left"), ("Case", "left")]:
         table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for r in exc.iter_rows(named=True):
-        table.add_row(r["rule_id"], r["child_id"], f"{r['days_overdue']:,}", str(r["due_date"] or ""),
-                      r["worker_id"] or "", r["team"] or "")
+        closed = Text(f"closed {_uk(r['closed_date'])}", style="dim") if r["closed_date"] else Text("open")
+        table.add_row(r["rule_id"], r["child_id"], f"{r['days_overdue']:,}", _uk(r["due_date"]),
+                      r["worker_id"] or "", r["team"] or "", closed)
     console.print(table)
 
 
@@ -685,10 +721,18 @@ def audit_cmd(
     data: OptDataArg = None,
     standards: StandardsOpt = None,
     as_at: AsAtOpt = None,
+    period: Annotated[
+        PeriodKind | None,
+        typer.Option("--period", help="Reporting period ending at the audit date: month (the default), quarter, year (financial, from 1 April), 12m or all. Timescale rules count what was decided in it."),
+    ] = None,
     since: Annotated[
         str | None,
-        typer.Option("--since", metavar="DATE", help="Ask the audit-period question from this date (and take timescale anchors from it)."),
+        typer.Option("--since", metavar="DATE", help="Start the reporting period on DATE instead, and ask frequency, recency and presence rules the audit-period question over it."),
     ] = None,
+    over_period: Annotated[
+        bool,
+        typer.Option("--over-period", help="Ask frequency, recency and presence rules whether every interval in the period was kept (the audit-period question), not whether the child is in date at the audit date."),
+    ] = False,
     rules: RulesOpt = None,
     fmt: Annotated[Fmt | None, typer.Option("--format", "-f", help="Findings format: table (summary only; the default), csv, json or parquet.")] = None,
     output: Annotated[
@@ -719,11 +763,19 @@ def audit_cmd(
     chunks: AuditChunksOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Audit an extract against a standards profile."""
+    """Audit an extract against a standards profile.
+
+    Frequency, recency and presence rules ask whether each child is in date at the audit date
+    (with --over-period or --since: whether every interval in the period was kept). Timescale
+    rules count the requirements decided in the reporting period (--period, default the month of
+    the audit date), each once: done on time in it, or fallen overdue in it.
+    """
     common = Common(config, data, standards, source, mapping)
     hide = Hide(pseudonymise_ids, key_file, None if child is not None else common)
     since_d = _date(common.pick(since, "since"), "--since")
-    as_at_given = _date(common.pick(as_at, "as_at"), "--as-at")
+    asked = Asked(_choice(PeriodKind, common.pick(period, "period", "month"), "--period").value, since_d,
+                  common.flag(over_period, "over_period") or None)
+    as_at_given = resolve_as_at(common.pick(as_at, "as_at"))
     rule_ids = _rule_ids(common.pick(rules, "rules"))
     common.profile.select(rule_ids)  # unknown ids fail before loading data
     plan = _audit_plan(common, hide, child, fmt, output, summary_format, summary_output, xlsx, by, top,
@@ -737,7 +789,7 @@ def audit_cmd(
     n_chunks = _chunks(common.pick(chunks, "chunks", "auto"), common.data, common.source, common.mapping,
                        common.profile.select(rule_ids).tables(), whole_only, plan.quiet)
     if n_chunks > 1:
-        _audit_chunked(common, n_chunks, as_at_given or dt.date.today(), since_d, rule_ids, plan,
+        _audit_chunked(common, n_chunks, as_at_given or dt.date.today(), asked, rule_ids, plan,
                        unsupported, previous)
         return
     with Progress(plan.quiet) as progress:
@@ -748,8 +800,10 @@ def audit_cmd(
             err.print(note)
     _strict(ds, plan.strict, _referenced(common))
     _warn_unknown(ds, common, plan.quiet)
+    _warn_stale(latest_record(ds), as_at_d)
     if child is not None:
-        explained = explain(ds, common.profile, child, as_at_d, since_d, rule_ids)
+        explained = explain(ds, common.profile, child, as_at_d, since_d, rule_ids, period=asked.period,
+                            over_period=asked.over_period)
         _print_explain(*explained, child)  # type: ignore[arg-type]
         if plan.html is not None:
             from casecheck.html_report import write_child_html
@@ -766,13 +820,14 @@ def audit_cmd(
                  or plan.xlsx_per_team or plan.html)
         if previous and shown:  # first, so that two audits' findings are never in memory at once
             progress.step("Auditing the previous period")
-            before = audit_before(ds, common.profile.select(rule_ids), period_for(as_at_d, "month", since_d),
-                                  cache=cache)
+            before = audit_before(ds, common.profile.select(rule_ids), asked.reporting(as_at_d),
+                                  over_period=asked.over, cache=cache)
             if plan.xlsx_per_team is None:  # only the team workbooks count its findings again
                 before = dataclasses.replace(before, findings=before.findings.clear())
             before = hide.result(before)
         progress.step("Checking rules", total=n_rules)
-        raw = audit(ds, common.profile, as_at_d, since_d, rule_ids,
+        raw = audit(ds, common.profile, as_at_d, since_d, rule_ids, period=asked.period,
+                    over_period=asked.over_period,
                     progress=lambda rule: progress.advance(f"Checking {rule.id}"), cache=cache)
         del cache
         result = hide.result(raw)
@@ -898,7 +953,7 @@ def _chunks(value: str, path: Path, source: str, mapping: object, tables: set[st
     return n
 
 
-def _audit_chunked(common: Common, chunks: int, as_at: dt.date, since: dt.date | None,
+def _audit_chunked(common: Common, chunks: int, as_at: dt.date, asked: Asked,
                    rule_ids: list[str] | None, plan: AuditPlan, unsupported: dict[str, object],
                    previous: bool = True) -> None:
     """``audit --chunks N``: the same findings, a slice of children at a time (bounded memory)."""
@@ -918,12 +973,13 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, since: dt.date |
     with Progress(plan.quiet) as progress:
         progress.step("Chunked audit")
         result = audit_in_chunks(
-            common.data, common.profile, as_at, chunks, plan.output, plan.findings_fmt, since=since,
-            rules=rule_ids, protected=protected, progress=lambda msg: progress.step(msg),
+            common.data, common.profile, as_at, chunks, plan.output, plan.findings_fmt, since=asked.since,
+            period=asked.period, over_period=asked.over_period, rules=rule_ids, protected=protected, progress=lambda msg: progress.step(msg),
             previous=previous and (not plan.quiet or plan.summary_output is not None
                                    or plan.summary_format is not None),
         )
     elapsed = time.perf_counter() - started
+    _warn_stale(result.latest, as_at)
     shell_ds = Dataset({}, result.quality)
     _strict(shell_ds, plan.strict, _referenced(common))
     _warn_unknown(shell_ds, common, plan.quiet)
@@ -934,8 +990,8 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, since: dt.date |
     if plan.summary_format in (SummaryFmt.csv, SummaryFmt.json):
         write_frame(card, None, plan.summary_format.value)
     elif not plan.quiet:
-        shell = AuditResult(pl.DataFrame(schema=FINDING_SCHEMA), result.summary,
-                            common.profile.select(rule_ids), as_at, since)
+        shell = AuditResult(pl.DataFrame(schema=FINDING_SCHEMA), result.summary, common.profile.select(rule_ids),
+                            as_at, None, period=result.period, over_period=result.over_period)
         render_summary(shell, out, data_label=str(common.data), card=card)
         out.print(Text(f"{result.findings:,} finding(s) in {result.chunks} slices in {elapsed:.1f}s"
                        + (f"; written to {plan.output}" if plan.output else "") + ".", style="dim"))
@@ -977,12 +1033,15 @@ def due(
     quiet = common.flag(quiet, "quiet")
     common.check_outputs({"--output": output}, *hide.inputs)
     _list_format(output, fmt)
-    as_at_given = _date(common.pick(as_at, "as_at"), "--as-at")
+    as_at_given = resolve_as_at(common.pick(as_at, "as_at"))
     n_chunks = _chunks(common.pick(chunks, "chunks", "auto"), common.data, common.source, common.mapping,
                        tables, {}, quiet)
+    latest: list[dt.date] = []
 
     def due_list(ds: Dataset, as_at_d: dt.date, progress: Progress) -> pl.DataFrame:
-        result = hide.result(audit(ds, common.profile, as_at_d, rules=rule_ids,
+        latest.extend(d for d in [latest_record(ds)] if d is not None)
+        # every timescale still outstanding, whenever it started (period all); open cases only
+        result = hide.result(audit(ds, common.profile, as_at_d, rules=rule_ids, period="all",
                                    progress=lambda rule: progress.advance(f"Checking {rule.id}")))
         listing = due_soon(result, within)
         return with_group(listing, hide.dataset(ds), by.value) if by else listing
@@ -1007,6 +1066,7 @@ def due(
             progress.step("Checking rules", total=len(common.profile.select(rule_ids).rules))
             listing = due_list(ds, as_at_d, progress)
             protected = common.inputs(ds, hide)
+    _warn_stale(max(latest, default=None), as_at_d)
     keys = ["due_date", "rule_id", "child_id"]
     if by:
         listing = listing.sort("group", *keys, maintain_order=True).select(  # (--by team: the
@@ -1070,6 +1130,7 @@ def trend(
             progress.step("Auditing month ends", total=n)
             frame = trend_view(ds, common.profile, ends, rule_ids,
                                progress=lambda end, rule: progress.advance(f"{end:%b %Y}: {rule.id}"))
+            _warn_stale(latest_record(ds), ends[-1])
         if xlsx is not None:
             progress.step(f"Writing {xlsx}")
             write_trend_workbook(xlsx, frame, common.profile.select(rule_ids), hide.dataset(ds),
@@ -1150,7 +1211,7 @@ def sample(
     from casecheck.sample import generate_sample, write_sample
 
     _sample_folder_free(outdir, force)
-    as_at_d = _date(as_at, "--as-at") or dt.date.today()
+    as_at_d = resolve_as_at(as_at) or dt.date.today()
     started = time.perf_counter()
     tables = generate_sample(children=children, seed=seed, as_at=as_at_d, years=years)
     outdir.mkdir(parents=True, exist_ok=True)

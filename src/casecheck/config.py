@@ -8,7 +8,7 @@ table holds settings for that command only (and wins over the top)::
     # casecheck.toml
     data = "/srv/extracts/latest"        # the DATA argument when none is given
     standards = "redcar-cleveland"       # --standards
-    as_at = "today"                      # --as-at (a date, or "today")
+    as_at = "today"                      # --as-at (a date, "today" or "last-month-end")
     output_dir = "/srv/audits"           # relative output paths are written here
     pseudonymise = true                  # --pseudonymise
     key_file = "/etc/casecheck/key"      # --key-file
@@ -48,7 +48,8 @@ COMMANDS = ("audit", "due", "trend", "validate", "inspect")
 SETTINGS: dict[str, str] = {
     "data": "path", "standards": "text", "source": "text", "mapping": "path",
     "output_dir": "folder", "key_file": "path", "closure_days": "closure",
-    "as_at": "date", "since": "date", "rules": "rules", "top": "count", "within": "duration",
+    "as_at": "date", "since": "date", "period": "text", "over_period": "flag", "rules": "rules",
+    "top": "count", "within": "duration",
     "by": "group", "fail_under": "threshold", "pseudonymise": "flag", "strict": "flag",
     "chunks": "chunks", "quiet": "flag", "format": "text", "summary_format": "text",
     "output": "output", "summary_output": "output", "xlsx": "output", "issues": "output",

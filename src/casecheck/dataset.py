@@ -18,6 +18,7 @@ import polars as pl
 
 from casecheck import parse, vocabulary
 from casecheck.errors import InputError, describe_headings
+from casecheck.overlaps import overlap_notes
 from casecheck.schema import DATE, FLAG, ID, TABLES, Table
 
 ROW = "_row"  # the row number in the source file (header = row 1)
@@ -34,7 +35,7 @@ ISSUE_SCHEMA = {
     "value": pl.String,
     "reason": pl.String,
     "action": pl.String,  # rejected (row not used) | blanked (row used, value treated as blank,
-    # or for `seen` as no: the reason says so)
+    # or for `seen` as no: the reason says so) | noted (row used as the reason says: overlaps)
 }
 
 
@@ -215,6 +216,8 @@ def reason_kind(reason: pl.Expr) -> pl.Expr:
         .str.replace(r"(?s)^row has \d+ values? for \d+ columns \(an unquoted.*$", "row has too many values")
         .str.replace(r"(?s)^row has \d+ values? for \d+ columns.*$", "row cut short")
         .str.replace(r"(?s)^(\w+) is an Excel error.*$", "${1} Excel error")
+        .str.replace(r"(?s)^overlaps another (.+?) episode of the same child.*$", "overlapping ${1} episodes, counted as one")
+        .str.replace(r"(?s)^starts on \S+ while the placement .*$", "placements open at once, the later one current")
     )
 
 
@@ -480,33 +483,22 @@ def _reject_value(table: Table) -> pl.Expr:
     return pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in cols], separator=" | ")
 
 
-#: tables whose rows of one child (and type) should not overlap in time: (keys, what to say)
-_NO_OVERLAP = {
-    "episodes": (["child_id", "episode_type"], "start before an earlier episode of the same child "
-                 "and type has ended (both are used)"),
-    "placements": (["child_id"], "start before the child's previous placement has ended (both "
-                   "are used)"),
+#: what the rules make of rows of one child (and type) that overlap in time (casecheck.overlaps)
+_OVERLAP_SAYS = {
+    "episodes": "start before an earlier episode of the same child and type has ended: the rules "
+                "count them as one episode (each is listed with --issues)",
+    "placements": "start before the child's previous placement has ended: the rules take the later "
+                  "one as the current placement (each is listed with --issues)",
 }
 
 
-def _overlaps(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """A tally of the rows that start before an earlier row of the same child (and type) ends:
-    a note for the QA officer (the audit uses both rows, as the extract has them)."""
-    if name not in _NO_OVERLAP or frame.height < 2:
-        return pl.DataFrame(schema=TALLY_SCHEMA)
-    keys, what = _NO_OVERLAP[name]
-    far = pl.lit(dt.date(9999, 12, 31))
-    ends = pl.col("end_date").fill_null(far)
-    n = (
-        frame.lazy().select(*keys, "start_date", "end_date")
-        .sort([*keys, "start_date", "end_date"], nulls_last=True)
-        .select((pl.col("start_date") < ends.cum_max().shift(1).over(keys)).fill_null(False).sum())
-        .collect().item()
-    )
-    if not n:
-        return pl.DataFrame(schema=TALLY_SCHEMA)
-    return pl.DataFrame({"table": [name], "column": ["start_date"], "kind": ["overlap"],
-                         "value": [None], "rows": [n], "detail": [what]}, schema=TALLY_SCHEMA)
+def _overlap_tally(notes: list[pl.DataFrame]) -> list[pl.DataFrame]:
+    """The overlap notes counted per table, for the data-quality record's note lines."""
+    return [
+        pl.DataFrame({"table": [n["table"][0]], "column": ["start_date"], "kind": ["overlap"], "value": [None],
+                      "rows": [n.height], "detail": [_OVERLAP_SAYS[n["table"][0]]]}, schema=TALLY_SCHEMA)
+        for n in notes if n.height
+    ]
 
 
 def build_dataset(
@@ -594,7 +586,6 @@ def build_dataset(
                 )
             )
         tables[name] = good
-        tallies.append(_overlaps(name, good))
         reports[name] = TableReport(
             table=name,
             file=raw.file,
@@ -605,7 +596,9 @@ def build_dataset(
             unmapped=raw.unmapped,
             notes=raw.notes,
         )
-    issues = _issues_frame(rejected_parts + blanked).sort(["table", "row", "column"], nulls_last=True)
+    notes = overlap_notes(tables, {name: raw.file for name, raw in by_table.items()})
+    tallies += _overlap_tally(notes)
+    issues = _issues_frame(rejected_parts + blanked + notes).sort(["table", "row", "column"], nulls_last=True)
     order = [t for t in TABLES if t in reports]
     reports = {t: reports[t] for t in order}
     return Dataset(

@@ -306,7 +306,8 @@ def _exceptions_section(result: AuditResult) -> str:
     rows, total = _frame_rows(exceptions(result, include_pending=True))
     cols = [Col("rule_id", "Rule"), Col("child_id", "Child ID"), Col("episode_type", "Cohort"), Col("team", "Team"),
             Col("worker_id", "Worker"), Col("status", "Status"), Col("days_overdue", "Working days overdue", "int"),
-            Col("due_date", "Due", "date"), Col("last_event_date", "Last event", "date"), Col("detail", "Detail")]
+            Col("due_date", "Due", "date"), Col("last_event_date", "Last event", "date"),
+            Col("closed_date", "Case closed", "date"), Col("detail", "Detail")]
     return ('<section id="exceptions"><h2>Exceptions</h2>'
             '<p class="legend">Not met first, the most working days overdue first; then pending (not yet due). '
             "Type in the box to filter (every word must appear); click a heading to sort.</p>"

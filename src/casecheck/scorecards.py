@@ -208,22 +208,23 @@ def previous_period(result: AuditResult) -> Period:
 def previous_audit(dataset: Dataset, result: AuditResult, *, cache: dict | None = None) -> AuditResult:
     """The same audit (profile, rules, question) of the same extract at the end of the previous
     period. Pass the ``cache`` the first audit used: the events are then gathered only once."""
-    return audit_before(dataset, result.profile, current_period(result), cache=cache)
+    return audit_before(dataset, result.profile, current_period(result),
+                        over_period=getattr(result, "over_period", False), cache=cache)
 
 
-def audit_before(dataset: Dataset, profile: Profile, period: Period, *, cache: dict | None = None) -> AuditResult:
-    """The audit of ``profile`` at the end of the period before ``period`` (for direction of
-    travel). It can run before the audit of ``period`` itself, sharing its ``cache``: a caller
-    that keeps only this one's summary then never holds two audits' findings at once."""
-    prev = period.previous()
-    since = prev.start if prev.kind == "since" else None
-    return audit(dataset, profile, prev.end, since, cache=cache)
+def audit_before(dataset: Dataset, profile: Profile, period: Period, *, over_period: bool = False,
+                 cache: dict | None = None) -> AuditResult:
+    """The audit of ``profile`` over the period before ``period`` (for direction of travel),
+    asking the same question (``over_period``). It can run before the audit of ``period``
+    itself, sharing its ``cache``: a caller that keeps only this one's summary then never holds
+    two audits' findings at once."""
+    return audit(dataset, profile, period=period.previous(), over_period=over_period, cache=cache)
 
 
 def period_line(result: AuditResult) -> str:
-    """The audit's period in words, for the line under a summary's title."""
-    period = getattr(result, "period", None)
-    return period.label if isinstance(period, Period) else result.question
+    """The audit's questions and period in words, for the line under a summary's title: ``in
+    date at 31/03/2025; timescales decided in March 2025 (01/03/2025 to 31/03/2025)``."""
+    return result.question
 
 
 def below(card: pl.DataFrame, threshold: str) -> list[str]:

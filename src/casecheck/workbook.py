@@ -25,6 +25,7 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from casecheck import words
 from casecheck.about import facts, input_files
 from casecheck.dataset import Dataset
 from casecheck.engine import AuditResult
@@ -508,7 +509,8 @@ def _caseload_sheet(book: _Book, as_at: dt.date, teams: pl.DataFrame, workers: p
 # ---------------------------------------------------------------------------------------------
 _EXC_HEADERS = {"status": "Status", "child_id": "Child ID", "episode_type": "Cohort", "team": "Team",
                 "worker_id": "Worker", "days_overdue": "Working days overdue", "due_date": "Due date",
-                "last_event_date": "Last event", "anchor_date": "Anchor date", "detail": "Detail"}
+                "last_event_date": "Last event", "anchor_date": "Anchor date",
+                "closed_date": "Case closed (blank: open)", "detail": "Detail"}
 
 
 def _exception_sheets(book: _Book, result: AuditResult) -> None:
@@ -523,11 +525,16 @@ def _exception_sheets(book: _Book, result: AuditResult) -> None:
             continue
         ws = book.sheet(rule.id, repeat=3)
         ws.write_string(0, 0, f"{rule.title} ({rule.id})", book.title)
-        ws.write_string(1, 0, f"{rule.parameters()} · source: {rule.source}", book.subtitle)
+        ws.write_string(1, 0, f"{rule.parameters()} · source: {rule.source} · open cases first", book.subtitle)
         frame = sub.select(list(_EXC_HEADERS)).with_columns(
-            pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status"))
+            pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status")), _cohort_words()
         )
         book.write_table(ws, frame, 3, _EXC_HEADERS, widths={"detail": 90})
+
+
+def _cohort_words() -> pl.Expr:
+    """The cohort as people say it: ``child in need``, not ``child_in_need``."""
+    return pl.col("episode_type").replace_strict(words.EPISODE_TYPES, default=pl.col("episode_type"))
 
 
 def _due_sheet(book: _Book, due: pl.DataFrame, within: str) -> None:
@@ -536,7 +543,7 @@ def _due_sheet(book: _Book, due: pl.DataFrame, within: str) -> None:
     headers = {"due_date": "Due date", "working_days_to_due": "Working days to due", "rule_id": "Rule",
                "title": "Standard", "child_id": "Child ID", "episode_type": "Cohort", "team": "Team",
                "worker_id": "Worker", "status": "Status", "last_event_date": "Last event", "detail": "Detail"}
-    frame = due.with_columns(pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status")))
+    frame = due.with_columns(pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status")), _cohort_words())
     book.write_table(ws, frame, 2, headers, widths={"title": 50, "detail": 90})
 
 
@@ -566,7 +573,8 @@ def _quality_sheet(book: _Book, dataset: Dataset, rows: bool = True) -> None:
 # About
 # ---------------------------------------------------------------------------------------------
 def _about_sheet(book: _Book, profile: Profile, dataset: Dataset, as_at: dt.date, question: str,
-                 command: str | None, compared: dt.date | None = None, data_label: str = "") -> None:
+                 command: str | None, compared: dt.date | None = None, data_label: str = "",
+                 period: str = "") -> None:
     ws = book.sheet("About")
     book.width(ws, 0, 26)
     book.width(ws, 1, 100)
@@ -574,7 +582,7 @@ def _about_sheet(book: _Book, profile: Profile, dataset: Dataset, as_at: dt.date
     ws.write_string(0, 0, "About this audit", book.title)
     key, wrap = book.key, book.fmt(text_wrap=True, valign="top", align="left")
     r = 2
-    for k, v in facts(profile, dataset, as_at, question, command, compared, data_label):
+    for k, v in facts(profile, dataset, as_at, question, command, compared, data_label, period):
         ws.write_string(r, 0, k, key)
         if isinstance(v, dt.datetime):
             ws.write_datetime(r, 1, v, book.datetime)
@@ -736,8 +744,8 @@ def write_audit_workbook(
             _exception_sheets(book, result)
             _due_sheet(book, due, due_within)
             _quality_sheet(book, dataset, rows=team is None)
-            _about_sheet(book, result.profile, dataset, result.as_at, period_line(result), command,
-                         _prev_date(card), data_label)
+            _about_sheet(book, result.profile, dataset, result.as_at, result.question, command,
+                         _prev_date(card), data_label, result.period.label if result.period else "")
             book.close()
 
     return atomic_write(Path(path), write, protected)
@@ -814,8 +822,11 @@ def write_trend_workbook(
             if labels and rule_ids:
                 _trend_charts(book, trend, profile, labels, rule_ids)
             _quality_sheet(book, dataset)
-            question = f"point in time at each month end, {_uk(ends.min())} to {_uk(ends.max())}"  # type: ignore[arg-type]
-            _about_sheet(book, profile, dataset, ends.max(), question, command, data_label=data_label)  # type: ignore[arg-type]
+            question = ("at each month end: frequency, recency and presence rules in date at the month end, "
+                        "timescale rules decided in the month")
+            period = f"{_uk(ends.min())} to {_uk(ends.max())}, month by month"  # type: ignore[arg-type]
+            _about_sheet(book, profile, dataset, ends.max(), question, command, data_label=data_label,  # type: ignore[arg-type]
+                         period=period)
             book.close()
 
     return atomic_write(Path(path), write, protected)
