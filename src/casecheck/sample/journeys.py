@@ -97,8 +97,13 @@ def _draw(rng: np.random.Generator, path: np.ndarray, is_open: np.ndarray, years
     p["final_dur"] = np.where(
         path == P_CL, (age_cl - 18) * 365.25, np.where(is_open, so_far, closed_len)
     ).astype(np.int64)
-    # an enquiry that led nowhere happens inside a CIN episode, so only in the longer ones
+    # an enquiry that led nowhere happens inside a CIN episode, so only in the longer ones; for
+    # an exact share of open CIN cases, a new concern in the last weeks (so that a month's audit
+    # of a small sample has enquiries in it)
     p["nfa_s47"] &= p["final_dur"] > 90
+    recent = some(P_CIN, 0.1) & is_open & (p["final_dur"] > 40)
+    p["recent_wd"] = np.where(recent, ri(rng, 4, 18, n), -1)
+    p["nfa_s47"] |= p["recent_wd"] >= 0
     return p
 
 
@@ -114,6 +119,8 @@ def _forward(cal: Calendar, J: np.ndarray, p: dict) -> dict[str, np.ndarray]:
     # section 47 enquiry (strategy discussion on its first day), conference, CP plan
     nfa_wd = (p["nfa_frac"] * fd * 5 / 7).astype(np.int64)
     S = np.where(p["nfa_s47"], cal.add(dec, np.maximum(nfa_wd, 5)), cal.add(dec, p["pre_wd"]))
+    # (a recent concern: a few working days before the end of the CIN stage, the audit date)
+    S = np.where(p["recent_wd"] >= 0, cal.day(cal.floor_idx(dec + fd) - p["recent_wd"]), S)
     icpc = cal.add(S, p["icpc_wd"])
     s47_end = cal.add(S, p["s47_wd"])
     s["S"], s["icpc"] = S, icpc
