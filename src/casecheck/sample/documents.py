@@ -39,8 +39,8 @@ def documents(w: World) -> None:
     * A pen picture for nine in ten, updated about yearly.
     * A working agreement at the start of early help, CIN, CP and disabled children's work, for
       most.
-    * Once per child: a genogram for 92% (within 8 working days of the first episode for two in
-      three, within 8 weeks for the rest) and an ecomap for 88%.
+    * Once per child: a genogram for 94% (within 8 working days of the first episode for two in
+      three, within 8 weeks for the rest) and an ecomap for 91%.
     """
     rng = w.rng("documents")
     ep, cal, A_idx = w.ep, w.cal, w.A_idx
@@ -88,8 +88,8 @@ def documents(w: World) -> None:
     c_s = cal.ceil_idx(first_start[kids])
     c_e = np.where(c_open[kids], A_idx, cal.floor_idx(last_end[kids]))
     for kind, present, bands in [
-        ("genogram", 0.92, [(0, 8), (9, 40)]),
-        ("ecomap", 0.88, [(0, 20), (21, 45)]),
+        ("genogram", 0.94, [(0, 8), (9, 40)]),
+        ("ecomap", 0.91, [(0, 20), (21, 45)]),
     ]:
         ks = np.nonzero(rng.random(len(kids)) < present)[0]
         when = lag(rng, len(ks), [0.66, 0.34], bands)
