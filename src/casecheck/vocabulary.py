@@ -409,10 +409,12 @@ def referenced_codes(profile) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for rule in profile.rules:
         out.setdefault("episode_type", set()).update(rule.cohort, rule.exclude)
-        refs = [*rule.events, rule.start, rule.done]
-        wheres = [w for r in refs if r is not None for w in r.where] + list(rule.start_where)
+        wheres = [w for r in rule.refs for w in r.where] + list(rule.start_where)
+        wheres += [(c.column, c.values) for r in rule.refs for c in r.conds]
+        wheres += [(c.column, c.values) for alt in rule.placement_conditions for c in alt]
         for col, values in wheres:
-            out.setdefault(col, set()).update(values)
+            if col in CODES:
+                out.setdefault(col, set()).update(v for v in values if isinstance(v, str))
     return out
 
 
