@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from casecheck import words
 from casecheck.calendar import Duration, WorkingCalendar, parse_closure_days
 from casecheck.errors import CasecheckError, ProfileError
-from casecheck.schema import DATE, EPISODE_TYPES, TABLES
+from casecheck.references import Condition, EventRef, parse_event
+from casecheck.schema import EPISODE_TYPES, TABLES
 from casecheck.tomlfile import parse_toml, read_text
 
 KINDS = ("frequency", "recency", "timescale", "presence")
@@ -34,87 +34,6 @@ def standards_dirs() -> list[Path]:
     """Where bundled profiles live: the package's copy, then the repository's ``standards/``."""
     here = Path(__file__).resolve().parent
     return [here / "profiles", here.parent.parent / "standards"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Event references
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class EventRef:
-    """A kind of dated event: a table, its date column and a filter on its rows.
-
-    Written in profiles as ``visit``, ``visit:any``, ``visit:seen_alone``, ``supervision``,
-    ``supervision:case|allocation``, ``document:genogram``, ``meeting:cin_review|taf``,
-    ``episode:s47``, ``placement``, or ``<table>.<date column>``.
-    """
-
-    text: str
-    table: str
-    date: str
-    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    seen: bool = False  # visits only: the child was seen (blank counts as seen) and statutory
-    seen_alone: bool = False
-
-    def describe(self) -> str:
-        """The event in a social worker's words (:mod:`casecheck.words`): ``visit (child
-        seen)``, ``initial child protection conference``, ``referral decision``."""
-        if self.table == "visits" and self.date == "visit_date" and not self.where:
-            if self.seen:
-                return "visit (child seen alone)" if self.seen_alone else "visit (child seen)"
-            return "visit"
-        for col, values in self.where:
-            if col == "episode_type":
-                return words.episode_start(values)
-            if col == "assessment_type":
-                return f"{words.either(values)} assessment start"
-            if col in ("document_type", "meeting_type", "supervision_type"):
-                return words.either(values)
-        return words.date_column(self.table, self.date)
-
-
-_PREFIXES = {
-    "supervision": ("supervisions", "supervision_date", "supervision_type"),
-    "document": ("documents", "document_date", "document_type"),
-    "meeting": ("meetings", "meeting_date", "meeting_type"),
-    "episode": ("episodes", "start_date", "episode_type"),
-    "assessment": ("assessments", "start_date", "assessment_type"),
-}
-
-
-def parse_event(text: str) -> EventRef:
-    """Parse an event reference (see :class:`EventRef`)."""
-    raw = str(text).strip()
-    head, _, tail = raw.partition(":")
-    values = tuple(v.strip() for v in tail.split("|") if v.strip())
-    if head == "visit":
-        if not tail:
-            return EventRef(raw, "visits", "visit_date", seen=True)
-        if tail == "any":
-            return EventRef(raw, "visits", "visit_date")
-        if tail == "seen_alone":
-            return EventRef(raw, "visits", "visit_date", seen=True, seen_alone=True)
-        raise ProfileError(f"'{raw}': visit takes ':any' or ':seen_alone'")
-    if head in _PREFIXES:
-        table, date, col = _PREFIXES[head]
-        where = ((col, values),) if values else ()
-        return EventRef(raw, table, date, where)
-    if head == "placement" and not tail:
-        return EventRef(raw, "placements", "start_date")
-    if head == "referral" and not tail:
-        return EventRef(raw, "referrals", "received_date")
-    if "." in raw and not tail:
-        table, _, col = raw.partition(".")
-        if table not in TABLES:
-            raise ProfileError(f"'{raw}': no table '{table}' (tables: {', '.join(TABLES)})")
-        cols = {c.name: c for c in TABLES[table].columns}
-        if col not in cols or cols[col].kind != DATE:
-            dates = [c.name for c in TABLES[table].columns if c.kind == DATE]
-            raise ProfileError(f"'{raw}': {table} has no date column '{col}' ({', '.join(dates)})")
-        return EventRef(raw, table, col)
-    raise ProfileError(
-        f"'{raw}' is not an event: use visit, visit:any, supervision[:type], document:<type>, "
-        "meeting:<type>, episode:<type>, placement, referral or <table>.<date column>"
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,6 +73,12 @@ class Rule:
     start: EventRef | None = None
     start_where: tuple[tuple[str, tuple[str, ...]], ...] = ()
     done: EventRef | None = None
+    #: more events that count as ``done`` (``done = ["family_contact", "visit"]``): any of them
+    done_also: tuple[EventRef, ...] = ()
+    #: the row's placement must meet one of these (``placement_where``)
+    placement_where: tuple[Condition, ...] = ()
+    #: rows whose placement meets one of these are left out (``exclude_placement``)
+    exclude_placement: tuple[Condition, ...] = ()
     within: Duration | None = None
     count_from: str = "day0"
     unmatched: str = "not_met"  # timescale: a start never followed by done, once past due
@@ -169,10 +94,24 @@ class Rule:
             tables.append("placements")
         if self.permanent_interval:
             tables.append("placements")
-        for ref in (*self.events, self.start, self.done):
-            if ref is not None:
-                tables.append(ref.table)
+        for ref in self.refs:
+            tables.append(ref.table)
         return tuple(dict.fromkeys(tables))
+
+    @property
+    def placement_conditions(self) -> tuple[Condition, ...]:
+        """Every placement condition the rule names (to include or to leave out)."""
+        return self.placement_where + self.exclude_placement
+
+    @property
+    def dones(self) -> tuple[EventRef, ...]:
+        """The events that stop a timescale's clock (any of them)."""
+        return () if self.done is None else (self.done, *self.done_also)
+
+    @property
+    def refs(self) -> tuple[EventRef, ...]:
+        """Every event the rule names."""
+        return tuple(r for r in (*self.events, self.start, *self.dones) if r is not None)
 
     @property
     def durations(self) -> list[Duration]:
@@ -189,7 +128,8 @@ class Rule:
         """The rule's numbers in one line, e.g. ``first 48h, then every 10wd``."""
         if self.kind == "timescale":
             assert self.start and self.done and self.within
-            return f"{self.done.text} within {self.within} of {self.start.text}"
+            done = " or ".join(d.text for d in self.dones)
+            return f"{done} within {self.within} of {self.start.text}"
         if self.kind == "presence":
             ev = " or ".join(e.text for e in self.events)
             return f"{ev} on file" + (f" within {self.within} of the anchor" if self.within else "")
@@ -398,6 +338,11 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
             raise ProfileError(f"{what} must be one event reference")
         return parse_event(value)
 
+    def events_or_one(value, what):
+        if isinstance(value, list) and value:
+            return events(value, what)
+        return (event(value, what),)
+
     def episode_types(value, what):
         types = _strs(value, what)
         bad = [t for t in types if t not in EPISODE_TYPES]
@@ -437,7 +382,8 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
         phases=get("phases", phases, ()),
         start=get("start", event),
         start_where=get("start_where", _where, ()),
-        done=get("done", event),
+        done=get("done", events_or_one, (None,))[0],
+        done_also=get("done", events_or_one, (None,))[1:],
         within=get("within", _duration),
         count_from=get("count_from", choice(("day0", "day1")), "day0"),
         unmatched=get("unmatched", choice(("not_met", "exclude")), "not_met"),
@@ -450,10 +396,12 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
             if col not in cols:
                 raise fail("start_where", f"{rule.start.table} has no column '{col}'")
     if (
-        kind == "timescale" and rule.done and rule.start and rule.done.table == rule.start.table
-        and rule.done.date == rule.start.date and not rule.done.where
+        kind == "timescale" and rule.done and rule.start and not rule.done_also
+        and rule.done.table == rule.start.table and rule.done.date == rule.start.date
+        and not rule.done.filtered
     ):
-        raise fail("done", "done must differ from start")
+        raise fail("done", "done must differ from start (or, to judge the start's own row, give "
+                           "it a condition: \"visit where seen_alone\")")
     return rule
 
 

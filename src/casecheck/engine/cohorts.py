@@ -25,6 +25,7 @@ from casecheck.overlaps import (
     group_overlaps,
     involvement_periods,
     merged_episodes,
+    placement_runs,
 )
 
 COHORT_COLUMNS = ["child_id", "episode_type", "team", "worker_id", "anchor", "end", "closed_date",
@@ -59,8 +60,10 @@ def cases(ctx: RuleContext) -> pl.DataFrame:
 
 
 def placements(ctx: RuleContext) -> pl.DataFrame:
-    """Placements, each ending when the child's next one starts (one at a time)."""
-    return ctx.cached(("placements",), lambda: current_placements(ctx.ds.table("placements")).collect())
+    """Placements, each ending when the child's next one starts (one at a time), the rows of one
+    placement (same placement_id, following on) joined."""
+    return ctx.cached(
+        ("placements",), lambda: placement_runs(current_placements(ctx.ds.table("placements"))).collect())
 
 
 def _uses_permanence(ctx: RuleContext) -> bool:

@@ -83,14 +83,31 @@ def missing_tables(ds: Dataset, rule: Rule) -> list[str]:
     :func:`casecheck.coverage.unsupplied`), so the rule cannot be assessed rather than every case
     failing."""
     missing = [t for t in rule.needs if not ds.has(t) and t != "placements"]
-    for ref in (*rule.events, rule.start, rule.done):
-        if ref is None or ref.table in missing or not ds.has(ref.table):
+    for ref in rule.refs:
+        if ref.table in missing or not ds.has(ref.table):
             continue
-        report = ds.quality.reports.get(ref.table)
-        required = TABLES[ref.table].column(ref.date).required
-        if report is not None and not required and ref.date not in report.mapping:
-            missing.append(f"{ref.table}.{ref.date}")
+        for col in (ref.date, *sorted(ref.columns)):
+            if not supplied(ds, ref.table, col) and f"{ref.table}.{col}" not in missing:
+                missing.append(f"{ref.table}.{col}")
+    for alt in rule.placement_conditions:  # a placement filter on a column never supplied
+        for c in alt:
+            if ds.has("placements") and not supplied(ds, "placements", c.column):
+                missing.append(f"placements.{c.column}")
+    missing = list(dict.fromkeys(missing))
     return missing + [n for n in unsupplied(ds, rule) if n not in missing]
+
+
+#: columns a rule may read that count as supplied when blank (their blank has a meaning)
+_BLANK_MEANS = {("visits", "seen"), ("visits", "visit_type")}
+
+
+def supplied(ds: Dataset, table: str, column: str) -> bool:
+    """Whether the extract's source gave ``table.column`` (a required column always; an
+    optional one when the source mapped it)."""
+    report = ds.quality.reports.get(table)
+    if report is None or TABLES[table].column(column).required or (table, column) in _BLANK_MEANS:
+        return True
+    return column in report.mapping
 
 
 def run_rule(ds: Dataset, rule: Rule, as_at: dt.date, since: dt.date | None = None,

@@ -38,9 +38,10 @@ import polars as pl
 from casecheck import words
 from casecheck.engine.cohorts import cases, episodes
 from casecheck.engine.context import RuleContext
-from casecheck.engine.events import qualifying_events, ref_filter
+from casecheck.engine.events import qualifying_events, ref_filter, row_filter
 from casecheck.engine.findings import LEFT
 from casecheck.engine.sentences import OTHERWISE, Detail, capitalised, fmt_date, working_days
+from casecheck.references import EventRef
 from casecheck.schema import TABLES
 
 CARRIED = ("episode_type", "team", "worker_id")
@@ -117,7 +118,9 @@ def _starts(ctx: RuleContext) -> pl.DataFrame:
         cond &= pl.col(col).is_in(list(values))
     keep = ["child_id", pl.col(start.date).alias("anchor")]
     keep += [c for c in CARRIED if c in TABLES[start.table].column_names]
-    if _same_row(ctx):
+    if _own_row(ctx):  # the start's own row meets done's conditions, or not
+        keep.append(pl.when(row_filter(done)).then(pl.col(start.date)).alias("done_date"))
+    elif _same_row(ctx):
         keep.append(pl.when(pl.col(done.date) <= as_at).then(pl.col(done.date)).alias("done_date"))
     # one start per episode (those of a type that overlap are one)
     source = episodes(ctx).lazy() if start.table == "episodes" else ctx.ds.table(start.table).lazy()
@@ -125,9 +128,30 @@ def _starts(ctx: RuleContext) -> pl.DataFrame:
 
 
 def _same_row(ctx: RuleContext) -> bool:
+    """Whether B is read from A's own row: another date column of it (an assessment's
+    completion), or A itself judged by B's conditions (:func:`_own_row`)."""
     start, done = ctx.rule.start, ctx.rule.done
     assert start is not None and done is not None
-    return done.table == start.table and not done.where and not done.seen
+    if ctx.rule.done_also or done.table != start.table:
+        return False
+    if done.date == start.date:
+        return narrows(start, done)
+    return not done.filtered
+
+
+def narrows(start: EventRef, done: EventRef) -> bool:
+    """Whether ``done`` is ``start`` with conditions of its own (of the start's type, or any):
+    ``visit where seen_alone`` of ``visit``, not ``meeting:icpc`` of ``meeting:strategy_discussion``."""
+    typed_ok = not done.typed or (bool(start.typed) and set(done.typed) <= set(start.typed))
+    return typed_ok and bool(done.condition_words())
+
+
+def _own_row(ctx: RuleContext) -> bool:
+    """Whether B is A's own row meeting B's conditions (``start = "visit"``, ``done = "visit
+    where seen_alone"``: each visit, met when the child was seen alone at it)."""
+    start, done = ctx.rule.start, ctx.rule.done
+    assert start is not None and done is not None
+    return _same_row(ctx) and done.date == start.date
 
 
 def _with_done(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
@@ -136,7 +160,7 @@ def _with_done(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
     if _same_row(ctx):
         return rows
     assert ctx.rule.done is not None
-    ev = qualifying_events(ctx, (ctx.rule.done,))
+    ev = qualifying_events(ctx, ctx.rule.dones)
     return rows.join_asof(
         ev.rename({"date": "done_date"}), left_on="anchor", right_on="done_date", by="child_id",
         strategy="forward", check_sortedness=False,
@@ -184,7 +208,9 @@ def _with_team(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
 def _detail(ctx: RuleContext) -> Detail:
     rule = ctx.rule
     assert rule.start is not None and rule.done is not None and rule.within is not None
-    a_words, b_txt = _start_words(ctx), rule.done.describe()
+    if _own_row(ctx):
+        return _own_row_detail(ctx)
+    a_words, b_txt = _start_words(ctx), " or ".join(d.describe() for d in rule.dones)
     if rule.start.table == rule.done.table == "episodes" and _same_row(ctx):
         b_txt = "end of the " + words.episode_start(_start_types(ctx)).removesuffix(" start")
     # a start named by the rule is written into the sentence once; an episode's own type is
@@ -208,6 +234,23 @@ def _detail(ctx: RuleContext) -> Detail:
          pl.format(f"{b} due by {{}} ({after}): not done before the case closed on {{}}; {{}} overdue at closure.",
                    due, *a_args, anchor, fmt_date(pl.col("closed_date")), overdue)),
         (OTHERWISE, pl.format(f"{b} due by {{}} ({after}): not done, {{}} overdue.", due, *a_args, anchor, overdue)),
+    ]
+
+
+def _own_row_detail(ctx: RuleContext) -> Detail:
+    """``Visit (child seen) on 04/03/2025: seen alone.`` / ``...: the record does not show
+    it (seen alone).``"""
+    rule = ctx.rule
+    assert rule.start is not None and rule.done is not None
+    a_words = _start_words(ctx)
+    a_txt, a_args = (capitalised(a_words), []) if isinstance(a_words, str) else ("{}", [a_words])
+    shown = rule.done.condition_words() or [rule.done.describe()]
+    what = " and ".join(shown)
+    anchor = fmt_date(pl.col("anchor"))
+    return [
+        (pl.col("status") == "met", pl.format(f"{a_txt} on {{}}: {what}.", *a_args, anchor)),
+        (pl.col("status") == "pending", pl.format(f"{a_txt} on {{}}: not yet recorded ({what}).", *a_args, anchor)),
+        (OTHERWISE, pl.format(f"{a_txt} on {{}}: the record does not show it ({what}).", *a_args, anchor)),
     ]
 
 
