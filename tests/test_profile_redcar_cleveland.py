@@ -103,7 +103,8 @@ def test_allocation_supervision_must_be_recorded_as_allocation_supervision():
     # 'Allocation supervision - completed on the day of allocation whenever possible, and no
     # later than within 2 working days of allocation': allocated Mon 3 Mar 2025 -> due Wed 5 Mar.
     # A case supervision on 4 Mar is not the allocation supervision.
-    ep = [{"child_id": "R05", "episode_type": "child_in_need", "start_date": "2025-03-03"}]
+    ep = [{"child_id": "R05", "episode_type": "child_in_need", "start_date": "2025-03-03",
+           "allocated_date": "2025-03-03"}]
     sup = [
         {"child_id": "R05", "supervision_date": "2025-03-04", "supervision_type": "case"},
         {"child_id": "R05", "supervision_date": "2025-03-06", "supervision_type": "allocation"},
@@ -111,3 +112,90 @@ def test_allocation_supervision_must_be_recorded_as_allocation_supervision():
     f = one(run(dataset(episodes=ep, supervisions=sup), rules("supervision-allocation"), D(2025, 3, 31), period="all"))
     assert (f["status"], f["due_date"], f["last_event_date"], f["days_overdue"]) == (
         "not_met", D(2025, 3, 5), D(2025, 3, 6), 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Standards the contract extension made checkable
+# ---------------------------------------------------------------------------------------------
+EH_ALLOC = [{"child_id": "R06", "episode_type": "early_help", "start_date": "2025-03-03",
+             "allocated_date": "2025-03-04"}]
+
+
+def test_early_help_contact_within_5_working_days_of_allocation():
+    # 'The child/family is contacted within 5 working days of allocation to arrange an initial
+    # visit': allocated Tue 4 Mar 2025 -> due Tue 11 Mar. A phone call on 11 Mar counts.
+    ds = dataset(episodes=EH_ALLOC, visits=[], family_contacts=[
+        {"child_id": "R06", "contact_date": "2025-03-11", "contact_type": "phone", "contact_by": "early_help_practitioner"}])
+    f = one(run(ds, rules("contact-early-help"), D(2025, 3, 31), period="all"))
+    assert (f["status"], f["due_date"], f["last_event_date"]) == ("met", D(2025, 3, 11), D(2025, 3, 11))
+    # no contact, first seen at a visit on Wed 12 Mar: 1 working day late
+    ds = dataset(episodes=EH_ALLOC, visits=[{"child_id": "R06", "visit_date": "2025-03-12"}], family_contacts=[])
+    f = one(run(ds, rules("contact-early-help"), D(2025, 3, 31), period="all"))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 3, 11), 1)
+
+
+SB = [{"child_id": "R07", "episode_type": "short_breaks", "start_date": "2024-01-08"}]
+
+
+def test_short_breaks_unannounced_visit_once_a_year():
+    # 'they should be seen as a minimum twice a year in that setting (at least once
+    # unannounced)': seen unannounced Fri 10 May 2024, announced since -> next unannounced visit
+    # due Sat 10 May 2025.
+    visits = [
+        {"child_id": "R07", "visit_date": "2024-05-10", "unannounced": "Y"},
+        {"child_id": "R07", "visit_date": "2024-11-04", "unannounced": "N"},
+        {"child_id": "R07", "visit_date": "2025-03-03"},
+    ]
+    ds = dataset(episodes=SB, visits=visits)
+    f = one(run(ds, rules("visits-unannounced"), D(2025, 3, 31)))
+    assert (f["status"], f["last_event_date"], f["due_date"]) == ("met", D(2024, 5, 10), D(2025, 5, 10))
+    f = one(run(ds, rules("visits-unannounced"), D(2025, 5, 12)))
+    # due Sat 10 May; working days after it to Mon 12 May: 1
+    assert (f["status"], f["days_overdue"]) == ("not_met", 1)
+
+
+def test_short_breaks_sleeping_arrangements_seen_once_a_year():
+    # 'The child or young person's sleeping arrangements should be seen at least annually': the
+    # bedroom last seen Mon 4 Mar 2024 -> due Tue 4 Mar 2025; a visit with bedroom_seen blank
+    # on 3 Mar 2025 does not count.
+    visits = [
+        {"child_id": "R07", "visit_date": "2024-03-04", "bedroom_seen": "Y"},
+        {"child_id": "R07", "visit_date": "2025-03-03", "bedroom_seen": None},
+    ]
+    f = one(run(dataset(episodes=SB, visits=visits), rules("visits-bedroom-seen"), D(2025, 3, 31)))
+    assert (f["status"], f["last_event_date"], f["due_date"]) == ("not_met", D(2024, 3, 4), D(2025, 3, 4))
+
+
+def test_every_home_visit_records_seen_alone_and_room_seen():
+    # 'We record if we have been able to see child or young person alone and if their room has
+    # been seen': one finding per visit; a blank in either is not recorded.
+    ep = [{"child_id": "R08", "episode_type": "child_in_need", "start_date": "2025-01-06"}]
+    visits = [
+        {"child_id": "R08", "visit_date": "2025-03-03", "seen_alone": "N", "bedroom_seen": "Y"},
+        {"child_id": "R08", "visit_date": "2025-03-17", "seen_alone": "Y", "bedroom_seen": None},
+    ]
+    f = run(dataset(episodes=ep, visits=visits), rules("seen-alone-recorded"), D(2025, 3, 31)).findings
+    got = dict(zip(f["anchor_date"].to_list(), f["status"].to_list(), strict=True))
+    assert got == {D(2025, 3, 3): "met", D(2025, 3, 17): "not_met"}
+
+
+def test_early_help_assessment_updated_every_8_weeks():
+    # 'Early Help Assessments are updated: At every TAF meeting (6-8 weeks)': last early help
+    # assessment completed Mon 6 Jan 2025 -> next update due Mon 3 Mar 2025. A child and family
+    # assessment completed since is not an early help assessment.
+    ep = [{"child_id": "R09", "episode_type": "early_help", "start_date": "2024-09-02"}]
+    ass = [
+        {"child_id": "R09", "assessment_type": "early_help", "start_date": "2024-12-02", "completed_date": "2025-01-06"},
+        {"child_id": "R09", "assessment_type": "child_and_family", "start_date": "2025-02-03", "completed_date": "2025-03-10"},
+    ]
+    f = one(run(dataset(episodes=ep, assessments=ass), rules("eh-assessment-updated"), D(2025, 3, 31)))
+    assert (f["status"], f["last_event_date"], f["due_date"]) == ("not_met", D(2025, 1, 6), D(2025, 3, 3))
+
+
+def test_allocation_supervision_runs_from_the_allocation_date():
+    # allocated Fri 7 Mar 2025, five days after the episode opened on Mon 3 Mar: due Tue 11 Mar.
+    ep = [{"child_id": "R05", "episode_type": "child_in_need", "start_date": "2025-03-03",
+           "allocated_date": "2025-03-07"}]
+    sup = [{"child_id": "R05", "supervision_date": "2025-03-11", "supervision_type": "allocation"}]
+    f = one(run(dataset(episodes=ep, supervisions=sup), rules("supervision-allocation"), D(2025, 3, 31), period="all"))
+    assert (f["status"], f["anchor_date"], f["due_date"]) == ("met", D(2025, 3, 7), D(2025, 3, 11))

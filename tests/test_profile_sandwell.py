@@ -69,7 +69,8 @@ def test_early_help_genogram_by_the_day_10_visit():
 # ---------------------------------------------------------------------------------------------
 # Assessment & Intervention
 # ---------------------------------------------------------------------------------------------
-CIN = [{"child_id": "S02", "episode_type": "child_in_need", "start_date": "2025-04-17"}]  # Thursday
+CIN = [{"child_id": "S02", "episode_type": "child_in_need", "start_date": "2025-04-17",
+        "allocated_date": "2025-04-17"}]  # Thursday
 
 
 def test_home_visit_by_day_5_of_the_allocation_over_easter():
@@ -137,3 +138,91 @@ def test_child_open_to_cin_and_disabilities_gets_one_key_review_finding():
     f = one(run(dataset(episodes=ep, meetings=meetings), rules("review-cin"), D(2025, 3, 31)))
     # 15 Jan 2025 + 6 months = 15 Jul 2025; anchored on the earlier (disabilities) episode
     assert (f["status"], f["due_date"], f["anchor_date"]) == ("met", D(2025, 7, 15), D(2024, 1, 2))
+
+
+# ---------------------------------------------------------------------------------------------
+# Standards the contract extension made checkable
+# ---------------------------------------------------------------------------------------------
+def test_early_help_contact_by_day_5_from_allocation():
+    # 'We will ensure timely contact with the family by day 5 from allocation' (calendar days):
+    # allocated Thu 17 Apr 2025 -> due Tue 22 Apr, Easter or not. A text on 23 Apr is late.
+    ep = [{"child_id": "S04", "episode_type": "early_help", "start_date": "2025-04-16", "allocated_date": "2025-04-17"}]
+    contacts = [{"child_id": "S04", "contact_date": "2025-04-23", "contact_type": "text",
+                 "contact_by": "early_help_practitioner"}]
+    f = one(run(dataset(episodes=ep, visits=[], family_contacts=contacts), rules("contact-early-help"), D(2025, 4, 30), period="all"))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 4, 22), 1)
+
+
+def test_cin_plan_copies_within_3_working_days():
+    # 'Copies of the child's CIN Plans are made available to the families and other
+    # professionals within 3 working days': meeting Fri 14 Mar 2025 -> due Wed 19 Mar.
+    meetings = [
+        {"child_id": "S05", "meeting_type": "cin_review", "meeting_date": "2025-03-14", "plan_sent_date": "2025-03-19"},
+        {"child_id": "S05", "meeting_type": "cin_review", "meeting_date": "2025-01-10", "plan_sent_date": "2025-01-16"},
+    ]
+    ep = [{"child_id": "S05", "episode_type": "child_in_need", "start_date": "2024-11-04"}]
+    f = run(dataset(episodes=ep, meetings=meetings), rules("cin-plan-shared"), D(2025, 3, 31), period="all").findings
+    got = {r["anchor_date"]: (r["status"], r["due_date"]) for r in f.iter_rows(named=True)}
+    # 10 Jan + 3 working days = Wed 15 Jan; sent Thu 16 Jan: late
+    assert got == {D(2025, 1, 10): ("not_met", D(2025, 1, 15)), D(2025, 3, 14): ("met", D(2025, 3, 19))}
+
+
+CONFERENCES = [
+    # ICPC Thu 17 Apr 2025 (Good Friday and Easter Monday follow): +1 working day = Tue 22 Apr,
+    # +2 = Wed 23 Apr, +20 = Tue 20 May (22 Apr-2 May is 9, the Early May bank holiday Mon 5 May
+    # is skipped, 6-16 May is 18, 19 and 20 May make 20).
+    {"child_id": "S06", "meeting_type": "icpc", "meeting_date": "2025-04-17", "plan_sent_date": "2025-04-22",
+     "recommendations_date": "2025-04-24", "record_date": "2025-05-16"},
+    # an ICPC that made no plan: no plan to send
+    {"child_id": "S07", "meeting_type": "icpc", "meeting_date": "2025-04-17", "recommendations_date": "2025-04-23"},
+]
+CP_EP = [{"child_id": c, "episode_type": "s47", "start_date": "2025-04-01"} for c in ("S06", "S07")]
+
+
+def test_cp_plan_copy_within_one_working_day_post_conference():
+    # 'family and professionals have received a copy of the CP Plan (within one working day post
+    # conference)'; a conference with no plan sent is left out once the day has passed.
+    f = one(run(dataset(episodes=CP_EP, meetings=CONFERENCES), rules("cp-plan-shared"), D(2025, 5, 30), period="all"))
+    assert (f["child_id"], f["status"], f["due_date"]) == ("S06", "met", D(2025, 4, 22))
+
+
+def test_cp_recommendations_within_2_working_days_and_record_within_20():
+    # 'A copy of the Child Protection Plan and recommendations made are sent out to all attendees
+    # ... within 2 working days'; 'Records of the meetings ... within 20 working [days]'.
+    result = run(dataset(episodes=CP_EP, meetings=CONFERENCES), rules("cp-recommendations-shared", "cp-conference-record"),
+                 D(2025, 5, 30), period="all")
+    rec = {r["child_id"]: (r["status"], r["due_date"]) for r in result.findings.filter(
+        result.findings["rule_id"] == "cp-recommendations-shared").iter_rows(named=True)}
+    assert rec == {"S06": ("not_met", D(2025, 4, 23)), "S07": ("met", D(2025, 4, 23))}
+    s06 = one(result, "cp-conference-record", "S06")
+    assert (s06["status"], s06["due_date"]) == ("met", D(2025, 5, 20))
+    s07 = one(result, "cp-conference-record", "S07")
+    assert (s07["status"], s07["due_date"]) == ("not_met", D(2025, 5, 20))
+
+
+def test_iro_contact_at_least_every_six_months():
+    # Independent Chairs: 'Have contact with the child - At least once every six months'. The IRO
+    # spoke to the child by video on Mon 2 Sep 2024 -> next contact due Sun 2 Mar 2025; a social
+    # worker's phone call since does not count.
+    ep = [{"child_id": "S08", "episode_type": "child_in_care", "start_date": "2024-01-08"}]
+    contacts = [
+        {"child_id": "S08", "contact_date": "2024-09-02", "contact_type": "video", "contact_by": "iro"},
+        {"child_id": "S08", "contact_date": "2025-03-10", "contact_type": "phone", "contact_by": "social_worker"},
+    ]
+    f = one(run(dataset(episodes=ep, family_contacts=contacts), rules("iro-contact"), D(2025, 3, 31)))
+    assert (f["status"], f["last_event_date"], f["due_date"]) == ("not_met", D(2024, 9, 2), D(2025, 3, 2))
+
+
+def test_review_recommendations_within_5_and_record_within_20_working_days():
+    # 'Complete a record of the child's review - Recommendations within 5 working days Full
+    # record within 20 working days': review Mon 3 Mar 2025 -> recommendations due Mon 10 Mar,
+    # record due Mon 31 Mar.
+    ep = [{"child_id": "S08", "episode_type": "child_in_care", "start_date": "2024-01-08"}]
+    meetings = [{"child_id": "S08", "meeting_type": "cla_review", "meeting_date": "2025-03-03",
+                 "recommendations_date": "2025-03-11", "record_date": "2025-03-31"}]
+    result = run(dataset(episodes=ep, meetings=meetings), rules("cla-review-recommendations", "cla-review-record"),
+                 D(2025, 4, 30), period="all")
+    rec = one(result, "cla-review-recommendations")
+    assert (rec["status"], rec["due_date"], rec["days_overdue"]) == ("not_met", D(2025, 3, 10), 1)
+    record = one(result, "cla-review-record")
+    assert (record["status"], record["due_date"]) == ("met", D(2025, 3, 31))
