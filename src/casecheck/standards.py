@@ -48,6 +48,8 @@ class Phase:
     until_age: int | None = None  # the child's age in years
     count: int | None = None  # the first N qualifying events
     permanent_interval: Duration | None = None
+    #: the first such event on or after the anchor (``meeting:cla_review``: "until the first review")
+    until_event: EventRef | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class Rule:
             tables.append("placements")
         for ref in self.refs:
             tables.append(ref.table)
+        tables += [p.until_event.table for p in self.phases if p.until_event is not None]
         return tuple(dict.fromkeys(tables))
 
     @property
@@ -140,6 +143,7 @@ class Rule:
             bound = (
                 f"until {p.until}" if p.until else
                 f"until age {p.until_age}" if p.until_age is not None else
+                f"until the first {p.until_event.text}" if p.until_event is not None else
                 f"for the first {p.count}"
             )
             perm = f" ({p.permanent_interval} if permanent)" if p.permanent_interval else ""
@@ -260,15 +264,20 @@ def _where(value: object, what: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 def _phase(item: object, what: str) -> Phase:
     if not isinstance(item, dict):
         raise ProfileError(f"{what} must be a table")
-    allowed = {"interval", "until", "until_age", "count", "permanent_interval"}
+    allowed = {"interval", "until", "until_age", "count", "permanent_interval", "until_event"}
     extra = set(item) - allowed
     if extra:
         raise ProfileError(f"{what} has unknown key {sorted(extra)[0]!r} (allowed: {', '.join(sorted(allowed))})")
     if "interval" not in item:
         raise ProfileError(f"{what} needs an interval")
-    bounds = [k for k in ("until", "until_age", "count") if k in item]
+    bounds = [k for k in ("until", "until_age", "count", "until_event") if k in item]
     if len(bounds) != 1:
-        raise ProfileError(f"{what} needs exactly one of until, until_age or count")
+        raise ProfileError(f"{what} needs exactly one of until, until_age, until_event or count")
+    until_event = None
+    if "until_event" in item:
+        if not isinstance(item["until_event"], str):
+            raise ProfileError(f"{what}.until_event must be one event reference, e.g. \"meeting:cla_review\"")
+        until_event = parse_event(item["until_event"])
     for k, most in (("until_age", 30), ("count", 10_000)):
         if k in item and (not isinstance(item[k], int) or isinstance(item[k], bool)
                           or not 0 <= item[k] <= most):
@@ -282,6 +291,7 @@ def _phase(item: object, what: str) -> Phase:
             _duration(item["permanent_interval"], f"{what}.permanent_interval")
             if "permanent_interval" in item else None
         ),
+        until_event=until_event,
     )
 
 

@@ -28,7 +28,7 @@ import polars as pl
 from casecheck import words
 from casecheck.calendar import Duration
 from casecheck.engine.context import RuleContext
-from casecheck.engine.events import latest_event
+from casecheck.engine.events import latest_event, qualifying_events
 from casecheck.engine.findings import LEFT
 from casecheck.engine.frames import per_row
 from casecheck.engine.sentences import (
@@ -70,14 +70,40 @@ def _by_schedule(ctx: RuleContext, prev: pl.Expr, k: pl.Expr, branch: Branch) ->
 
 
 def phase_holds(ctx: RuleContext, phase: Phase, prev: pl.Expr, k: pl.Expr) -> pl.Expr:
-    """Whether ``phase`` applies to the step after an event on ``prev`` (the ``k``-th). A child
-    with no date of birth is held to an age phase (the younger schedule)."""
+    """Whether ``phase`` applies to the step after an event on ``prev`` (the ``k``-th).
+
+    A phase bounded in time (``until``, ``until_age``, ``until_event``) applies while the step
+    it would give ends within it: ``prev + interval <= bound``. "Weekly for the first four weeks,
+    then every six weeks": a visit on day 25 would put the next weekly visit past the end of week
+    four, so the next is due in six weeks. A child with no date of birth is held to an age phase
+    (the younger schedule); a phase until an event that has not happened yet holds."""
+    if phase.count is not None:
+        return k <= phase.count
+    step = ctx.add(prev, phase.interval)
     if phase.until is not None:
-        return prev < ctx.add(pl.col("anchor"), phase.until)
+        return step <= ctx.add(pl.col("anchor"), phase.until)
     if phase.until_age is not None:
         limit = pl.col("dob").dt.offset_by(f"{phase.until_age}y")
-        return pl.col("dob").is_null() | (prev < limit)
-    return k <= (phase.count or 0)
+        return pl.col("dob").is_null() | (step <= limit)
+    bound = pl.col(bound_column(ctx, phase))
+    return bound.is_null() | (step <= bound)
+
+
+def bound_column(ctx: RuleContext, phase: Phase) -> str:
+    """The column holding a phase's event bound (the first such event on or after the anchor)."""
+    return f"_until_{ctx.rule.phases.index(phase)}"
+
+
+def with_phase_bounds(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` with a column per ``until_event`` phase: the first such event from the anchor to
+    the row's end (null: none yet)."""
+    for phase in ctx.rule.phases:
+        if phase.until_event is None:
+            continue
+        events = qualifying_events(ctx, (phase.until_event,))
+        in_row = (pl.col("date") >= pl.col("anchor")) & (pl.col("date") <= pl.col("end"))
+        rows = per_row(rows, events, in_row, pl.col("date").min().alias(bound_column(ctx, phase)))
+    return rows
 
 
 def step_due(ctx: RuleContext, prev: pl.Expr, k: pl.Expr) -> pl.Expr:
@@ -120,11 +146,16 @@ def interval_words(rule: Rule, d: Duration, permanent: bool = False, phase: Phas
             return f"{every(d)} in the first {_span(phase.until)} of the {anchor}"
         if phase.until_age is not None:
             return f"{every(d)} until age {phase.until_age}"
+        if phase.until_event is not None:
+            return f"{every(d)} until the first {phase.until_event.describe()}"
         if phase.count == 1:
             return f"{d.describe()} after the first {what}"
         return f"{every(d)} after each of the first {phase.count} ({what})"
     if any(p.until_age is not None for p in rule.phases):
         return f"{every(d)} from age {max(p.until_age or 0 for p in rule.phases)}"
+    events = [p.until_event for p in rule.phases if p.until_event is not None]
+    if events:
+        return f"{every(d)} after the first {events[-1].describe()}"
     untils = [p.until for p in rule.phases if p.until is not None]
     if untils:
         return f"{every(d)} after the first {_span(max(untils, key=lambda u: u.approx_days))} of the {anchor}"
@@ -172,7 +203,7 @@ def point_in_time(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame, ca
     interval, in words).
     """
     as_at, cal = ctx.as_at, ctx.cal
-    out = latest_event(ctx, rows)
+    out = latest_event(ctx, with_phase_bounds(ctx, rows))
     since_anchor = pl.col("latest").is_not_null() & (pl.col("latest") >= pl.col("anchor"))
     if any(p.count is not None for p in ctx.rule.phases):
         out = _count_since_anchor(out, events)
@@ -221,6 +252,7 @@ def gaps(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame, carry_prior
     the open gap, in_date_until (when its event goes out of date). With ``carry_prior`` (recency),
     the latest event before the anchor sets the first due date when it is later.
     """
+    rows = with_phase_bounds(ctx, rows)
     if carry_prior:
         rows = per_row(rows, events, pl.col("date") < pl.col("anchor"), pl.col("date").max().alias("prior"))
     else:
