@@ -199,3 +199,49 @@ def test_allocation_supervision_runs_from_the_allocation_date():
     sup = [{"child_id": "R05", "supervision_date": "2025-03-11", "supervision_type": "allocation"}]
     f = one(run(dataset(episodes=ep, supervisions=sup), rules("supervision-allocation"), D(2025, 3, 31), period="all"))
     assert (f["status"], f["anchor_date"], f["due_date"]) == ("met", D(2025, 3, 7), D(2025, 3, 11))
+
+
+# ---------------------------------------------------------------------------------------------
+# Children in our care and placed for adoption: phases end where the words end
+# ---------------------------------------------------------------------------------------------
+def test_child_in_care_seen_weekly_for_four_weeks_then_six_weekly():
+    # 'seen the day they are placed, then within 1 week of the beginning of the placement and
+    # weekly for the first four weeks. Visits are then at least every six weeks'. Placed Mon
+    # 6 Jan 2025 and seen that day, then 10, 17, 24, 31 Jan: after 31 Jan a weekly visit would
+    # fall in week five (7 Feb; the four weeks end Mon 3 Feb), so the next is due Fri 14 Mar.
+    ep = [{"child_id": "R10", "episode_type": "child_in_care", "start_date": "2025-01-06"}]
+    pl = [{"child_id": "R10", "placement_id": "PL1", "start_date": "2025-01-06", "placement_type": "U4",
+           "legal_status": "C2"}]
+    days = ["2025-01-06", "2025-01-10", "2025-01-17", "2025-01-24", "2025-01-31"]
+    ds = dataset(episodes=ep, placements=pl, visits=[{"child_id": "R10", "visit_date": d} for d in days])
+    f = one(run(ds, rules("visits-cla"), D(2025, 3, 14)))
+    assert (f["status"], f["due_date"]) == ("met", D(2025, 3, 14))
+    f = one(run(ds, rules("visits-cla"), D(2025, 3, 17)))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 3, 14), 1)
+
+
+ADOPT = [{"child_id": "R11", "episode_type": "adoption", "start_date": "2025-01-06"}]
+ADOPT_PL = [{"child_id": "R11", "placement_id": "PL9", "start_date": "2025-01-06", "placement_type": "A5",
+             "legal_status": "E1"}]
+
+
+def test_adoption_weekly_until_the_first_review():
+    # 'Children are seen within the first week of the placement and weekly until the first
+    # review ... if not specified it should be every 6 weeks'. Placed Mon 6 Jan 2025, seen 10, 17,
+    # 24 and 31 Jan; first review Mon 3 Feb. A weekly visit after 31 Jan would fall after the
+    # review, so the next is due six weeks later, Fri 14 Mar.
+    days = ["2025-01-10", "2025-01-17", "2025-01-24", "2025-01-31"]
+    ds = dataset(episodes=ADOPT, placements=ADOPT_PL, visits=[{"child_id": "R11", "visit_date": d} for d in days],
+                 meetings=[{"child_id": "R11", "meeting_type": "cla_review", "meeting_date": "2025-02-03"}])
+    f = one(run(ds, rules("visits-adoption"), D(2025, 3, 14)))
+    assert (f["status"], f["due_date"]) == ("met", D(2025, 3, 14))
+
+
+def test_adoption_stays_weekly_while_no_review_is_held():
+    # No review yet: seen 10 and 17 Jan, so the next visit was due Fri 24 Jan.
+    days = ["2025-01-10", "2025-01-17"]
+    ds = dataset(episodes=ADOPT, placements=ADOPT_PL, visits=[{"child_id": "R11", "visit_date": d} for d in days],
+                 meetings=[])
+    f = one(run(ds, rules("visits-adoption"), D(2025, 1, 31)))
+    # due Fri 24 Jan; working days after it to Fri 31 Jan: 27-31 = 5
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 1, 24), 5)

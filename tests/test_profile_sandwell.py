@@ -226,3 +226,18 @@ def test_review_recommendations_within_5_and_record_within_20_working_days():
     assert (rec["status"], rec["due_date"], rec["days_overdue"]) == ("not_met", D(2025, 3, 10), 1)
     record = one(result, "cla-review-record")
     assert (record["status"], record["due_date"]) == ("met", D(2025, 3, 31))
+
+
+def test_child_in_care_weekly_for_the_first_four_weeks_after_a_move():
+    # 'if a child moves to a new home with new carers, we will visit the child/young person weekly
+    # for the first 4 weeks of them moving'; then (in line with their legal status) reg 28(2):
+    # six-weekly. Moved Mon 6 Jan 2025, seen 10, 17, 24, 31 Jan: next due Fri 14 Mar.
+    ep = [{"child_id": "S09", "episode_type": "child_in_care", "start_date": "2024-06-03"}]
+    pl = [
+        {"child_id": "S09", "placement_id": "PL1", "start_date": "2024-06-03", "end_date": "2025-01-06", "placement_type": "U4"},
+        {"child_id": "S09", "placement_id": "PL2", "start_date": "2025-01-06", "placement_type": "U5"},
+    ]
+    days = ["2025-01-10", "2025-01-17", "2025-01-24", "2025-01-31"]
+    ds = dataset(episodes=ep, placements=pl, visits=[{"child_id": "S09", "visit_date": d} for d in days])
+    f = one(run(ds, rules("visits-cla"), D(2025, 3, 14)))
+    assert (f["status"], f["anchor_date"], f["due_date"]) == ("met", D(2025, 1, 6), D(2025, 3, 14))
