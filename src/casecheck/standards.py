@@ -22,7 +22,7 @@ from pathlib import Path
 
 from casecheck.calendar import Duration, WorkingCalendar, parse_closure_days
 from casecheck.errors import CasecheckError, ProfileError
-from casecheck.references import Condition, EventRef, parse_event
+from casecheck.references import Condition, EventRef, parse_conditions, parse_event
 from casecheck.schema import EPISODE_TYPES, TABLES
 from casecheck.tomlfile import parse_toml, read_text
 
@@ -81,6 +81,9 @@ class Rule:
     placement_where: tuple[Condition, ...] = ()
     #: rows whose placement meets one of these are left out (``exclude_placement``)
     exclude_placement: tuple[Condition, ...] = ()
+    #: whose permanence agreement changes the schedule: the current placement's, or any
+    #: placement's during the episode
+    permanence: str = "placement"
     within: Duration | None = None
     count_from: str = "day0"
     unmatched: str = "not_met"  # timescale: a start never followed by done, once past due
@@ -94,7 +97,7 @@ class Rule:
             tables.append("episodes")
         if self.anchor == "placement" or any(p.permanent_interval for p in self.phases):
             tables.append("placements")
-        if self.permanent_interval:
+        if self.permanent_interval or self.placement_conditions:
             tables.append("placements")
         for ref in self.refs:
             tables.append(ref.table)
@@ -202,12 +205,11 @@ class Profile:
 
 
 _COMMON = {"id", "title", "kind", "target", "floor", "source", "note", "count_from", "enabled"}
+_COHORT = {"cohort", "exclude", "per", "anchor", "events", "placement_where", "exclude_placement"}
 _ALLOWED = {
-    "frequency": _COMMON | {"cohort", "exclude", "per", "anchor", "events", "first", "interval",
-                            "permanent_interval", "phases"},
-    "recency": _COMMON | {"cohort", "exclude", "per", "anchor", "events", "first", "interval",
-                          "permanent_interval"},
-    "presence": _COMMON | {"cohort", "exclude", "per", "anchor", "events", "within"},
+    "frequency": _COMMON | _COHORT | {"first", "interval", "permanent_interval", "phases", "permanence"},
+    "recency": _COMMON | _COHORT | {"first", "interval", "permanent_interval", "permanence"},
+    "presence": _COMMON | _COHORT | {"within"},
     "timescale": _COMMON | {"start", "start_where", "done", "within", "unmatched"},
 }
 _REQUIRED = {
@@ -367,6 +369,9 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
             return value
         return conv
 
+    def placement_conditions(value, what):
+        return parse_conditions(value, "placements", what)
+
     def phases(value, what):
         if not isinstance(value, list):
             raise ProfileError("phases must be an array of tables ([[rule.phases]])")
@@ -396,6 +401,9 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
         done_also=get("done", events_or_one, (None,))[1:],
         within=get("within", _duration),
         count_from=get("count_from", choice(("day0", "day1")), "day0"),
+        placement_where=get("placement_where", placement_conditions, ()),
+        exclude_placement=get("exclude_placement", placement_conditions, ()),
+        permanence=get("permanence", choice(("placement", "episode")), "placement"),
         unmatched=get("unmatched", choice(("not_met", "exclude")), "not_met"),
         line=loc.rule(index),
     )

@@ -9,6 +9,7 @@ import polars as pl
 
 from casecheck import words
 from casecheck.engine.frames import aligned
+from casecheck.references import describe_conditions
 from casecheck.standards import Rule
 
 #: a finding's detail sentence: (condition, sentence) branches, the first that holds applies
@@ -70,6 +71,9 @@ def fmt_day(day: dt.date) -> str:
 def started(rule: Rule) -> pl.Expr:
     """``the child protection episode starting on 03/03/2025`` (or the placement's start)."""
     if rule.anchor == "placement":
+        if rule.placement_where:
+            kind = describe_conditions(rule.placement_where)
+            return pl.format(f"being placed ({kind}) on {{}}", fmt_date(pl.col("anchor")))
         return pl.format("the placement starting on {}", fmt_date(pl.col("anchor")))
     kind = pl.col("episode_type").replace_strict(words.EPISODE_TYPES, default=pl.col("episode_type"))
     return pl.format("the {} episode starting on {}", kind, fmt_date(pl.col("anchor")))
