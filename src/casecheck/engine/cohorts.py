@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from casecheck.engine import anchors
 from casecheck.engine.context import RuleContext
 from casecheck.engine.placements import (
     at_end,
@@ -31,7 +32,7 @@ from casecheck.engine.placements import (
 from casecheck.overlaps import group_overlaps, involvement_periods, merged_episodes
 
 COHORT_COLUMNS = ["child_id", "episode_type", "team", "worker_id", "anchor", "end", "closed_date",
-                  "perm", "dob", "excl_start", "excl_end"]
+                  "perm", "dob", "excl_start", "excl_end", "age_end"]
 
 
 def cohort(ctx: RuleContext) -> pl.DataFrame:
@@ -43,7 +44,8 @@ def cohort(ctx: RuleContext) -> pl.DataFrame:
     """
     r = ctx.rule
     key = ("cohort", r.cohort, r.exclude, r.per, r.anchor, uses_permanence(ctx) and r.permanence,
-           r.placement_where, r.exclude_placement, ctx.as_at, ctx.window_start, ctx.over_period)
+           r.placement_where, r.exclude_placement, r.until_age, ctx.as_at, ctx.window_start,
+           ctx.over_period)
     return ctx.cached(key, lambda: _build(ctx))
 
 
@@ -65,18 +67,22 @@ def _build(ctx: RuleContext) -> pl.DataFrame:
     rule, as_at, lo = ctx.rule, ctx.as_at, ctx.window_start
     ends_after = pl.lit(True) if lo is None else pl.col("end_date") > lo
     open_in_window = (pl.col("start_date") <= as_at) & (pl.col("end_date").is_null() | ends_after)
+    dob = ctx.ds.table("children").lazy().select("child_id", pl.col("date_of_birth").alias("dob"))
     rows = (
         episodes(ctx).lazy()
         .filter(open_in_window & pl.col("episode_type").is_in(list(rule.cohort)))
         .select("child_id", "episode_type", "team", "worker_id",
                 pl.col("start_date").alias("ep_start"), pl.col("end_date").alias("ep_end"))
+        .join(dob, on="child_id", how="left")
     )
-    rows = _with_anchor(ctx, rows)
+    rows = anchors.with_age_end(ctx, anchors.with_anchor(ctx, _with_anchor(ctx, rows)))
     ends_first = pl.col("row_end").is_not_null() & (pl.col("row_end") <= as_at)
     rows = rows.with_columns(
         end=pl.when(ends_first).then(pl.col("row_end")).otherwise(pl.lit(as_at)),
         closed_date=pl.when(ends_first).then(pl.col("row_end")),
-    )
+    ).filter(pl.col("anchor") <= pl.col("end"))  # (an age or event anchor still to come: not yet)
+    # the birthday ended the row (by the audit date), not the episode's end
+    rows = rows.with_columns(age_end=pl.when(pl.col("age_end") == pl.col("closed_date")).then(pl.col("age_end")))
     if ctx.over_period:  # open at some time in the period (a row that ended on its first day is not)
         if lo is not None:
             rows = rows.filter(pl.col("end") > lo)
@@ -90,9 +96,7 @@ def _build(ctx: RuleContext) -> pl.DataFrame:
         rows = rows.with_columns(excl_start=pl.lit(None, dtype=pl.Date), excl_end=pl.lit(None, dtype=pl.Date))
     if rule.per == "child":
         rows = _one_per_child(rows)
-    dob = ctx.ds.table("children").lazy().select("child_id", pl.col("date_of_birth").alias("dob"))
-    out = rows.join(dob, on="child_id", how="left", maintain_order="left").select(COHORT_COLUMNS).collect()
-    return out.with_row_index("key")
+    return rows.select(COHORT_COLUMNS).collect().with_row_index("key")
 
 
 def _with_anchor(ctx: RuleContext, rows: pl.LazyFrame) -> pl.LazyFrame:

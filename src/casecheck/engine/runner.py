@@ -134,6 +134,9 @@ def check_rule(ctx: RuleContext) -> tuple[pl.DataFrame, int]:
     left = out.filter(pl.col("status") == LEFT).height
     if left:
         out = out.filter(pl.col("status") != LEFT)
+    if "age_end" in out.columns and rule.until_age is not None:
+        # a row the rule's age bound ended did not close: the sentence says so, not closed_date
+        out = out.with_columns(closed_date=pl.when(pl.col("age_end").is_null()).then(pl.col("closed_date")))
     # The detail sentence is written after sorting: sorting moves only fixed-width values and
     # the few columns the sentence is made from, not millions of sentences.
     contract = FINDING_COLUMNS[1:-1]
