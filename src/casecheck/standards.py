@@ -22,7 +22,7 @@ from pathlib import Path
 
 from casecheck.calendar import Duration, WorkingCalendar, parse_closure_days
 from casecheck.errors import CasecheckError, ProfileError
-from casecheck.references import Condition, EventRef, parse_event
+from casecheck.references import Age, Condition, EventRef, parse_conditions, parse_event
 from casecheck.schema import EPISODE_TYPES, TABLES
 from casecheck.tomlfile import parse_toml, read_text
 
@@ -81,6 +81,15 @@ class Rule:
     placement_where: tuple[Condition, ...] = ()
     #: rows whose placement meets one of these are left out (``exclude_placement``)
     exclude_placement: tuple[Condition, ...] = ()
+    #: whose permanence agreement changes the schedule: the current placement's, or any
+    #: placement's during the episode
+    permanence: str = "placement"
+    #: ``anchor = "age:15y8mo"``: the day the child reaches this age
+    anchor_age: Age | None = None
+    #: ``anchor = "meeting:cla_review#2"``: the n-th such event of the episode
+    anchor_event: EventRef | None = None
+    #: the rule applies until the child's birthday of this age
+    until_age: int | None = None
     within: Duration | None = None
     count_from: str = "day0"
     unmatched: str = "not_met"  # timescale: a start never followed by done, once past due
@@ -94,11 +103,10 @@ class Rule:
             tables.append("episodes")
         if self.anchor == "placement" or any(p.permanent_interval for p in self.phases):
             tables.append("placements")
-        if self.permanent_interval:
+        if self.permanent_interval or self.placement_conditions:
             tables.append("placements")
         for ref in self.refs:
             tables.append(ref.table)
-        tables += [p.until_event.table for p in self.phases if p.until_event is not None]
         return tuple(dict.fromkeys(tables))
 
     @property
@@ -113,8 +121,10 @@ class Rule:
 
     @property
     def refs(self) -> tuple[EventRef, ...]:
-        """Every event the rule names."""
-        return tuple(r for r in (*self.events, self.start, *self.dones) if r is not None)
+        """Every event the rule names (its events, start and done, its anchor and phase bounds)."""
+        bounds = [p.until_event for p in self.phases]
+        return tuple(r for r in (*self.events, self.start, *self.dones, self.anchor_event, *bounds)
+                     if r is not None)
 
     @property
     def durations(self) -> list[Duration]:
@@ -202,12 +212,12 @@ class Profile:
 
 
 _COMMON = {"id", "title", "kind", "target", "floor", "source", "note", "count_from", "enabled"}
+_COHORT = {"cohort", "exclude", "per", "anchor", "events", "placement_where", "exclude_placement",
+           "until_age"}
 _ALLOWED = {
-    "frequency": _COMMON | {"cohort", "exclude", "per", "anchor", "events", "first", "interval",
-                            "permanent_interval", "phases"},
-    "recency": _COMMON | {"cohort", "exclude", "per", "anchor", "events", "first", "interval",
-                          "permanent_interval"},
-    "presence": _COMMON | {"cohort", "exclude", "per", "anchor", "events", "within"},
+    "frequency": _COMMON | _COHORT | {"first", "interval", "permanent_interval", "phases", "permanence"},
+    "recency": _COMMON | _COHORT | {"first", "interval", "permanent_interval", "permanence"},
+    "presence": _COMMON | _COHORT | {"within"},
     "timescale": _COMMON | {"start", "start_where", "done", "within", "unmatched"},
 }
 _REQUIRED = {
@@ -367,6 +377,36 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
             return value
         return conv
 
+    def anchor_text(value, what):
+        if not isinstance(value, str) or not value.strip():
+            raise ProfileError(f"{what} must be \"episode\", \"placement\", an age such as "
+                               "\"age:15y8mo\", or an event such as \"meeting:cla_review#2\"")
+        value = value.strip()
+        if value not in ("episode", "placement"):
+            anchor_age(value, what)
+            anchor_event(value, what)
+        return value
+
+    def anchor_age(value, what):
+        text = str(value).strip()
+        return Age.parse(text.removeprefix("age:")) if text.startswith("age:") else None
+
+    def anchor_event(value, what):
+        text = str(value).strip()
+        if text in ("episode", "placement") or text.startswith("age:"):
+            return None
+        return parse_event(text, allow_nth=True)
+
+    def whole(lo, hi):
+        def conv(value, what):
+            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+                raise ProfileError(f"{what} must be a whole number from {lo} to {hi}")
+            return value
+        return conv
+
+    def placement_conditions(value, what):
+        return parse_conditions(value, "placements", what)
+
     def phases(value, what):
         if not isinstance(value, list):
             raise ProfileError("phases must be an array of tables ([[rule.phases]])")
@@ -384,7 +424,10 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
         cohort=get("cohort", episode_types, ()),
         exclude=get("exclude", episode_types, ()),
         per=get("per", choice(("episode", "child")), default_per),
-        anchor=get("anchor", choice(("episode", "placement")), "episode"),
+        anchor=get("anchor", anchor_text, "episode"),
+        anchor_age=get("anchor", anchor_age, None),
+        anchor_event=get("anchor", anchor_event, None),
+        until_age=get("until_age", whole(0, 30), None),
         events=get("events", events, ()),
         first=get("first", _duration),
         interval=get("interval", _duration),
@@ -396,6 +439,9 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
         done_also=get("done", events_or_one, (None,))[1:],
         within=get("within", _duration),
         count_from=get("count_from", choice(("day0", "day1")), "day0"),
+        placement_where=get("placement_where", placement_conditions, ()),
+        exclude_placement=get("exclude_placement", placement_conditions, ()),
+        permanence=get("permanence", choice(("placement", "episode")), "placement"),
         unmatched=get("unmatched", choice(("not_met", "exclude")), "not_met"),
         line=loc.rule(index),
     )

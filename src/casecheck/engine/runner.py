@@ -82,14 +82,16 @@ def missing_tables(ds: Dataset, rule: Rule) -> list[str]:
     no decision dates), or events its source never holds (``meeting:core_group`` in a CIN census:
     :func:`casecheck.coverage.unsupplied`), so the rule cannot be assessed rather than every case
     failing."""
-    missing = [t for t in rule.needs if not ds.has(t) and t != "placements"]
+    missing = [t for t in rule.needs if not ds.has(t) and (t != "placements" or rule.placement_where)]
     for ref in rule.refs:
         if ref.table in missing or not ds.has(ref.table):
             continue
         for col in (ref.date, *sorted(ref.columns)):
             if not supplied(ds, ref.table, col) and f"{ref.table}.{col}" not in missing:
                 missing.append(f"{ref.table}.{col}")
-    for alt in rule.placement_conditions:  # a placement filter on a column never supplied
+    # a rule for a kind of placement needs the columns that say what kind (a rule that only
+    # leaves some kinds out runs without them, leaving no one out)
+    for alt in rule.placement_where:
         for c in alt:
             if ds.has("placements") and not supplied(ds, "placements", c.column):
                 missing.append(f"placements.{c.column}")
@@ -132,6 +134,9 @@ def check_rule(ctx: RuleContext) -> tuple[pl.DataFrame, int]:
     left = out.filter(pl.col("status") == LEFT).height
     if left:
         out = out.filter(pl.col("status") != LEFT)
+    if "age_end" in out.columns and rule.until_age is not None:
+        # a row the rule's age bound ended did not close: the sentence says so, not closed_date
+        out = out.with_columns(closed_date=pl.when(pl.col("age_end").is_null()).then(pl.col("closed_date")))
     # The detail sentence is written after sorting: sorting moves only fixed-width values and
     # the few columns the sentence is made from, not millions of sentences.
     contract = FINDING_COLUMNS[1:-1]

@@ -371,7 +371,7 @@ def detail(ctx: RuleContext) -> Detail:
     last = fmt_date(pl.col("last_event_date"))
     due = fmt_date(pl.col("due_date"))
     has = pl.col("last_event_date").is_not_null()
-    closed = closed_note()
+    closed = closed_note(rule)
     resumed = _resumed(ctx)
     if ctx.over_period:
         period = f"From {fmt_day(ctx.start)}" if ctx.start else "Over all the records"
