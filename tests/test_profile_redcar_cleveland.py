@@ -245,3 +245,126 @@ def test_adoption_stays_weekly_while_no_review_is_held():
     f = one(run(ds, rules("visits-adoption"), D(2025, 1, 31)))
     # due Fri 24 Jan; working days after it to Fri 31 Jan: 27-31 = 5
     assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 1, 24), 5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Schedules chosen by the placement: at home under an order, temporarily approved carers
+# ---------------------------------------------------------------------------------------------
+HOME = [{"child_id": "R12", "episode_type": "child_in_care", "start_date": "2025-01-06"}]
+AT_HOME_ICO = [{"child_id": "R12", "placement_id": "PL1", "start_date": "2025-01-06", "placement_type": "P1",
+                "legal_status": "C1"}]
+
+
+def test_at_home_under_an_interim_order_weekly_until_the_first_review_then_4_weekly():
+    # 'Children with temporarily approved foster carers or parents under Interim Care Order:
+    # seen weekly until the first review and then at least every 4-weeks'. At home from Mon
+    # 6 Jan 2025; seen 10, 17, 24, 31 Jan and Fri 7 Feb, the day of the first review: weekly until
+    # then (31 Jan + 1 week = 7 Feb, not after the review), then 7 Feb + 4 weeks = Fri 7 Mar.
+    days = ["2025-01-10", "2025-01-17", "2025-01-24", "2025-01-31", "2025-02-07"]
+    ds = dataset(episodes=HOME, placements=AT_HOME_ICO, visits=[{"child_id": "R12", "visit_date": d} for d in days],
+                 meetings=[{"child_id": "R12", "meeting_type": "cla_review", "meeting_date": "2025-02-07"}])
+    result = run(ds, rules("visits-temporary-approval", "visits-cla", "visits-placed-with-parents"), D(2025, 3, 10))
+    f = one(result)
+    assert (f["rule_id"], f["status"], f["due_date"], f["days_overdue"]) == (
+        "visits-temporary-approval", "not_met", D(2025, 3, 7), 1)
+
+
+def test_full_care_order_at_home_starts_the_placed_with_parents_clock():
+    # 'Children subject to a Care Order and placed at home with parents: seen within the first
+    # week of being placed at home and then at least every 6-weeks'. The full care order is made
+    # on Mon 3 Mar 2025 while the child stays at home (the placement's next row, legal status
+    # C2): due Mon 10 Mar; seen Fri 7 Mar, next due Fri 18 Apr.
+    placements = [
+        {**AT_HOME_ICO[0], "end_date": "2025-03-03"},
+        {"child_id": "R12", "placement_id": "PL1", "start_date": "2025-03-03", "placement_type": "P1", "legal_status": "C2"},
+    ]
+    ds = dataset(episodes=HOME, placements=placements, visits=[{"child_id": "R12", "visit_date": "2025-03-07"}],
+                 meetings=[])
+    result = run(ds, rules("visits-temporary-approval", "visits-cla", "visits-placed-with-parents"), D(2025, 3, 31))
+    f = one(result)
+    assert (f["rule_id"], f["status"], f["anchor_date"], f["due_date"]) == (
+        "visits-placed-with-parents", "met", D(2025, 3, 3), D(2025, 4, 18))
+
+
+def test_supervision_four_weekly_until_proceedings_conclude_then_eight_weekly():
+    # 'Children in our care until permanence plan is made - 4 weekly'; 'following the conclusion
+    # of care proceedings - 8 weekly'. Last supervision Mon 3 Feb 2025: under an interim order
+    # (C1) the next was due Mon 3 Mar; under a full care order (C2) it is due Mon 31 Mar.
+    ep = [{"child_id": c, "episode_type": "child_in_care", "start_date": "2024-09-02"} for c in ("R13", "R14")]
+    pl = [{"child_id": c, "placement_id": f"PL{c}", "start_date": "2024-09-02", "placement_type": "U4", "legal_status": ls}
+          for c, ls in (("R13", "C1"), ("R14", "C2"))]
+    sup = [{"child_id": c, "supervision_date": "2025-02-03", "supervision_type": "case"} for c in ("R13", "R14")]
+    result = run(dataset(episodes=ep, placements=pl, supervisions=sup),
+                 rules("supervision-cla", "supervision-cla-permanence"), D(2025, 3, 31))
+    interim = one(result, "supervision-cla")
+    assert (interim["child_id"], interim["status"], interim["due_date"]) == ("R13", "not_met", D(2025, 3, 3))
+    full = one(result, "supervision-cla-permanence")
+    assert (full["child_id"], full["status"], full["due_date"]) == ("R14", "met", D(2025, 3, 31))
+
+
+# ---------------------------------------------------------------------------------------------
+# Care leavers: seen every 2 months until 20, then contact every 6 months
+# ---------------------------------------------------------------------------------------------
+def test_care_leaver_seen_every_two_months_until_20_then_contact_every_six():
+    # 'Young People are seen at least every 2-months ... until they are 20 years old. After this,
+    # we have contact with them at least once every 6 months ... via phone, text, email'.
+    # R15 turned 20 on Fri 10 Jan 2025 and was last seen on Mon 2 Dec 2024: from the birthday
+    # only the contact rule applies, the next contact due six months after the last, Mon 2 Jun
+    # 2025; phoned Thu 1 May 2025, next due Sat 1 Nov 2025.
+    # R16 (born 1 Jun 2005) was seen Mon 3 Feb 2025: next visit due Thu 3 Apr 2025.
+    children = [{"child_id": "R15", "date_of_birth": "2005-01-10"}, {"child_id": "R16", "date_of_birth": "2005-06-01"}]
+    ep = [{"child_id": c, "episode_type": "care_leaver", "start_date": "2023-03-01"} for c in ("R15", "R16")]
+    visits = [{"child_id": "R15", "visit_date": "2024-12-02"}, {"child_id": "R16", "visit_date": "2025-02-03"}]
+    contacts = [{"child_id": "R15", "contact_date": "2025-05-01", "contact_type": "phone", "contact_by": "personal_adviser"}]
+    ds = dataset(children=children, episodes=ep, visits=visits, family_contacts=contacts)
+    result = run(ds, rules("visits-care-leaver", "contact-care-leaver"), D(2025, 3, 31))
+    f = one(result, child_id="R16")
+    assert (f["rule_id"], f["status"], f["due_date"]) == ("visits-care-leaver", "met", D(2025, 4, 3))
+    f = one(result, child_id="R15")
+    assert (f["rule_id"], f["status"], f["last_event_date"], f["due_date"]) == (
+        "contact-care-leaver", "met", D(2024, 12, 2), D(2025, 6, 2))
+    f = one(run(ds, rules("visits-care-leaver", "contact-care-leaver"), D(2025, 6, 30)), child_id="R15")
+    assert (f["rule_id"], f["status"], f["last_event_date"], f["due_date"]) == (
+        "contact-care-leaver", "met", D(2025, 5, 1), D(2025, 11, 1))
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning: the permanence plan by the second review, the care team meeting at the mid-point
+# ---------------------------------------------------------------------------------------------
+CARE = [{"child_id": "R17", "episode_type": "child_in_care", "start_date": "2024-10-01"}]
+REVIEWS = [{"child_id": "R17", "meeting_type": "cla_review", "meeting_date": d} for d in ("2024-10-28", "2025-01-20")]
+
+
+def test_permanence_plan_ready_at_the_second_review():
+    # 'Children have a Permanence Plan ready for consideration at the 2nd Review': the second
+    # review was on Mon 20 Jan 2025; with no plan on file on 31 Mar the plan is 50 working days
+    # late (21-31 Jan: 9, February: 20, March: 21). With one review held, the rule does not apply
+    # yet.
+    f = one(run(dataset(episodes=CARE, meetings=REVIEWS, documents=[]), rules("permanence-plan"), D(2025, 3, 31)))
+    assert (f["status"], f["anchor_date"], f["due_date"], f["days_overdue"]) == (
+        "not_met", D(2025, 1, 20), D(2025, 1, 20), 50)
+    result = run(dataset(episodes=CARE, meetings=REVIEWS[:1], documents=[]), rules("permanence-plan"), D(2025, 3, 31))
+    assert result.findings.is_empty()
+
+
+def test_care_team_meeting_at_the_three_month_mid_point():
+    # 'Children in Care will have a Care Team meeting in-between Children in our Care Reviews,
+    # taking place at the 3-month mid-point': the second review was Mon 20 Jan 2025, so the care
+    # team meeting is due by Sun 20 Apr 2025; none held by Mon 21 Apr is 1 working day late.
+    ds = dataset(episodes=CARE, meetings=REVIEWS)
+    f = one(run(ds, rules("care-team-meeting"), D(2025, 3, 31)))
+    assert (f["status"], f["due_date"]) == ("pending", D(2025, 4, 20))
+    f = one(run(ds, rules("care-team-meeting"), D(2025, 4, 22)))
+    # due Sun 20 Apr; Mon 21 Apr is Easter Monday: working days after it to Tue 22 Apr = 1
+    assert (f["status"], f["days_overdue"]) == ("not_met", 1)
+
+
+def test_joint_supervision_for_a_child_in_care_aged_17():
+    # 'Joint supervisions are held between the children in our care and leaving care teams for
+    # children in our care aged 17': 17 on Wed 15 Jan 2025; 8 weeks (casecheck default) -> due
+    # Wed 12 Mar 2025.
+    ds = dataset(children=[{"child_id": "R18", "date_of_birth": "2008-01-15"}],
+                 episodes=[{"child_id": "R18", "episode_type": "child_in_care", "start_date": "2022-05-03"}],
+                 supervisions=[{"child_id": "R18", "supervision_date": "2025-03-03", "supervision_type": "case"}])
+    f = one(run(ds, rules("supervision-joint-17"), D(2025, 3, 31)))
+    assert (f["status"], f["anchor_date"], f["due_date"]) == ("not_met", D(2025, 1, 15), D(2025, 3, 12))

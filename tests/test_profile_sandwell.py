@@ -241,3 +241,27 @@ def test_child_in_care_weekly_for_the_first_four_weeks_after_a_move():
     ds = dataset(episodes=ep, placements=pl, visits=[{"child_id": "S09", "visit_date": d} for d in days])
     f = one(run(ds, rules("visits-cla"), D(2025, 3, 14)))
     assert (f["status"], f["anchor_date"], f["due_date"]) == ("met", D(2025, 1, 6), D(2025, 3, 14))
+
+
+def test_prepared_for_adulthood_by_15_years_8_months():
+    # Independent Chairs: 'Make sure the child is prepared for adulthood and independence before
+    # they leave care - Young Person is 15years/8 months'. Born Thu 30 Jun 2009: 15 years 8 months
+    # is 30 February 2025, so the last day of February, Fri 28 Feb 2025.
+    children = [{"child_id": "S10", "date_of_birth": "2009-06-30"}]
+    ep = [{"child_id": "S10", "episode_type": "child_in_care", "start_date": "2023-04-03"}]
+    f = one(run(dataset(children=children, episodes=ep, documents=[]), rules("preparing-for-adulthood"), D(2025, 3, 31)))
+    assert (f["status"], f["anchor_date"], f["due_date"]) == ("not_met", D(2025, 2, 28), D(2025, 2, 28))
+    docs = [{"child_id": "S10", "document_type": "preparing_for_adulthood", "document_date": "2025-02-27"}]
+    f = one(run(dataset(children=children, episodes=ep, documents=docs), rules("preparing-for-adulthood"), D(2025, 3, 31)))
+    assert f["status"] == "met"
+
+
+def test_life_story_work_started_in_care():
+    # 'Life story works starts with the child from first day of coming into our care'; a record
+    # of it within 20 working days (casecheck default): in care Mon 3 Mar 2025 -> due Mon 31 Mar.
+    ep = [{"child_id": "S11", "episode_type": "child_in_care", "start_date": "2025-03-03"}]
+    ds = dataset(episodes=ep, documents=[])
+    f = one(run(ds, rules("life-story-work"), D(2025, 3, 31)))
+    assert (f["status"], f["due_date"]) == ("pending", D(2025, 3, 31))
+    f = one(run(ds, rules("life-story-work"), D(2025, 4, 1)))
+    assert (f["status"], f["days_overdue"]) == ("not_met", 1)
