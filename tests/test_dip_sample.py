@@ -7,6 +7,7 @@ import pytest
 
 from casecheck.dip_sample import dip_sample, open_cases
 from casecheck.errors import UsageError
+
 from engine_helpers import CP_VISITS, D, dataset, profile, run
 
 AS_AT = D(2025, 3, 31)
