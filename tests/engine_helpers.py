@@ -73,8 +73,9 @@ def profile(*rules: dict, closure_days: list[str] | None = None):
     return parse_profile("\n".join(lines))
 
 
-def run(ds, prof, as_at: dt.date, since: dt.date | None = None) -> AuditResult:
-    return audit(ds, prof, as_at=as_at, since=since)
+def run(ds, prof, as_at: dt.date, since: dt.date | None = None, **kw) -> AuditResult:
+    """``audit`` as at ``as_at`` (``period="all"``, ``over_period=True``... as keywords)."""
+    return audit(ds, prof, as_at=as_at, since=since, **kw)
 
 
 def one(result: AuditResult, rule_id: str | None = None, child_id: str | None = None) -> dict:

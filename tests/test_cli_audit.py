@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 import shutil
 
@@ -25,7 +27,8 @@ def invoke(*args: str):
 def test_audit_table_summary():
     r = invoke("audit", str(SAMPLE), "--standards", "redcar-cleveland", *AS_AT)
     assert r.exit_code == 0, r.output
-    assert "visits-cp" in r.output and "point in time at 2025-03-31" in r.output
+    assert "visits-cp" in r.output
+    assert "in date at 31/03/2025; timescales decided in March 2025 (01/03/2025 to 31/03/2025)" in r.output
 
 
 @pytest.mark.parametrize("name", [p.id for p in list_profiles()])
@@ -44,7 +47,7 @@ def test_csv_to_stdout_is_the_contract_and_byte_identical_on_rerun():
     assert a.stdout == b.stdout
     header = a.stdout.splitlines()[0]
     assert header == ("rule_id,child_id,episode_type,team,worker_id,status,anchor_date,"
-                      "last_event_date,due_date,days_overdue,detail")
+                      "last_event_date,due_date,days_overdue,closed_date,detail")
 
 
 def test_outputs_to_files(tmp_path):
@@ -164,3 +167,55 @@ def test_redcar_has_the_required_rules():
         "supervision-cin", "supervision-cp", "supervision-cla",
     }
     assert required <= ids
+
+
+# --- reporting periods and the question asked --------------------------------------------------
+def test_audit_and_the_trend_month_give_the_same_counts():
+    # issue 12's "done when": audit --as-at 2025-03-31 (default period) and trend --from 2025-03
+    # --to 2025-03 give the same in-scope, met, not met and pending counts for every rule
+    a = invoke("audit", str(SAMPLE), "-s", "redcar-cleveland", *AS_AT, "--summary-format", "csv")
+    t = invoke("trend", str(SAMPLE), "-s", "redcar-cleveland", "--from", "2025-03", "--to", "2025-03", "-f", "csv")
+    counts = ["rule_id", "in_scope", "met", "not_met", "pending"]
+    summary = pl.read_csv(io.StringIO(a.stdout))
+    assert summary.select(counts).equals(pl.read_csv(io.StringIO(t.stdout)).select(counts))
+    # the summary says which question each rule answered, over which period
+    timescale = summary.filter(pl.col("kind") == "timescale").row(0, named=True)
+    visits = summary.filter(pl.col("rule_id") == "visits-cp").row(0, named=True)
+    assert (timescale["question"], timescale["period_start"], timescale["period_end"]) == (
+        "decided_in_period", "2025-03-01", "2025-03-31")
+    assert visits["question"] == "point_in_time"
+
+
+def test_period_and_over_period_options():
+    r = invoke("audit", str(SAMPLE), "-s", "redcar-cleveland", *AS_AT, "--period", "quarter", "--over-period",
+               "--summary-format", "json")
+    rows = json.loads(r.stdout)
+    assert {row["period_start"] for row in rows} == {"2025-01-01"}
+    assert {row["question"] for row in rows} == {"audit_period", "decided_in_period"}
+    r = invoke("audit", str(SAMPLE), "-s", "redcar-cleveland", *AS_AT, "--period", "fortnight")
+    assert r.exit_code == 2
+
+
+def test_as_at_last_month_end_and_a_stale_extract():
+    from casecheck.periods import last_month_end
+
+    end = last_month_end(dt.date.today())
+    r = invoke("audit", str(SAMPLE), "-s", "torbay", "--as-at", "last-month-end", "--top", "0")
+    assert r.exit_code == 0, r.output
+    assert f"in date at {end:%d/%m/%Y}; timescales decided in {end:%B %Y}" in r.stdout
+    # the sample ends on 31 March 2025: an audit date more than a month later gets one warning
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("casecheck: warning:")]
+    assert warnings == ["casecheck: warning: the latest record in the extract is dated 31/03/2025, more than a "
+                        f"month before the audit date {end:%d/%m/%Y}: is the extract out of date, or is "
+                        "--as-at missing?"]
+    r = invoke("audit", str(SAMPLE), "-s", "torbay", *AS_AT, "--top", "0")
+    assert "warning" not in r.stderr
+
+
+def test_due_lists_only_open_cases():
+    r = invoke("due", str(SAMPLE), "-s", "redcar-cleveland", *AS_AT, "--within", "10wd", "-f", "csv")
+    due = pl.read_csv(io.StringIO(r.stdout), infer_schema_length=0)
+    findings = invoke("audit", str(SAMPLE), "-s", "redcar-cleveland", *AS_AT, "--period", "all", "-f", "csv")
+    closed = pl.read_csv(io.StringIO(findings.stdout), infer_schema_length=0).filter(pl.col("closed_date").is_not_null())
+    assert closed.height > 0  # the sample has cases that closed with something outstanding...
+    assert due.join(closed, on=["rule_id", "child_id", "due_date"]).is_empty()  # ...and due lists none

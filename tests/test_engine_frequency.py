@@ -16,7 +16,7 @@ def test_in_date_on_the_due_day_itself():
     assert f["due_date"] == D(2025, 3, 28)
     assert f["days_overdue"] == 0
     assert f["anchor_date"] == D(2025, 3, 3)
-    assert f["detail"].startswith("Point in time")
+    assert f["detail"] == "Last visit (child seen) on 14/03/2025; next due by 28/03/2025 (every 10 working days)."
 
 
 def test_one_working_day_overdue_over_a_weekend():
@@ -147,8 +147,8 @@ def test_period_question_finds_a_lapse_the_point_in_time_question_does_not():
     # 20 Jan + 10wd = Mon 3 Feb, but the next visit was 24 Mar: 35 working days late
     # (4-28 Feb: 19 working days; 3-24 Mar: 16).
     assert (period["status"], period["due_date"], period["days_overdue"]) == ("not_met", D(2025, 2, 3), 35)
-    assert period["detail"].startswith("Audit period from 2025-01-01")
-    assert "longest gap 63 days (2025-01-20 to 2025-03-24)" in period["detail"]
+    assert period["detail"].startswith("From 01/01/2025: 1 interval late, the worst due by 03/02/2025 and 35 working days late")
+    assert "longest gap 63 days (20/01/2025 to 24/03/2025)" in period["detail"]
 
 
 def test_period_question_ignores_gaps_that_ended_before_the_period():

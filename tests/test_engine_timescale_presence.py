@@ -114,7 +114,7 @@ def test_unmatched_exclude_drops_starts_never_followed_once_past_due():
         {"child_id": "002", "meeting_type": "strategy_discussion", "meeting_date": "2025-01-06"},
         {"child_id": "003", "meeting_type": "strategy_discussion", "meeting_date": "2025-03-24"},
     ]
-    result = run(dataset(meetings=meetings), profile(rule), D(2025, 3, 31))
+    result = run(dataset(meetings=meetings), profile(rule), D(2025, 3, 31), period="all")
     # 6 Jan + 15wd = Mon 27 Jan: 001 met; 002 never had a conference: left out; 003 pending
     assert result.findings.select("child_id", "status").rows() == [("001", "met"), ("003", "pending")]
     assert one(result, child_id="001")["due_date"] == D(2025, 1, 27)
@@ -153,9 +153,17 @@ def test_recency_in_an_ordinary_february():
 
 
 def test_recency_counts_a_document_from_before_the_episode_with_a_grace_period():
-    # new episode 10 Mar; chronology last updated 1 Feb: due max(1 Feb + 1mo, 10 Mar + 1mo) = 10 Apr
+    # new episode 10 Mar; chronology last updated 1 Feb: due max(1 Feb + 1mo, 10 Mar + 1mo) = 10 Apr.
+    # On 20 Mar the 1 Feb update is out of date (since 1 Mar) but the episode's first month runs
+    # to 10 Apr: pending, not met (and not late).
     f = _chron(["2025-02-01"], D(2025, 3, 20), start="2025-03-10")
-    assert (f["status"], f["due_date"], f["last_event_date"]) == ("met", D(2025, 4, 10), D(2025, 2, 1))
+    assert (f["status"], f["due_date"], f["last_event_date"]) == ("pending", D(2025, 4, 10), D(2025, 2, 1))
+    assert f["detail"] == ("Last chronology on 01/02/2025, out of date since 01/03/2025; the first of this "
+                           "episode is due by 10/04/2025 (within 1 month of the child in need episode starting "
+                           "on 10/03/2025).")
+    # an update on 25 Feb is still in date on 20 Mar (25 Feb + 1mo = 25 Mar): met
+    f = _chron(["2025-02-25"], D(2025, 3, 20), start="2025-03-10")
+    assert (f["status"], f["due_date"]) == ("met", D(2025, 4, 10))
 
 
 def test_recency_without_any_document_is_pending_then_overdue():
@@ -207,7 +215,7 @@ def test_summary_counts_percent_rag_and_not_assessed():
     rows = [{"child_id": c, "start_date": "2025-01-06", "completed_date": d}
             for c, d in [("001", "2025-02-01"), ("002", "2025-02-01"), ("003", "2025-02-01"),
                          ("004", "2025-03-20"), ("005", None)]]
-    result = run(dataset(assessments=rows), profile(rule, sup), D(2025, 3, 31))
+    result = run(dataset(assessments=rows), profile(rule, sup), D(2025, 3, 31), period="all")
     s = result.summary.row(0, named=True)
     # 3 met, 2 not met (one late, one open and overdue): 60% against 80 -> red (amber from 70)
     assert (s["in_scope"], s["met"], s["not_met"], s["pending"]) == (5, 3, 2, 0)
@@ -220,7 +228,7 @@ def test_summary_counts_percent_rag_and_not_assessed():
 def test_findings_are_sorted_and_statuses_add_up(sample_result):
     f = sample_result.findings
     assert f.columns == ["rule_id", "child_id", "episode_type", "team", "worker_id", "status",
-                         "anchor_date", "last_event_date", "due_date", "days_overdue", "detail"]
+                         "anchor_date", "last_event_date", "due_date", "days_overdue", "closed_date", "detail"]
     assert f.equals(f.sort(["rule_id", "child_id", "anchor_date"], maintain_order=True, nulls_last=True))
     assert set(f["status"].unique()) <= {"met", "not_met", "pending"}
     s = sample_result.summary

@@ -28,11 +28,11 @@ word = st.one_of(st.none(), st.sampled_from(["a", "b"]))
 SCHEMA = {
     "child_id": pl.String, "anchor_date": pl.Date, "episode_type": pl.String,
     "due_date": pl.Date, "last_event_date": pl.Date, "status": pl.String,
-    "days_overdue": pl.Int32, "worker_id": pl.String, "team": pl.String,
+    "days_overdue": pl.Int32, "worker_id": pl.String, "team": pl.String, "closed_date": pl.Date,
 }
 finding_rows = st.lists(
     st.tuples(kid, day, word, day, day, st.sampled_from(["met", "not_met", "pending"]),
-              st.one_of(st.none(), st.integers(0, 3)), word, word),
+              st.one_of(st.none(), st.integers(0, 3)), word, word, day),
     max_size=40,
 )
 

@@ -195,7 +195,7 @@ def test_findings_and_summary_have_no_name_columns(sample_result):
         assert not any("name" in c for c in frame.columns)
     assert FINDING_COLUMNS == [
         "rule_id", "child_id", "episode_type", "team", "worker_id", "status", "anchor_date",
-        "last_event_date", "due_date", "days_overdue", "detail",
+        "last_event_date", "due_date", "days_overdue", "closed_date", "detail",
     ]  # fmt: skip
 
 

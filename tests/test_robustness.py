@@ -377,7 +377,8 @@ def test_cli_usable_cases_audit_and_validate_cleanly(case, tmp_path):
     r = runner.invoke(app, ["audit", str(CASES / case), "-s", "redcar-cleveland", "--as-at",
                             "2025-03-31", "--output", str(out), "--quiet"])
     assert r.exit_code == 0, r.output
-    assert r.stderr == ""
+    # nothing on stderr but, for an extract whose latest record is over a month old, the warning
+    assert [line for line in r.stderr.splitlines() if "more than a month before the audit date" not in line] == []
     assert out.exists()
     r = runner.invoke(app, ["validate", str(CASES / case), "--as-at", "2025-03-31", "--format", "json"])
     assert r.exit_code == 0, r.output

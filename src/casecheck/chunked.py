@@ -35,12 +35,15 @@ from casecheck.engine import (
     audit,
     pct_met_expr,
     rag_expr,
+    summary_note,
 )
 from casecheck.errors import InputError, UsageError
+from casecheck.periods import Period
 from casecheck.report import atomic_write, defuse
 from casecheck.sources.native import read_table_file, table_files
 from casecheck.sources.readers import CSV_SUFFIXES, PARQUET_SUFFIXES
 from casecheck.standards import Profile
+from casecheck.views import latest_record
 
 
 @dataclass
@@ -52,6 +55,9 @@ class ChunkedResult:
     findings: int  # rows written
     chunks: int
     files: list[Path]
+    period: Period | None = None
+    over_period: bool = False
+    latest: dt.date | None = None  # the latest record in the extract
 
 
 def child_ranges(child_ids: pl.Series, chunks: int) -> list[tuple[str | None, str | None]]:
@@ -145,12 +151,16 @@ def _add_up(parts: list[pl.DataFrame], keys: list[str], profile: Profile) -> pl.
     """Per-slice counts (a summary, or a trend) added up per ``keys``, with % met and RAG worked
     out from the totals. A rule not assessed in a slice is not assessed in any (the same tables
     are missing from every slice): it stays so."""
-    counts = ["in_scope", "met", "not_met", "pending"]
+    counts = [c for c in ("in_scope", "met", "not_met", "pending", "closed_before_due") if c in parts[0].columns]
     totals = pl.concat(parts).group_by(keys, maintain_order=True).agg(pl.col(counts).sum())
     out = parts[0].drop(counts, "pct_met").join(totals, on=keys, how="left", maintain_order="left")
-    return out.with_columns(pct_met_expr()).with_columns(
-        rag=pl.when(pl.col("rag") == "not assessed").then(pl.col("rag")).otherwise(rag_expr(profile.amber_margin))
+    assessed = pl.col("rag") != "not assessed"
+    out = out.with_columns(pct_met_expr()).with_columns(
+        rag=pl.when(assessed).then(rag_expr(profile.amber_margin)).otherwise(pl.col("rag"))
     )
+    if "note" in out.columns:  # (how many left the scope: from the totals)
+        out = out.with_columns(note=pl.when(assessed).then(summary_note()).otherwise(pl.col("note")))
+    return out
 
 
 def slices(
@@ -267,6 +277,8 @@ def audit_in_chunks(
     fmt: str = "parquet",
     *,
     since: dt.date | None = None,
+    period: str | Period = "month",
+    over_period: bool | None = None,
     rules: list[str] | None = None,
     tables: Collection[str] | None = None,
     protected: Collection[Path] = (),
@@ -286,12 +298,15 @@ def audit_in_chunks(
     position = {rule.id: n for n, rule in enumerate(sorted(profile.rules, key=lambda r: r.id))}
     n = count = 0
     files: list[Path] = []
+    latest: list[dt.date] = []
+    result = None
     with tempfile.TemporaryDirectory(prefix="casecheck-findings-") as tmp_name:
         tmp = Path(tmp_name)
         for i, n_slices, ds in slices(path, as_at, chunks, tables or profile.tables(), tmp, note):
             count = n_slices
-            result = audit(ds, profile, as_at, since)
+            result = audit(ds, profile, as_at, since, period=period, over_period=over_period)
             summaries.append(result.summary)
+            latest += [d for d in [latest_record(ds)] if d is not None]
             qualities.append(_keep(ds.quality))
             files = ds.files
             if output is not None:
@@ -305,7 +320,7 @@ def audit_in_chunks(
                     part = findings.slice(start, length)
                     part.write_parquet(tmp / f"{position[rule_id]:04d}-{i:06d}.parquet", compression="lz4")
                     start += length
-            del ds, result
+            del ds
         summary = _add_up(summaries, ["rule_id"], profile).select(list(SUMMARY_SCHEMA)).cast(SUMMARY_SCHEMA)  # type: ignore[arg-type]
         quality = _merge_quality(qualities)
         if output is not None:
@@ -316,7 +331,9 @@ def audit_in_chunks(
                 if parts else pl.LazyFrame(schema=FINDING_SCHEMA)
             )
             _write_ordered(ordered, output, fmt, protected)
-    return ChunkedResult(summary, quality, n, count, files)
+    reporting = result.period if result is not None else None
+    asked = result.over_period if result is not None else bool(since)
+    return ChunkedResult(summary, quality, n, count, files, reporting, asked, max(latest, default=None))
 
 
 def _write_ordered(frame: pl.LazyFrame, output: Path, fmt: str, protected: Collection[Path]) -> None:

@@ -30,6 +30,7 @@ from casecheck.dataset import Dataset, reason_kind
 from casecheck.engine import FINDING_SCHEMA, AuditResult, audit, explain
 from casecheck.errors import EXIT_BELOW_TARGET, EXIT_INTERNAL, CasecheckError, UsageError
 from casecheck.parse import parse_one_date
+from casecheck.periods import PERIOD_KINDS, resolve_as_at
 from casecheck.privacy import KEY_ENV, load_key, pseudonymise
 from casecheck.report import (
     STATUS_STYLE,
@@ -48,7 +49,15 @@ from casecheck.report import (
 from casecheck.sources import SOURCES, load_dataset
 from casecheck.sources.ssd import is_ssd_folder
 from casecheck.standards import list_profiles, load_profile, resolve_profile
-from casecheck.views import breakdown, due_soon, exceptions, month_ends, with_group
+from casecheck.views import (
+    breakdown,
+    due_soon,
+    exceptions,
+    latest_record,
+    month_ends,
+    stale_note,
+    with_group,
+)
 from casecheck.views import trend as trend_view
 from casecheck.workbook import write_audit_workbook, write_trend_workbook
 
@@ -109,6 +118,25 @@ class SampleFmt(StrEnum):
     parquet = "parquet"
 
 
+PeriodKind = StrEnum("PeriodKind", {k: k for k in PERIOD_KINDS})  # month, quarter, year, 12m, all
+
+
+@dataclasses.dataclass(frozen=True)
+class Asked:
+    """audit's --period, --since and --over-period: the reporting period and the question."""
+
+    period: str
+    since: dt.date | None
+    over_period: bool | None  # None: only with --since
+
+
+def _warn_stale(latest: dt.date | None, as_at: dt.date) -> None:
+    """One line on stderr when the extract ends more than a month before the audit date."""
+    note = stale_note(latest, as_at)
+    if note:
+        err.print(f"casecheck: warning: {note}", markup=False)
+
+
 def _fail(exc: CasecheckError) -> typer.Exit:
     err.print(f"casecheck: error: {exc.message}", markup=False, highlight=False)
     return typer.Exit(exc.exit_code)
@@ -154,7 +182,7 @@ def _root(
 
 
 DataArg = Annotated[Path, typer.Argument(help="Extract: a folder of table files, or one workbook.", show_default=False, metavar="DATA")]
-AsAtOpt = Annotated[str | None, typer.Option("--as-at", metavar="DATE", help="Audit date (YYYY-MM-DD or DD/MM/YYYY); default today.")]
+AsAtOpt = Annotated[str | None, typer.Option("--as-at", metavar="DATE", help="Audit date: YYYY-MM-DD, DD/MM/YYYY, today or last-month-end (the month just ended, for a cron line on the 1st); default today.")]
 SourceOpt = Annotated[str, typer.Option("--source", metavar="SOURCE", help=f"Input format: {', '.join(SOURCES)}.")]
 MappingOpt = Annotated[
     Path | None,
@@ -179,7 +207,7 @@ def validate(
     quiet: QuietOpt = False,
 ) -> None:
     """Check an extract before auditing: rows read, used and rejected per table, and why."""
-    as_at_given = _date(as_at, "--as-at")
+    as_at_given = resolve_as_at(as_at)
     n_chunks = _chunks(chunks, data, source, mapping, None, {}, quiet or fmt == ShowFmt.json, verb="check")
     if n_chunks > 1:
         from casecheck.chunked import validate_in_chunks
@@ -247,8 +275,8 @@ def _print_explain(result: AuditResult, timeline: pl.DataFrame, child_id: str) -
             t.add_column(col)
         for s in steps.iter_rows(named=True):
             mark = Text("late", style="red") if s["late"] else Text("ok", style="green")
-            t.add_row(str(s["step"]), str(s["from_date"]), str(s["to_date"] or ""), str(s["gap_days"] or 0),
-                      str(s["due_date"]), mark, s["what"])
+            t.add_row(str(s["step"]), _uk(s["from_date"]), _uk(s["to_date"]), str(s["gap_days"] or 0),
+                      _uk(s["due_date"]), mark, s["what"])
         out.print(t)
     for rid, needs in result.not_assessed.items():
         out.print(f"\n{rid}: not assessed (needs: {', '.join(needs)})")
@@ -386,14 +414,21 @@ def _render_exceptions(result: AuditResult, console: Console, top: int) -> None:
     exc = exceptions(result).head(top)
     if top <= 0 or exc.is_empty():
         return
-    table = Table(title=f"Top {exc.height} exceptions (most working days overdue)", title_justify="left")
+    table = Table(title=f"Top {exc.height} exceptions (open cases first, most working days overdue)",
+                  title_justify="left")
     for col, justify in [("Rule", "left"), ("Child", "left"), ("Days overdue", "right"), ("Due", "left"),
-                         ("Worker", "left"), ("Team", "left")]:
+                         ("Worker", "left"), ("Team", "left"), ("Case", "left")]:
         table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for r in exc.iter_rows(named=True):
-        table.add_row(r["rule_id"], r["child_id"], f"{r['days_overdue']:,}", str(r["due_date"] or ""),
-                      r["worker_id"] or "", r["team"] or "")
+        closed = Text(f"closed {_uk(r['closed_date'])}", style="dim") if r["closed_date"] else Text("open")
+        table.add_row(r["rule_id"], r["child_id"], f"{r['days_overdue']:,}", _uk(r["due_date"]),
+                      r["worker_id"] or "", r["team"] or "", closed)
     console.print(table)
+
+
+def _uk(day: dt.date | None) -> str:
+    """A date as people read it: dd/mm/yyyy (blank for none)."""
+    return day.strftime("%d/%m/%Y") if day else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,10 +486,18 @@ def audit_cmd(
     data: OptDataArg = None,
     standards: StandardsOpt = None,
     as_at: AsAtOpt = None,
+    period: Annotated[
+        PeriodKind,
+        typer.Option("--period", help="Reporting period ending at the audit date: month (default), quarter, year (financial, from 1 April), 12m or all. Timescale rules count what was decided in it."),
+    ] = PeriodKind.month,
     since: Annotated[
         str | None,
-        typer.Option("--since", metavar="DATE", help="Ask the audit-period question from this date (and take timescale anchors from it)."),
+        typer.Option("--since", metavar="DATE", help="Start the reporting period on DATE instead, and ask frequency, recency and presence rules the audit-period question over it."),
     ] = None,
+    over_period: Annotated[
+        bool,
+        typer.Option("--over-period", help="Ask frequency, recency and presence rules whether every interval in the period was kept (the audit-period question), not whether the child is in date at the audit date."),
+    ] = False,
     rules: RulesOpt = None,
     fmt: Annotated[Fmt, typer.Option("--format", "-f", help="Findings format: table (summary only), csv, json or parquet.")] = Fmt.table,
     output: Annotated[
@@ -481,12 +524,19 @@ def audit_cmd(
     chunks: AuditChunksOpt = "auto",
     quiet: QuietOpt = False,
 ) -> None:
-    """Audit an extract against a standards profile."""
+    """Audit an extract against a standards profile.
+
+    Frequency, recency and presence rules ask whether each child is in date at the audit date
+    (with --over-period or --since: whether every interval in the period was kept). Timescale
+    rules count the requirements decided in the reporting period (--period, default the month of
+    the audit date): done in it, on time or late, or fallen overdue in it.
+    """
     common = Common(config, data, standards, source, mapping)
     hide = Hide(pseudonymise_ids, key_file)
     if child is not None and hide.key is not None:
         raise UsageError("--child explains one child by id: it cannot be used with --pseudonymise")
     since_d = _date(since, "--since")
+    asked = Asked(period.value, since_d, over_period or None)
     rule_ids = _rule_ids(rules)
     common.profile.select(rule_ids)  # unknown ids fail before loading data
     output, summary_output, xlsx = common.out(output), common.out(summary_output), common.out(xlsx)
@@ -497,17 +547,19 @@ def audit_cmd(
     n_chunks = _chunks(chunks, common.data, common.source, common.mapping,
                        common.profile.select(rule_ids).tables(), whole_only, quiet)
     if n_chunks > 1:
-        _audit_chunked(common, n_chunks, _date(as_at, "--as-at") or dt.date.today(), since_d, rule_ids, fmt,
+        _audit_chunked(common, n_chunks, resolve_as_at(as_at) or dt.date.today(), asked, rule_ids, fmt,
                        output, summary_output, summary_format, fail_under, quiet, unsupported)
         return
     with Progress(quiet) as progress:
-        ds = common.load(_date(as_at, "--as-at"), progress, rule_ids)
+        ds = common.load(resolve_as_at(as_at), progress, rule_ids)
         as_at_d = ds.as_at or dt.date.today()
         if not quiet:
             for note in ds.notes:
                 err.print(note, markup=False)
+        _warn_stale(latest_record(ds), as_at_d)
         if child is not None:
-            explained = explain(ds, common.profile, child, as_at_d, since_d, rule_ids)
+            explained = explain(ds, common.profile, child, as_at_d, since_d, rule_ids, period=asked.period,
+                                over_period=asked.over_period)
         else:
             explained = None
     if explained is not None:
@@ -516,7 +568,8 @@ def audit_cmd(
     with Progress(quiet) as progress:
         n_rules = len(common.profile.select(rule_ids).rules)
         progress.step("Checking rules", total=n_rules)
-        result = hide.result(audit(ds, common.profile, as_at_d, since_d, rule_ids,
+        result = hide.result(audit(ds, common.profile, as_at_d, since_d, rule_ids, period=asked.period,
+                                   over_period=asked.over_period,
                                    progress=lambda rule: progress.advance(f"Checking {rule.id}")))
         protected = common.inputs(ds, hide)
         if xlsx is not None:
@@ -602,7 +655,7 @@ def _chunks(value: str, path: Path, source: str, mapping: object, tables: set[st
     return n
 
 
-def _audit_chunked(common: Common, chunks: int, as_at: dt.date, since: dt.date | None,
+def _audit_chunked(common: Common, chunks: int, as_at: dt.date, asked: Asked,
                    rule_ids: list[str] | None, fmt: Fmt, output: Path | None,
                    summary_output: Path | None, summary_format: SummaryFmt | None,
                    fail_under: str | None, quiet: bool, unsupported: dict[str, object]) -> None:
@@ -624,18 +677,20 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, since: dt.date |
     with Progress(quiet) as progress:
         progress.step("Chunked audit")
         result = audit_in_chunks(
-            common.data, common.profile, as_at, chunks, output, findings_fmt, since=since, rules=rule_ids,
+            common.data, common.profile, as_at, chunks, output, findings_fmt, since=asked.since,
+            period=asked.period, over_period=asked.over_period, rules=rule_ids,
             protected=[Path(p) for p in named if p is not None],
             progress=lambda msg: progress.step(msg),
         )
     elapsed = time.perf_counter() - started
+    _warn_stale(result.latest, as_at)
     if summary_output is not None:
         write_frame(result.summary, summary_output, format_from_path(summary_output, "csv"), result.files)
     if summary_format in (SummaryFmt.csv, SummaryFmt.json):
         write_frame(result.summary, None, summary_format.value)
     elif not quiet:
-        shell = AuditResult(pl.DataFrame(schema=FINDING_SCHEMA), result.summary,
-                            common.profile.select(rule_ids), as_at, since)
+        shell = AuditResult(pl.DataFrame(schema=FINDING_SCHEMA), result.summary, common.profile.select(rule_ids),
+                            as_at, None, period=result.period, over_period=result.over_period)
         render_summary(shell, out, data_label=str(common.data))
         out.print(f"[dim]{result.findings:,} finding(s) in {result.chunks} slices in {elapsed:.1f}s"
                   + (f"; written to {output}" if output else "") + ".[/dim]")
@@ -671,11 +726,14 @@ def due(
     rule_ids = _rule_ids(rules)
     tables = common.profile.select(rule_ids).tables()
     output = common.out(output)
-    as_at_given = _date(as_at, "--as-at")
+    as_at_given = resolve_as_at(as_at)
     n_chunks = _chunks(chunks, common.data, common.source, common.mapping, tables, {}, quiet)
+    latest: list[dt.date] = []
 
     def due_list(ds: Dataset, as_at_d: dt.date, progress: Progress) -> pl.DataFrame:
-        result = hide.result(audit(ds, common.profile, as_at_d, rules=rule_ids,
+        latest.extend(d for d in [latest_record(ds)] if d is not None)
+        # every timescale still outstanding, whenever it started (period all); open cases only
+        result = hide.result(audit(ds, common.profile, as_at_d, rules=rule_ids, period="all",
                                    progress=lambda rule: progress.advance(f"Checking {rule.id}")))
         listing = due_soon(result, within)
         return with_group(listing, hide.dataset(ds), by.value) if by else listing
@@ -697,6 +755,7 @@ def due(
             progress.step("Checking rules", total=len(common.profile.select(rule_ids).rules))
             listing = due_list(ds, as_at_d, progress)
             protected = common.inputs(ds, hide)
+    _warn_stale(max(latest, default=None), as_at_d)
     keys = ["due_date", "rule_id", "child_id"]
     if by:
         listing = listing.sort("group", *keys, maintain_order=True).select(
@@ -749,6 +808,7 @@ def trend(
             progress.step("Auditing month ends", total=n)
             frame = trend_view(ds, common.profile, ends, rule_ids,
                                progress=lambda end, rule: progress.advance(f"{end:%b %Y}: {rule.id}"))
+        _warn_stale(latest_record(ds) if ds.tables else None, ends[-1])
         if xlsx is not None:
             progress.step(f"Writing {xlsx}")
             write_trend_workbook(xlsx, frame, common.profile, hide.dataset(ds),
@@ -820,7 +880,7 @@ def sample(
     """Write a synthetic authority (no real person's data) in the native format."""
     from casecheck.sample import generate_sample, write_sample
 
-    as_at_d = _date(as_at, "--as-at") or dt.date.today()
+    as_at_d = resolve_as_at(as_at) or dt.date.today()
     started = time.perf_counter()
     tables = generate_sample(children=children, seed=seed, as_at=as_at_d, years=years)
     outdir.mkdir(parents=True, exist_ok=True)

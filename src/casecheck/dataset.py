@@ -18,6 +18,7 @@ import polars as pl
 
 from casecheck import parse
 from casecheck.errors import InputError
+from casecheck.overlaps import overlap_notes
 from casecheck.schema import CODE_COLUMNS, DATE, FLAG, ID, TABLES, Table
 
 ROW = "_row"  # the row number in the source file (header = row 1)
@@ -34,7 +35,7 @@ ISSUE_SCHEMA = {
     "value": pl.String,
     "reason": pl.String,
     "action": pl.String,  # rejected (row not used) | blanked (row used, value treated as blank,
-    # or for `seen` as no: the reason says so)
+    # or for `seen` as no: the reason says so) | noted (row used as the reason says: overlaps)
 }
 
 
@@ -456,7 +457,8 @@ def build_dataset(
             unmapped=raw.unmapped,
             notes=raw.notes,
         )
-    issues = _issues_frame(rejected_parts + blanked).sort(["table", "row", "column"], nulls_last=True)
+    notes = overlap_notes(tables, {name: raw.file for name, raw in by_table.items()})
+    issues = _issues_frame(rejected_parts + blanked + notes).sort(["table", "row", "column"], nulls_last=True)
     order = [t for t in TABLES if t in reports]
     reports = {t: reports[t] for t in order}
     return Dataset(

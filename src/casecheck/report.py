@@ -168,6 +168,11 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}%"
 
 
+def _uk(day) -> str:
+    """A date as people read it: dd/mm/yyyy (blank for none)."""
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
 def _rag(rag: str) -> Text:
     return Text(rag, style=RAG_STYLE.get(rag, "dim"))
 
@@ -193,7 +198,7 @@ def render_summary(result: AuditResult, console: Console, data_label: str = "") 
     table.add_column("RAG", no_wrap=not wide)
     for row in result.summary.iter_rows(named=True):
         title_cell = [row["title"]] if wide else []
-        if row["note"]:
+        if row["rag"] == "not assessed":
             blanks = ["" for _ in cols]
             table.add_row(row["rule_id"], *title_cell, *blanks,
                           Text(row["note"] if wide else "not assessed", style="dim"))
@@ -205,6 +210,11 @@ def render_summary(result: AuditResult, console: Console, data_label: str = "") 
         }
         table.add_row(row["rule_id"], *title_cell, *[cells[c] for c in cols], _rag(row["rag"]))
     console.print(table)
+    left = result.summary.filter(pl.col("closed_before_due") > 0) if "closed_before_due" in result.summary.columns else None
+    if left is not None and left.height:
+        counts = ", ".join(f"{r['rule_id']} {r['closed_before_due']:,}" for r in left.iter_rows(named=True))
+        console.print(Text(f"Left out, as the episode closed before the requirement fell due: {counts}.",
+                           style="dim"))
 
 
 def _pct_cell(pct: float | None, rag: str) -> Text:
@@ -249,7 +259,7 @@ def render_due(listing: pl.DataFrame, console: Console, as_at, within: str, by: 
     At most ``limit`` rows are drawn (a whole authority's list can hold 100,000 items: a table
     that long takes a minute to draw and cannot be read); the caption says how many more there are.
     """
-    title = f"Due within {within} of {as_at}, or overdue: {listing.height:,} item(s)"
+    title = f"Due within {within} of {as_at:%d/%m/%Y}, or overdue: {listing.height:,} item(s) (open cases)"
     if listing.is_empty():
         console.print(f"{title}.")
         return
@@ -266,8 +276,8 @@ def render_due(listing: pl.DataFrame, console: Console, as_at, within: str, by: 
         wd = r["working_days_to_due"]
         when = Text(f"{-wd} overdue" if wd < 0 else ("today" if wd == 0 else f"in {wd}"),
                     style="red" if wd < 0 else ("yellow" if wd <= 2 else ""))
-        row = ([r[by]] if by else []) + [str(r["due_date"]), when, r["rule_id"], r["child_id"],
-                                          r["worker_id"] or "", r["team"] or "", str(r["last_event_date"] or "")]
+        row = ([r[by]] if by else []) + [_uk(r["due_date"]), when, r["rule_id"], r["child_id"],
+                                          r["worker_id"] or "", r["team"] or "", _uk(r["last_event_date"])]
         table.add_row(*row)
     console.print(table)
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from casecheck import words
 from casecheck.calendar import Duration, WorkingCalendar, parse_closure_days
 from casecheck.errors import CasecheckError, ProfileError
 from casecheck.schema import DATE, EPISODE_TYPES, TABLES
@@ -55,13 +56,20 @@ class EventRef:
     seen_alone: bool = False
 
     def describe(self) -> str:
-        if self.table == "visits" and self.seen:
-            base = "visit where the child was seen"
-            return base + " alone" if self.seen_alone else base
+        """The event in a social worker's words (:mod:`casecheck.words`): ``visit (child
+        seen)``, ``initial child protection conference``, ``referral decision``."""
+        if self.table == "visits" and self.date == "visit_date" and not self.where:
+            if self.seen:
+                return "visit (child seen alone)" if self.seen_alone else "visit (child seen)"
+            return "visit"
         for col, values in self.where:
-            if col in ("document_type", "meeting_type", "supervision_type", "episode_type"):
-                return " or ".join(v.replace("_", " ") for v in values)
-        return f"{self.table}.{self.date}"
+            if col == "episode_type":
+                return words.episode_start(values)
+            if col == "assessment_type":
+                return f"{words.either(values)} assessment start"
+            if col in ("document_type", "meeting_type", "supervision_type"):
+                return words.either(values)
+        return words.date_column(self.table, self.date)
 
 
 _PREFIXES = {

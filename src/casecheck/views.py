@@ -22,6 +22,8 @@ from casecheck.engine import (
     rag_expr,
 )
 from casecheck.errors import UsageError
+from casecheck.periods import add_months
+from casecheck.schema import TABLES
 from casecheck.standards import Profile, Rule
 
 GROUPS = ("team", "worker", "manager")
@@ -66,15 +68,17 @@ def breakdown(result: AuditResult, dataset: Dataset, by: str) -> pl.DataFrame:
 
 
 def exceptions(result: AuditResult, rule_id: str | None = None, include_pending: bool = False) -> pl.DataFrame:
-    """Children out of timescale: not met first, the most working days overdue first."""
+    """Children out of timescale: what someone can still act on first (episodes open at the
+    audit date), then closed ones (``closed_date`` says when); within each, not met first, the
+    most working days overdue first."""
     f = result.findings
     if rule_id is not None:
         f = f.filter(pl.col("rule_id") == rule_id)
     keep = ["not_met", "pending"] if include_pending else ["not_met"]
     f = f.filter(pl.col("status").is_in(keep))
     return f.sort(
-        [pl.col("status") != "not_met", "days_overdue", "due_date", "child_id"],
-        descending=[False, True, False, False],
+        [pl.col("closed_date").is_not_null(), pl.col("status") != "not_met", "days_overdue", "due_date", "child_id"],
+        descending=[False, False, True, False, False],
         nulls_last=True,
     )
 
@@ -103,8 +107,10 @@ def due_soon(
     the window after the audit date, or is already overdue, sorted by due date.
 
     Frequency and recency rules contribute their next due date; timescale and presence rules
-    contribute only what is still outstanding (not yet done). ``working_days_to_due`` is
-    negative when overdue.
+    contribute only what is still outstanding (not yet done). Only episodes open at the audit
+    date are listed: nothing can be done for a closed one. ``working_days_to_due`` is negative
+    when overdue. (Audit with ``period="all"`` for every timescale still outstanding, not only
+    those decided in the month.)
     """
     window = Duration.parse(within)
     cal = calendar or result.profile.calendar()
@@ -115,7 +121,7 @@ def due_soon(
         {"rule_id": [r.id for r in rules], "kind": [r.kind for r in rules], "title": [r.title for r in rules]},
         schema={"rule_id": pl.String, "kind": pl.String, "title": pl.String},
     )
-    f = result.findings.join(kinds, on="rule_id")
+    f = result.findings.filter(pl.col("closed_date").is_null()).join(kinds, on="rule_id")
     outstanding = (
         pl.col("kind").is_in(["frequency", "recency"])
         | ((pl.col("kind") == "timescale") & pl.col("last_event_date").is_null())
@@ -165,18 +171,36 @@ def trend(
 ) -> pl.DataFrame:
     """The audit as at each month end: one row per month x rule.
 
-    The extract is read once; the rules' events are gathered once and shared between the month
-    ends. Frequency, recency and presence rules ask the point-in-time question at each month end;
-    timescale rules count the cases that fell due within that month (on time or late: by the
-    month end each of them is decided).
+    Each month is exactly ``audit(..., as_at=month end)`` with its default period, the month:
+    frequency, recency and presence rules ask the point-in-time question at the month end, and
+    timescale rules count what was decided in the month. The extract is read once; the rules'
+    events are gathered once and shared between the month ends.
     """
     cache: dict = {}
     parts = []
     for end in ends:
-        month_start = end.replace(day=1)
         hook = (lambda rule, end=end: progress(end, rule)) if progress else None
-        result = audit(dataset, profile, end, rules=rules, due_from=month_start,
-                       progress=hook, cache=cache)
+        result = audit(dataset, profile, end, rules=rules, period="month", progress=hook, cache=cache)
         parts.append(result.summary.with_columns(month_end=pl.lit(end)))
     out = pl.concat(parts)
     return out.select(list(TREND_SCHEMA)).cast(TREND_SCHEMA)  # type: ignore[arg-type]
+
+
+def latest_record(dataset: Dataset) -> dt.date | None:
+    """The latest event date in the extract (visits, meetings, documents, episode starts...)."""
+    dates = [
+        frame[TABLES[name].event_date].max()
+        for name, frame in dataset.tables.items()
+        if TABLES[name].event_date and frame.height
+    ]
+    dates = [d for d in dates if d is not None]
+    return max(dates) if dates else None  # type: ignore[return-value]
+
+
+def stale_note(latest: dt.date | None, as_at: dt.date) -> str | None:
+    """A warning when the audit date is more than a month after the latest record: a forgotten
+    --as-at, or an old export. None when the extract looks current."""
+    if latest is None or as_at <= add_months(latest, 1):
+        return None
+    return (f"the latest record in the extract is dated {latest:%d/%m/%Y}, more than a month before "
+            f"the audit date {as_at:%d/%m/%Y}: is the extract out of date, or is --as-at missing?")

@@ -242,7 +242,8 @@ def _by_team_sheet(book: _Book, result: AuditResult, dataset: Dataset) -> None:
 
 _EXC_HEADERS = {"status": "Status", "child_id": "Child ID", "episode_type": "Cohort", "team": "Team",
                 "worker_id": "Worker", "days_overdue": "Working days overdue", "due_date": "Due date",
-                "last_event_date": "Last event", "anchor_date": "Anchor date", "detail": "Detail"}
+                "last_event_date": "Last event", "anchor_date": "Anchor date",
+                "closed_date": "Case closed (blank: open)", "detail": "Detail"}
 
 
 def _exception_sheets(book: _Book, result: AuditResult) -> None:
@@ -257,7 +258,7 @@ def _exception_sheets(book: _Book, result: AuditResult) -> None:
             continue
         ws = book.sheet(rule.id)
         ws.write_string(0, 0, f"{rule.id}: {rule.title}", book.title)
-        ws.write_string(1, 0, f"{rule.parameters()} · source: {rule.source}", book.subtitle)
+        ws.write_string(1, 0, f"{rule.parameters()} · source: {rule.source} · open cases first", book.subtitle)
         frame = sub.select(list(_EXC_HEADERS)).with_columns(
             pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status"))
         )
@@ -298,14 +299,21 @@ def _sha256(path: Path) -> str:
 
 
 def _about_sheet(book: _Book, profile: Profile, dataset: Dataset, as_at: dt.date, question: str,
-                 command: str | None) -> None:
+                 command: str | None, period: str = "") -> None:
+    from casecheck.views import latest_record, stale_note
+
     ws = book.sheet("About")
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 100)
     ws.write_string(0, 0, "About this audit", book.title)
+    latest = latest_record(dataset)
+    stale = stale_note(latest, as_at)
     rows = [
         ("Audit date", as_at.strftime("%d/%m/%Y")),
+        ("Reporting period", period),
         ("Question", question),
+        ("Latest record", (latest.strftime("%d/%m/%Y") if latest else "(not known)")
+         + (f". Warning: {stale}" if stale else "")),
         ("Standards profile", f"{profile.id}: {profile.authority}, {profile.title}"),
         ("Profile document", profile.document),
         ("Profile file", str(profile.path or "")),
@@ -406,7 +414,8 @@ def write_audit_workbook(
         _exception_sheets(book, result)
         _due_sheet(book, due, due_within)
         _quality_sheet(book, dataset)
-        _about_sheet(book, result.profile, dataset, result.as_at, result.question, command)
+        _about_sheet(book, result.profile, dataset, result.as_at, result.question, command,
+                     result.period.label if result.period else "")
         book.close()
 
     return atomic_write(Path(path), write, protected)
@@ -428,8 +437,11 @@ def write_trend_workbook(
         book = _Book(tmp)
         _trend_sheet(book, trend, profile)
         _quality_sheet(book, dataset)
-        question = f"point in time at each month end, {ends.min()} to {ends.max()}"
-        _about_sheet(book, profile, dataset, ends.max(), question, command)  # type: ignore[arg-type]
+        first, last = ends.min(), ends.max()
+        question = ("at each month end: frequency, recency and presence rules in date at the month end; "
+                    "timescale rules decided in the month")
+        period = f"{first:%B %Y} to {last:%B %Y}"  # type: ignore[union-attr]
+        _about_sheet(book, profile, dataset, last, question, command, period)  # type: ignore[arg-type]
         book.close()
 
     return atomic_write(Path(path), write, protected)
