@@ -7,11 +7,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 AS_AT  := 2025-03-31
 
-.PHONY: help install test lint format demo sample-data bench clean
+.PHONY: help install test test-fast lint format demo sample-data bench clean
 
 help:
 	@echo "make demo         audit the bundled synthetic sample_data/ (redcar-cleveland, as at $(AS_AT))"
-	@echo "make test         lint and run the test suite"
+	@echo "make test         lint and run the whole test suite (in parallel, one worker per core)"
+	@echo "make test-fast    the tests not marked slow, while you work (make test runs them all)"
 	@echo "make install      create .venv and install casecheck with its dev tools"
 	@echo "make sample-data  regenerate sample_data/ (300 synthetic children, seed 42)"
 	@echo "make bench        run the benchmarks (slow; not part of make test; BENCH_SCALES=S,M,L for L)"
@@ -33,11 +34,21 @@ format: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n auto -m "not slow"
 
 demo: $(STAMP)
 	$(BIN)/casecheck validate sample_data --as-at $(AS_AT)
 	$(BIN)/casecheck audit sample_data --standards redcar-cleveland --as-at $(AS_AT)
+	@echo
+	@echo "casecheck is installed in $(VENV). To run it yourself, put it on your PATH first:"
+	@echo "    source $(VENV)/bin/activate"
+	@echo "then try:"
+	@echo "    casecheck audit sample_data --standards redcar-cleveland --as-at $(AS_AT) --by team"
+	@echo "    casecheck audit sample_data --standards redcar-cleveland --as-at $(AS_AT) --child 0001022"
+	@echo "(or run $(BIN)/casecheck without activating; README.md, 'Install and run', has more)"
 
 sample-data: $(STAMP)
 	rm -rf sample_data

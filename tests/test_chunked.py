@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from casecheck.chunked import (
@@ -123,6 +126,8 @@ def test_chunked_summary_only_runs_need_no_findings_output():
     whole = runner.invoke(app, [*base, "--chunks", "1", "--summary-format", "json"])
     assert chunked.exit_code == 0 and whole.exit_code == 0
     assert chunked.stdout == whole.stdout
+    # the scorecard's previous month too, each slice audited at 28 February and the counts added up
+    assert {row["prev_as_at"] for row in json.loads(chunked.stdout)} == {"2025-02-28"}
 
 
 
@@ -186,3 +191,37 @@ def test_chunked_trend_gives_the_whole_trend(tmp_path, monkeypatch):
     assert (tmp_path / "sliced.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
     assert len((tmp_path / "whole.csv").read_text().splitlines()) == 1 + 6 * 37
     assert (tmp_path / "t.xlsx").stat().st_size > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Slices are cut on the id the audit sees, not the text in the file
+# ---------------------------------------------------------------------------------------------
+#: ids that differ only in case or leading zeros are different children; spaces around an id
+#: (SQL Server CHAR columns) are not part of it
+_IDS = ["7", "07", "007", "A1", "a1", "B2", "b02", "10", "010", "Z9", "z9", "0001001"]
+_PADS = ["{}", " {}", "{}  ", "  {}  ", "{}\u00a0"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ids=st.lists(st.sampled_from(_IDS), min_size=3, max_size=len(_IDS), unique=True),
+       data=st.data(), chunks=st.integers(2, 4))
+def test_chunked_equals_whole_on_ids_with_spaces_case_and_leading_zeros(tmp_path_factory, ids, data, chunks):
+    folder = tmp_path_factory.mktemp("ids")
+    pad = lambda i: data.draw(st.sampled_from(_PADS)).format(i)  # noqa: E731
+    children = pl.DataFrame({"child_id": [pad(i) for i in ids]})
+    episodes = pl.DataFrame({"child_id": [pad(i) for i in ids], "episode_type": "child_protection",
+                             "start_date": "2025-01-06"})
+    visit_ids = [i for i in ids for _ in range(data.draw(st.integers(0, 3)))]
+    visits = pl.DataFrame({"child_id": [pad(i) for i in visit_ids],
+                           "visit_date": [f"2025-03-{10 + n % 18:02d}" for n in range(len(visit_ids))]},
+                          schema={"child_id": pl.String, "visit_date": pl.String})
+    for name, frame in {"children": children, "episodes": episodes, "visits": visits}.items():
+        frame.write_csv(folder / f"{name}.csv")
+    prof = resolve_profile("redcar-cleveland").select(["visits-cp"])
+    ds = load_dataset(folder, as_at=SAMPLE_AS_AT)
+    whole = audit(ds, prof, SAMPLE_AS_AT)
+    write_frame(whole.findings, folder / "whole.out", "csv")
+    result = audit_in_chunks(folder, prof, SAMPLE_AS_AT, chunks, folder / "chunked.out", "csv")
+    assert (folder / "chunked.out").read_bytes() == (folder / "whole.out").read_bytes()
+    assert result.summary.equals(whole.summary)
+    assert result.quality.summary().equals(ds.quality.summary())

@@ -106,6 +106,16 @@ def test_an_event_in_a_later_episode_does_not_count_for_an_earlier_one():
     assert run(ds, profile(FAMILY_NETWORK), D(2025, 3, 31)).findings.is_empty()
 
 
+def test_a_child_who_comes_into_care_still_owes_the_family_network_meeting():
+    # Opened to child in need Mon 3 Mar 2025, in care from Wed 5 Mar (the child in need episode
+    # ends that day). The case is still open: the meeting due 3 Mar + 10wd = Mon 17 Mar is owed,
+    # and at 31 Mar 10 working days overdue (18-21, 24-28, 31 Mar).
+    ep = [{"child_id": "001", "episode_type": "child_in_need", "start_date": "2025-03-03", "end_date": "2025-03-05"},
+          {"child_id": "001", "episode_type": "child_in_care", "start_date": "2025-03-05"}]
+    f = one(run(dataset(episodes=ep, meetings=[]), profile(FAMILY_NETWORK), D(2025, 3, 31)))
+    assert (f["status"], f["due_date"], f["days_overdue"], f["closed_date"]) == ("not_met", D(2025, 3, 17), 10, None)
+
+
 def test_an_assessment_carries_on_when_the_child_steps_up_but_stops_when_the_case_closes():
     # Assessment started Mon 6 Jan 2025, due Mon 10 Mar. Child 001: child in need until 20 Jan,
     # then a CP plan (one period of involvement, still open): not met, 15 working days overdue at
@@ -148,18 +158,20 @@ def test_a_period_boundary_on_the_first_of_the_month():
     assert _rows(feb) == [("001", "not_met"), ("002", "pending"), ("003", "pending"), ("004", "met")]
     assert one(feb, child_id="001")["days_overdue"] == 1
     mar = run(ds, prof, D(2025, 3, 31))
-    # March: 001 decided late on 3 Mar (28 Feb and 3 Mar: 2 working days); 002 fell overdue on
-    # Sat 1 Mar, the first of the month, and is 21 working days overdue at Mon 31 Mar; 003 met on
-    # 3 Mar; 004 was decided in February and is not counted again.
-    assert _rows(mar) == [("001", "not_met"), ("002", "not_met"), ("003", "met")]
-    assert [one(mar, child_id=c)["days_overdue"] for c in ("001", "002")] == [2, 21]
-    # the trend's months are the same audits
+    # March: 002 fell overdue on Sat 1 Mar, the first of the month, and is 21 working days
+    # overdue at Mon 31 Mar; 003 met on 3 Mar. 001 was decided in February, when it fell
+    # overdue: its late decision on 3 Mar does not count it again; 004 was met in February.
+    assert _rows(mar) == [("002", "not_met"), ("003", "met")]
+    assert one(mar, child_id="002")["days_overdue"] == 21
+    # the trend's months are the same audits, and each case is counted in one month only
     months = trend(ds, prof, [D(2025, 2, 28), D(2025, 3, 31)])
     assert months.select("month_end", "in_scope", "met", "not_met", "pending").rows() == [
-        (D(2025, 2, 28), 4, 1, 1, 2), (D(2025, 3, 31), 3, 1, 2, 0)]
-    # --since gives any other start: from 1 Feb to 31 Mar, each case once
+        (D(2025, 2, 28), 4, 1, 1, 2), (D(2025, 3, 31), 2, 1, 1, 0)]
+    # --since gives any other start: from 1 Feb to 31 Mar, each case once; 001 decided late
+    # on 3 Mar (28 Feb and 3 Mar: 2 working days overdue)
     both = run(ds, prof, D(2025, 3, 31), since=D(2025, 2, 1))
     assert _rows(both) == [("001", "not_met"), ("002", "not_met"), ("003", "met"), ("004", "met")]
+    assert one(both, child_id="001")["days_overdue"] == 2
     assert both.period.label == "01/02/2025 to 31/03/2025"
 
 

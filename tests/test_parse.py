@@ -104,10 +104,43 @@ def test_two_digit_years():
 
 @pytest.mark.parametrize(
     "text", ["", " ", "N/A", "n/a", "NA", "#N/A", "null", "NULL", "None", "-", "--", "nan", "NaT",
-             "Unknown", "Not recorded", "#VALUE!"]
+             "Unknown", "Not recorded"]
 )
 def test_blank_tokens_are_null_not_bad(text):
     assert _one(text) == (None, False)
+
+
+@pytest.mark.parametrize("text", ["#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!"])
+def test_excel_error_cells_are_bad_never_blank(text):
+    """An end date of ``#REF!`` read as blank would make a closed episode open."""
+    assert _one(text) == (None, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "how"),
+    [("9999-12-31", "open"), ("31/12/9999", "open"), ("9999-12-31 00:00:00.000", "open"),
+     ("2958465", "open"), ("1900-01-01", "placeholder"), ("01/01/1900", "placeholder"),
+     ("1900-01-01 00:00:00", "placeholder")],
+)  # fmt: skip
+def test_placeholder_dates_are_blank_and_flagged(text, how):
+    from casecheck.parse import PLACEHOLDER_DATES, parse_dates
+
+    dates, bad, placeholder = parse_dates(pl.Series("end_date", [text, "2025-03-04"]))
+    assert dates.to_list() == [None, MARCH_4]
+    assert bad.to_list() == [False, False] and placeholder.is_not_null().to_list() == [True, False]
+    assert how in " ".join(PLACEHOLDER_DATES.values())
+
+
+def test_placeholder_dates_in_typed_columns_too():
+    from casecheck.parse import parse_dates
+
+    typed = pl.Series("d", [date(9999, 12, 31), date(1900, 1, 1), MARCH_4])
+    dates, bad, placeholder = parse_dates(typed)
+    assert dates.to_list() == [None, None, MARCH_4]
+    assert placeholder.to_list() == ["9999-12-31", "1900-01-01", None]
+    serials = pl.Series("d", [2958465.0, 2.0, 45720.0])
+    dates, bad, placeholder = parse_dates(serials)
+    assert dates.to_list() == [None, None, MARCH_4] and not bad.any()
 
 
 def test_real_nulls_are_null_not_bad():

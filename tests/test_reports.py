@@ -44,26 +44,29 @@ def workbook(tmp_path_factory, sample_dataset, sample_result):
 def test_workbook_sheets(workbook, sample_result):
     wb = _load(workbook)
     names = wb.sheetnames
-    assert names[:2] == ["Summary", "By team"]
+    assert names[:3] == ["Summary", "By team", "Caseloads"]
     assert names[-3:] == ["Due soon", "Data quality", "About"]
     with_exceptions = sample_result.findings.filter(pl.col("status") != "met")["rule_id"].unique().to_list()
-    assert set(names[2:-3]) == set(with_exceptions)
+    assert set(names[3:-3]) == set(with_exceptions)
     assert all(len(n) <= 31 for n in names)
 
 
 def test_summary_sheet_values_formats_and_rag(workbook, sample_result):
     ws = _load(workbook)["Summary"]
-    header = [c.value for c in ws[4]][:11]
-    assert header == ["Rule", "Standard", "Kind", "In scope", "Met", "Not met", "Pending", "% met", "Target", "RAG", "Note"]
+    header = [c.value for c in ws[5]][:9]
+    assert header == ["#", "Standard", "Target", "Floor", "Met", "Decided", "Pending", "% met", "RAG"]
     first = sample_result.summary.row(0, named=True)
-    row = [c for c in ws[5]]
-    assert row[0].value == first["rule_id"] and row[3].value == first["in_scope"]
+    row = [c for c in ws[6]]
+    assert row[1].value == first["title"]  # plain English, not the rule id
+    assert (row[4].value, row[5].value, row[6].value) == (first["met"], first["met"] + first["not_met"], first["pending"])
     assert row[7].value == pytest.approx(first["pct_met"] / 100)
     assert row[7].number_format == "0.0%"
-    assert ws.freeze_panes == "A5"
-    assert ws.auto_filter.ref.startswith("A4")
-    assert ws.conditional_formatting, "RAG colours are conditional formats"
-    assert ws._charts, "a bar chart of % met by rule"
+    assert ws.freeze_panes == "A6"
+    assert ws._charts, "a chart of % met by rule"
+    # one A4 landscape page: everything in the print area, fitted to one page
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight or 1) == (1, 1)  # (1 is the default)
 
 
 def test_exception_sheet_is_worst_first_with_real_dates(workbook):
@@ -82,11 +85,13 @@ def test_data_quality_and_about(workbook, sample_dataset):
     dq = wb["Data quality"]
     tables = [r[0] for r in dq.iter_rows(min_row=4, max_row=3 + len(sample_dataset.quality.reports), values_only=True)]
     assert tables == list(sample_dataset.quality.reports)
-    about = {r[0]: r[1] for r in wb["About"].iter_rows(min_row=3, max_row=14, values_only=True)}
-    assert about["Audit date"] == "31/03/2025"
+    about = {r[0]: r[1] for r in wb["About"].iter_rows(min_row=3, max_row=20, values_only=True)}
+    assert about["Audit date"] == dt.datetime(2025, 3, 31)  # a real date
+    assert about["Input rows read"] == sum(r.rows_read for r in sample_dataset.quality.reports.values())
     assert about["Command line"] == "casecheck audit sample_data"
     text = "\n".join(str(c) for row in wb["About"].iter_rows(values_only=True) for c in row if c)
     assert "SHA-256" in text and "visits.csv" in text
+    assert str(SAMPLE) not in text  # input files named within the extract, not by absolute path
 
 
 def test_workbook_never_writes_formulas(tmp_path):
@@ -178,7 +183,11 @@ def test_trend_month_ends_and_cli(tmp_path, sample_dataset):
     r = invoke("trend", str(SAMPLE), "-s", "torbay", "--from", "2025-01", "--to", "2025-03", "--xlsx", str(out), "--quiet")
     assert r.exit_code == 0, r.output
     wb = _load(out)
-    assert wb.sheetnames[0] == "Trend" and wb["Trend"]._charts
+    assert wb.sheetnames[:2] == ["Trend", "Trend charts"]
+    # one small chart per rule with any decided case, not one chart of every rule
+    three = trend(sample_dataset, prof, month_ends("2025-01", "2025-03"))
+    decided = three.group_by("rule_id").agg((pl.col("met") + pl.col("not_met")).sum().alias("d"))
+    assert len(wb["Trend charts"]._charts) == decided.filter(pl.col("d") > 0).height > 1
     r = invoke("trend", str(SAMPLE), "-s", "torbay", "--from", "2025-03", "--to", "2025-01")
     assert r.exit_code == 2 and "after --to" in r.stderr
 

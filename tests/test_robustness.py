@@ -78,7 +78,7 @@ def test_the_corpus_has_every_variant_the_issue_asks_for():
         "semicolon", "tab_tsv", "windows_1252", "utf8_bom_crlf_blank_lines", "utf16_unicode_text",
         "uk_dates", "uk_short_dates", "datetimes", "excel_serials", "mixed_date_styles",
         "blank_tokens", "headers_codes_flags", "xlsx_workbook", "xlsx_per_table", "xls_workbook",
-        "parquet",
+        "parquet", "excel_sep_line",
     }  # fmt: skip
 
 
@@ -105,6 +105,16 @@ def test_variant_gives_exactly_the_clean_findings(variant, clean, profile):
     assert_frame_equal(result.summary, clean_result.summary)
     for name, table in clean_ds.tables.items():  # the typed tables too, not just the verdicts
         assert_frame_equal(ds.tables[name].drop(ROW), table.drop(ROW), check_dtypes=True)
+
+
+@pytest.mark.parametrize("variant", VARIANT_NAMES)
+def test_every_variant_is_detected_as_native(variant):
+    """``--source auto`` must not take a native extract for another system's export (a folder
+    whose files start with Excel's ``sep=;`` line was read through the LCS preset, which
+    dropped three of its four episodes)."""
+    from casecheck.sources.detect import detect
+
+    assert detect(extract(VARIANTS / variant))[0] == "native"
 
 
 def test_variant_files_are_what_they_claim_to_be():
@@ -321,6 +331,8 @@ STOPS = {
     "empty_sheet": "book.xlsx [visits] is empty",
     "two_files_one_table": "two inputs hold the visits table (visits.csv and visits.tsv)",
     "no_tables": "no_tables holds no table files",
+    "header_less_export": "children.csv has no 'child_id' column, required for the children table "
+                          "(its first line holds values such as dates or numbers, not column names",
 }  # fmt: skip
 
 
@@ -426,3 +438,139 @@ def test_a_row_number_column_in_frames_given_to_load_frames_is_kept_aside():
                                                 "start_date": ["2025-01-06"]})})  # fmt: skip
     assert ds.tables["children"][ROW].to_list() == [2]
     assert ds.quality.reports["children"].unmapped == ["_row (in file)"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The second robustness round (issue 11): nothing lost silently
+# ---------------------------------------------------------------------------------------------
+def test_real_systems_spellings_give_the_clean_findings_and_no_unknown_code(clean, profile):
+    """``Children in Need``, ``CIN Plan``, ``CP Plan``, ``CiC``, ``Children Looked After``,
+    ``S47 Enquiry``, ``Section 47 Enquiry``, ``Child Protection (CP)``, visit type
+    ``CP Statutory Visit``...: before, these rows were "used", matched no rule, and the cohort of
+    child in need went to 0."""
+    spelled = (VARIANTS / "real_system_spellings" / "episodes.csv").read_text()
+    for text in ("Children in Need", "CIN Plan", "CP Plan", "Child Protection (CP)", "CiC",
+                 "Children Looked After", "S47 Enquiry", "Section 47 Enquiry"):
+        assert text in spelled, text
+    assert "CP Statutory Visit" in (VARIANTS / "real_system_spellings" / "visits.csv").read_text()
+    ds = load_native(VARIANTS / "real_system_spellings", as_at=AS_AT)
+    assert ds.quality.unknown_codes().is_empty()
+    assert_frame_equal(audit(ds, profile, AS_AT).summary, clean[1].summary)
+
+
+def test_sql_server_placeholder_dates_are_blank_and_counted():
+    ds = load_native(VARIANTS / "sql_server_placeholders", as_at=AS_AT)
+    open_episodes = ds.tables["episodes"].filter(pl.col("end_date").is_null()).height
+    counts = {(r["table"], r["column"], r["value"]): r["rows"]
+              for r in ds.quality.tallies.filter(pl.col("kind") == "placeholder").iter_rows(named=True)}
+    assert counts[("episodes", "end_date", "9999-12-31")] == open_episodes > 0
+    assert sum(n for (_t, _c, value), n in counts.items() if value == "1900-01-01") > 0
+    lines = ds.quality.note_lines()
+    assert any(line.startswith("episodes: end_date 9999-12-31 in") and "open" in line for line in lines)
+
+
+def test_unknown_codes_are_counted_with_a_guess_and_strict_fails(tmp_path):
+    ds = load_native(CASES / "unknown_codes", as_at=AS_AT)
+    unknown = ds.quality.unknown_codes()
+    assert unknown.rows() == [
+        ("episodes", "episode_type", "Chlid Protection", 1, "child_protection"),
+        ("visits", "visit_type", "Home Visit", 1, None),
+    ]
+    runner = CliRunner()
+    r = runner.invoke(app, ["validate", str(CASES / "unknown_codes"), "--as-at", "2025-03-31"])
+    assert r.exit_code == 0 and "Codes casecheck does not know" in r.stdout
+    assert "Chlid Protection" in r.stdout and "child_protection" in r.stdout
+    assert "Every row is usable" not in r.stdout
+    r = runner.invoke(app, ["validate", str(CASES / "unknown_codes"), "--as-at", "2025-03-31", "--strict"])
+    line = _one_line_error(r) if r.stdout == "" else r.stderr.strip()
+    assert r.exit_code == 3 and "--strict: 2 coded value(s) casecheck does not know" in line
+    r = runner.invoke(app, ["validate", str(CASES / "unknown_codes"), "--as-at", "2025-03-31", "--format", "json"])
+    import json
+
+    payload = json.loads(r.stdout)
+    assert payload["unknown_codes"][0] == {"table": "episodes", "column": "episode_type",
+                                          "value": "Chlid Protection", "rows": 1,
+                                          "suggestion": "child_protection"}
+    audit_args = ["audit", str(CASES / "unknown_codes"), "-s", "redcar-cleveland", "--as-at", "2025-03-31"]
+    r = runner.invoke(app, audit_args)
+    assert r.exit_code == 0 and "warning: 2 row(s) hold a code casecheck does not know" in r.stderr
+    out = tmp_path / "f.csv"
+    r = runner.invoke(app, [*audit_args, "--strict", "-o", str(out)])
+    assert r.exit_code == 3 and not out.exists()  # nothing written
+
+
+def test_excel_error_cells_are_reported_never_blank():
+    ds = load_native(CASES / "excel_error_cells", as_at=AS_AT)
+    assert_counts_add_up(ds)
+    issues = ds.quality.issues.select("table", "row", "column", "reason", "action").rows()
+    assert issues == [
+        ("episodes", 2, "end_date", "end_date is an Excel error: '#REF!'", "rejected"),
+        ("episodes", 3, "team", "team is an Excel error cell; read as blank", "blanked"),
+    ]
+    # the CP episode whose end date was #REF! is not silently open
+    assert ds.tables["episodes"]["child_id"].to_list() == ["0001002"]
+
+
+def test_short_rows_are_set_aside_not_padded():
+    ds = load_native(CASES / "short_rows", as_at=AS_AT)
+    assert_counts_add_up(ds)
+    assert ds.quality.rejected("episodes").select("row", "reason").rows() == [
+        (3, "row has 2 values for 6 columns (the file cut short, or a line break inside a value?); not used"),
+        (4, "row has 5 values for 6 columns (the file cut short, or a line break inside a value?); not used"),
+        (5, "row has 3 values for 6 columns (the file cut short, or a line break inside a value?); not used"),
+    ]
+    assert ds.quality.top_reasons("episodes") == [("row cut short", 3)]
+
+
+def test_overlapping_episodes_are_a_note():
+    ds = load_native(CASES / "overlapping_episodes", as_at=AS_AT)
+    assert ds.tables["episodes"].height == 3  # both are kept, as the extract has them
+    assert ds.quality.note_lines() == [
+        "episodes: 1 row start before an earlier episode of the same child and type has ended: the "
+        "rules count them as one episode (each is listed with --issues)"
+    ]
+    assert ds.quality.issues.filter(pl.col("action") == "noted").height == 1
+
+
+@pytest.mark.parametrize("command", [
+    ["audit", "-s", "redcar-cleveland", "--by", "team"], ["audit", "-s", "redcar-cleveland", "--by", "worker"],
+    ["due", "-s", "redcar-cleveland", "--by", "team"], ["validate"], ["inspect"],
+])  # fmt: skip
+def test_rich_markup_in_data_is_shown_as_text(command):
+    r = CliRunner().invoke(app, [command[0], str(CASES / "markup_in_names"), *command[1:],
+                                 *([] if command[0] == "inspect" else ["--as-at", "2025-03-31"])],
+                                env={"COLUMNS": "250"})
+    assert r.exit_code == 0, r.output  # (a MarkupError was an internal error)
+    if command[:4] == ["audit", "-s", "redcar-cleveland", "--by"] and command[4] == "team":
+        assert "[/]" in r.stdout  # the team's name, as text
+
+
+def test_a_header_less_export_is_named_without_quoting_its_first_record():
+    r = CliRunner().invoke(app, ["validate", str(CASES / "header_less_export"), "--as-at", "2025-03-31"])
+    line = _one_line_error(r)
+    assert "Jane" not in line and "Example Street" not in line and "TS10" not in line
+
+
+def test_a_1_mb_heading_is_not_repeated_in_the_error(tmp_path):
+    folder = tmp_path / "x"
+    folder.mkdir()
+    (folder / "children.csv").write_text("child_id\n0001001\n")
+    (folder / "episodes.csv").write_text("child_id," + "H" * 1_000_000 + ",start_date\n1,cp,2025-01-06\n")
+    line = _one_line_error(CliRunner().invoke(app, ["validate", str(folder)]))
+    assert len(line) < 400 and "H" * 61 not in line and "H" * 60 in line
+
+
+def test_validate_json_carries_every_note_the_table_shows():
+    import json
+
+    r = CliRunner().invoke(app, ["validate", str(VARIANTS / "sql_server_placeholders"), "--as-at",
+                                 "2025-03-31", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    payload = json.loads(r.stdout)
+    table = CliRunner().invoke(app, ["validate", str(VARIANTS / "sql_server_placeholders"), "--as-at",
+                                     "2025-03-31"], env={"COLUMNS": "300"})
+    shown = " ".join(table.stdout.split())  # (long lines wrap on the terminal)
+    assert payload["notes"] and all(" ".join(note.split()) in shown for note in payload["notes"])
+    assert any("9999-12-31" in note for note in payload["notes"])
+    assert payload["unknown_codes"] == [] and payload["rows_set_aside"] == 0
+    assert all("notes" in t for t in payload["tables"])

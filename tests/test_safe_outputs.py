@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from casecheck import report
+from casecheck import outputs
 from casecheck.cli import app
 from casecheck.errors import UsageError
 from casecheck.report import atomic_write, defuse, write_frame
@@ -104,7 +104,7 @@ def test_a_folder_that_cannot_be_written_is_a_usage_error(tmp_path, monkeypatch)
     def refuse(**kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(report.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(outputs.tempfile, "mkstemp", refuse)
     with pytest.raises(UsageError, match=r"cannot write .*f\.csv: Permission denied"):
         atomic_write(tmp_path / "f.csv", lambda p: p.write_bytes(b"x"))
 
@@ -302,3 +302,204 @@ def test_write_frame_defuses_csv_json_and_parquet(tmp_path):
         else:
             cells = pl.read_parquet(path)["child_id"].to_list()
         assert [c for c in cells if DANGEROUS.match(c)] == [], fmt
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 11: every file of the extract folder, chunked or not; one path, one output; the name
+# says the format; devices in place; full disks and size limits; nothing left behind
+# ---------------------------------------------------------------------------------------------
+CLEAN = FIXTURES / "clean"
+
+
+def _extract(tmp_path: Path) -> Path:
+    data = tmp_path / "extract"
+    shutil.copytree(CLEAN, data)
+    (data / "README.txt").write_text("notes about this extract\n")
+    return data
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("target", "extra"),
+    [
+        ("supervisions.csv", ["--rules", "visits-cp"]),  # a table this run does not read
+        ("visits.csv", ["--chunks", "2"]),  # a chunked run
+        ("README.txt", []),  # not a table at all, but a file of the extract
+    ],
+)
+def test_no_file_of_the_extract_folder_is_ever_written_over(tmp_path, target, extra):
+    data = _extract(tmp_path)
+    before = _snapshot(data)
+    r = CliRunner().invoke(app, ["audit", str(data), "-s", "redcar-cleveland", *AS_AT, "-o",
+                                 str(data / target), *extra])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.strip() == f"casecheck: error: refusing to write over the input file {data / target}"
+    assert _snapshot(data) == before
+
+
+def test_a_new_table_file_in_the_extract_folder_is_refused_other_names_are_not(tmp_path):
+    data = _extract(tmp_path)
+    r = CliRunner().invoke(app, ["audit", str(data), "-s", "redcar-cleveland", *AS_AT, "-o",
+                                 str(data / "Visits.parquet")])
+    assert r.exit_code == 2 and "a later run would read it as a table" in r.stderr
+    r = CliRunner().invoke(app, ["audit", str(data), "-s", "redcar-cleveland", *AS_AT, "-o",
+                                 str(data / "findings.csv"), "--quiet"])
+    assert r.exit_code == 0 and (data / "findings.csv").exists()
+
+
+@pytest.mark.parametrize("other", ["--summary-output", "--xlsx"])
+def test_two_outputs_at_one_path_are_refused(tmp_path, other):
+    data = _extract(tmp_path)
+    out = tmp_path / ("same.xlsx" if other == "--xlsx" else "same.csv")
+    args = ["audit", str(data), "-s", "redcar-cleveland", *AS_AT, "-o", str(out), other,
+            str(tmp_path / "." / out.name)]
+    if other == "--xlsx":
+        args[6:8] = ["--format", "csv", "-o", str(out)][2:]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 2
+    assert "both name" in r.stderr or "the name says xlsx" in r.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["audit", "-o", "findings.xlsx"], "for the audit workbook give --xlsx findings.xlsx"),
+        (["audit", "-f", "json", "-o", "findings.csv"], "the name says csv but casecheck would write json"),
+        (["audit", "--summary-output", "s.xlsx"], "the name says xlsx"),
+        (["audit", "--xlsx", "book.csv"], "--xlsx book.csv: the name says csv but casecheck would write xlsx"),
+        (["due", "-f", "json", "-o", "due.csv"], "the name says csv but casecheck would write json"),
+        (["validate", "--issues", "issues.json"], "--issues issues.json: the name says json"),
+    ],
+)  # fmt: skip
+def test_an_extension_that_names_another_format_is_refused(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    command, *rest = args
+    profile = [] if command == "validate" else ["-s", "redcar-cleveland"]
+    r = CliRunner().invoke(app, [command, str(CLEAN), *profile, *AS_AT, *rest])
+    assert r.exit_code == 2 and message in r.stderr, r.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "option", [["-f", "csv", "-o"], ["-o"], ["--xlsx"], ["--summary-output"], ["-f", "json", "-o"]],
+    ids=["csv", "parquet", "xlsx", "summary", "json"],
+)
+def test_a_full_disk_is_one_line_for_every_format(option):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    args = ["audit", str(CLEAN), "-s", "redcar-cleveland", *AS_AT, "--quiet", *option, "/dev/full"]
+    if option == ["-o"]:
+        args[-2:] = ["-f", "parquet", "-o", "/dev/full"]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 2, r.output
+    assert r.stderr.strip() == "casecheck: error: cannot write /dev/full: No space left on device"
+
+
+_LIMITED = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+from casecheck.cli import main
+sys.argv = ["casecheck", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("option", [["-o", "f.parquet"], ["--xlsx", "a.xlsx"], ["-f", "csv", "-o", "f.csv"],
+                                    ["--chunks", "2", "-o", "f.csv"]], ids=["parquet", "xlsx", "csv", "chunked"])
+def test_a_file_size_limit_is_one_line_and_leaves_nothing(tmp_path, option):
+    import subprocess
+    import sys
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", _LIMITED, "audit", str(CLEAN), "-s", "redcar-cleveland", *AS_AT, "--quiet",
+         *option], cwd=out, capture_output=True, text=True, env={**os.environ, "TMPDIR": str(scratch)},
+        timeout=300,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().endswith(": File too large"), done.stderr
+    assert list(out.iterdir()) == [] and list(scratch.iterdir()) == []
+
+
+def test_a_fifo_is_written_in_place(tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    r = CliRunner().invoke(app, ["audit", str(CLEAN), "-s", "redcar-cleveland", *AS_AT, "-f", "csv", "-o",
+                                 str(fifo), "--quiet"])
+    reader.join(timeout=60)
+    assert r.exit_code == 0, r.output
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a FIFO, not replaced by a file
+    assert got and got[0].startswith(b"rule_id,child_id,")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.csv"]
+
+
+def test_the_workbook_leaves_no_temporary_file_anywhere(tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    out = tmp_path / "out"
+    out.mkdir()
+    calls = []
+    original = __import__("xlsxwriter").Workbook.__init__
+
+    def spy(self, filename=None, options=None):
+        calls.append(dict(options or {}))
+        original(self, filename, options)
+
+    monkeypatch.setattr("xlsxwriter.Workbook.__init__", spy)
+    r = CliRunner().invoke(app, ["audit", str(CLEAN), "-s", "redcar-cleveland", *AS_AT, "--xlsx",
+                                 str(out / "a.xlsx"), "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert calls and Path(calls[0]["tmpdir"]).parent == out  # its own files beside the target
+    assert sorted(p.name for p in out.iterdir()) == ["a.xlsx"] and list(scratch.iterdir()) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("what", ["chunked", "xlsx"])
+def test_sigterm_leaves_no_partial_file_and_no_temporary_copy(tmp_path, what):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    data = tmp_path / "big"
+    r = CliRunner().invoke(app, ["sample", str(data), "--children", "4000", "--seed", "3", "--as-at",
+                                 "2025-03-31", "--years", "4", "--quiet"])
+    assert r.exit_code == 0
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "f.csv").write_bytes(b"last month\n")
+    option = ["--chunks", "4", "-o", "f.csv"] if what == "chunked" else ["--xlsx", "a.xlsx", "-o", "f.csv"]
+    code = "import sys; from casecheck.cli import main; sys.argv = ['casecheck', *sys.argv[1:]]; main()"
+    proc = subprocess.Popen([sys.executable, "-c", code, "audit", str(data), "-s", "redcar-cleveland", *AS_AT,
+                             *option], cwd=out, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(scratch)})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:  # wait for work in progress
+        if list(scratch.iterdir()) or [p for p in out.iterdir() if p.name.startswith(".")]:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=120)
+    assert proc.returncode in (143, 0), proc.stderr.read()
+    assert list(scratch.iterdir()) == []
+    assert [p.name for p in out.iterdir() if p.name != "a.xlsx"] == ["f.csv"]
+    if proc.returncode == 143:
+        assert (out / "f.csv").read_bytes() == b"last month\n"

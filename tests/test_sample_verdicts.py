@@ -59,3 +59,17 @@ def test_no_finding_counts_days_overdue_past_its_episodes_end(audited, sample_da
                and not r.done.where and not r.done.seen]
     later = closed.filter(~pl.col("rule_id").is_in(own_row) & (pl.col("last_event_date") > pl.col("closed_date")))
     assert later.is_empty()
+
+
+@pytest.mark.parametrize("profile_id", ["redcar-cleveland", "sandwell"])
+def test_timescale_months_add_up_to_the_financial_year(profile_id, sample_dataset):
+    """Each requirement is decided once (met when done on time, not met when it fell overdue),
+    so April to March's met and not met add up to the year's (--period year)."""
+    profile = next(p for p in list_profiles() if p.id == profile_id)
+    ids = [r.id for r in profile.rules if r.kind == "timescale"]
+    ends = [d for d in (pl.date_range(pl.date(2024, 5, 1), pl.date(2025, 4, 1), "1mo", eager=True)
+                        .dt.offset_by("-1d").to_list())]
+    months = trend(sample_dataset, profile, ends, ids)
+    summed = months.group_by("rule_id").agg(pl.col("met").sum(), pl.col("not_met").sum()).sort("rule_id")
+    year = audit(sample_dataset, profile, SAMPLE_AS_AT, rules=ids, period="year").summary
+    assert year.select("rule_id", "met", "not_met").sort("rule_id").equals(summed)

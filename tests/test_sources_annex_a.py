@@ -408,3 +408,63 @@ def test_cli_validate_and_inspect(annex):
     r = runner.invoke(app, ["inspect", str(annex)])
     assert r.exit_code == 0, r.output
     assert "source annex-a (detected" in r.output
+
+
+# ---------------------------------------------------------------------------------------------
+# Every year's template (tests/fixtures/returns/make_fixtures.py writes them)
+# ---------------------------------------------------------------------------------------------
+TEMPLATES = Path(__file__).resolve().parent / "fixtures" / "returns" / "annex_a"
+#: columns a template has that no rule reads
+NOT_READ = {"Ethnicity", "Age", "Age of Child (Years)", "Eligibility Category", "LA in Touch"}
+
+
+@pytest.mark.parametrize("book", sorted(p.name for p in TEMPLATES.glob("*.xlsx")))
+def test_every_template_year_is_read_with_no_needed_column_unused(book):
+    insp = inspect_source(TEMPLATES / book)
+    assert insp.source == "annex-a"
+    for f in insp.files:
+        assert set(f.unmapped) <= NOT_READ, (f.file, f.unmapped)
+    ds = load_dataset(TEMPLATES / book, as_at=date(2025, 3, 31))
+    # the same dates in every template: A1's assessment authorised on 20 February 2025, A2's
+    # strategy discussion and ICPC, A3's looked-after review, visit, health and dental checks
+    assert ds.table("assessments").select("child_id", "start_date", "authorised_date").rows() == [
+        ("A1", date(2025, 1, 7), date(2025, 2, 20))]
+    meetings = set(ds.table("meetings").select("child_id", "meeting_type", "meeting_date").rows())
+    assert {("A2", "strategy_discussion", date(2025, 2, 3)), ("A2", "icpc", date(2025, 2, 21)),
+            ("A3", "cla_review", date(2025, 1, 10))} <= meetings
+    docs = set(ds.table("documents").select("document_type", "document_date").rows())
+    assert docs == {("health_assessment", date(2024, 11, 1)), ("dental_check", date(2024, 9, 9))}
+    visits = set(ds.table("visits").select("child_id", "visit_date").rows())
+    assert {("A1", date(2025, 3, 20)), ("A2", date(2025, 3, 24)), ("A3", date(2025, 3, 3))} <= visits
+
+
+@pytest.mark.parametrize("book", ["annex_a_2015_sif.xlsx", "annex_a_2024_ilacs.xlsx",
+                                  "annex_a_ssd_script.xlsx"])
+def test_list_9_contact_and_pathway_plan_review_where_the_template_has_them(book):
+    ds = load_dataset(TEMPLATES / book, as_at=date(2025, 3, 31))
+    assert ("A4", date(2025, 3, 14)) in set(ds.table("visits").select("child_id", "visit_date").rows())
+    assert ("A4", "pathway_plan_review", date(2025, 1, 28)) in set(
+        ds.table("meetings").select("child_id", "meeting_type", "meeting_date").rows())
+
+
+def test_list_9_personal_adviser_is_the_care_leavers_worker_when_no_worker_is_named():
+    ds = load_dataset(TEMPLATES / "annex_a_2024_ilacs.xlsx", as_at=date(2025, 3, 31))
+    leaver = ds.table("episodes").filter(pl.col("episode_type") == "care_leaver")
+    assert leaver.select("child_id", "worker_id").rows() == [("A4", "PA Jones")]
+
+
+def test_a_missing_list_9_column_makes_its_rules_not_assessed_not_not_met():
+    """The 2019 template's List 9 has no contact or pathway plan dates: the care leaver rules
+    that need them cannot be assessed (the other lists' visits and meetings are not care
+    leavers')."""
+    from casecheck.coverage import unsupplied
+
+    ds = load_dataset(TEMPLATES / "annex_a_2019_ilacs.xlsx", as_at=date(2025, 3, 31))
+    red = resolve_profile("redcar-cleveland")
+    assert unsupplied(ds, red.rule("visits-care-leaver")) == ["visit of care_leaver episodes"]
+    assert unsupplied(ds, red.rule("review-pathway-plan")) == [
+        "meeting:pathway_plan_review", "document:pathway_plan"]
+    assert unsupplied(ds, red.rule("visits-cla")) == []
+    newer = load_dataset(TEMPLATES / "annex_a_2024_ilacs.xlsx", as_at=date(2025, 3, 31))
+    assert unsupplied(newer, red.rule("visits-care-leaver")) == []
+    assert unsupplied(newer, red.rule("review-pathway-plan")) == []

@@ -307,7 +307,7 @@ def test_user_mapping_with_us_dates_where_and_values(tmp_path):
         ("[[table]]\ntable = 'children'\ncolumns.child_id = 'X'\n", "no [[table]] for the episodes table"),
         ("[[table]]\ntable = 'episodes'\ncolumns.child_id = 'X'\n[[table]]\ntable='children'\n"
          "columns.child_id='X'\n", "no heading for episode_type, start_date"),
-        ("[[table]\n", "is not valid TOML"),
+        ("[[table]\n", "not valid TOML"),
     ],
 )
 def test_bad_mappings_are_usage_errors(tmp_path, text, message):

@@ -500,3 +500,36 @@ def test_ssd_missing_required_field_names_the_file(tmp_path):
     folder = small_ssd(tmp_path / "ssd", ssd_cp_plans="cppl_cp_plan_id,cppl_person_id\nP1,007\n")
     with pytest.raises(InputError, match=r"ssd_cp_plans\.csv has no 'cppl_cp_plan_start_date' column"):
         load_dataset(folder)
+
+
+def test_episode_worker_from_the_allocated_case_worker_role_only(tmp_path):
+    """An IRO's or a personal adviser's involvement does not make them the episode's worker:
+    only the allocated case worker's role counts ('ALLOCATED CASE WORKER'; 'CW' on recent
+    Liquid Logic extracts), and inspect says which roles were used."""
+    folder = small_ssd(tmp_path / "ssd", ssd_involvements=(
+        "invo_involvements_id,invo_professional_id,invo_professional_role_id,invo_professional_team,"
+        "invo_involvement_start_date,invo_involvement_end_date,invo_person_id\n"
+        "I1,W1,ALLOCATED CASE WORKER,T1,2024-01-01 00:00:00.000,NULL,007\n"
+        "I2,W7,IRO,T2,2024-12-01 00:00:00.000,NULL,007\n"  # later, but not the case worker
+        "I3,W8,CW,T2,2022-01-10 00:00:00.000,NULL,008\n"
+    ))
+    ds = load_dataset(folder, as_at=AS_AT)
+    workers = dict(ds.tables["episodes"].filter(pl.col("episode_type") != "care_leaver")
+                   .select("child_id", "worker_id").iter_rows())
+    assert workers["007"] == "W1"  # not W7, the IRO whose involvement started later
+    assert workers["008"] == "W8"  # the role code 'CW'
+    notes = " ".join(inspect_source(folder).notes)
+    assert "with role 'ALLOCATED CASE WORKER' (1), 'CW' (1); other roles not used: 'IRO' (1)" in notes
+
+
+def test_involvements_without_a_case_worker_role_are_all_used_and_said_so(tmp_path):
+    folder = small_ssd(tmp_path / "ssd", ssd_involvements=(
+        "invo_involvements_id,invo_professional_id,invo_professional_role_id,"
+        "invo_involvement_start_date,invo_involvement_end_date,invo_person_id\n"
+        "I1,W1,Key worker,2024-01-01 00:00:00.000,NULL,007\n"
+    ))
+    ds = load_dataset(folder, as_at=AS_AT)
+    assert dict(ds.tables["episodes"].select("child_id", "worker_id").iter_rows())["007"] == "W1"
+    notes = " ".join(inspect_source(folder).notes)
+    assert "no involvement has the allocated case worker's role" in notes
+    assert "roles seen: 'Key worker' (1)" in notes

@@ -9,10 +9,12 @@ The library behind the ``casecheck`` command. A notebook session looks like::
     profile = casecheck.resolve_profile("redcar-cleveland")     # a bundled profile, or a .toml
     result = casecheck.audit(ds, profile, as_at=dt.date(2025, 3, 31))
     result.summary      # one row per rule: in scope, met, not met, pending, % met, RAG
+    casecheck.scorecard(result)   # the scorecard every summary draws: target, floor, counts, RAG
     result.findings     # one row per rule x child x episode (data contract §3)
 
 Modules, in import order: ``errors``, ``calendar``, ``schema``, ``parse``, ``dataset``,
-``sources``, ``standards``, ``engine``, ``report``, ``cli``.
+``sources``, ``standards``, ``engine``, ``periods``, ``scorecards``, ``views``, ``report``,
+``about``, ``workbook``, ``html_report``, ``cli``.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -26,6 +28,7 @@ from casecheck.calendar import Duration, WorkingCalendar
 from casecheck.dataset import DataQuality, Dataset
 from casecheck.engine import AuditResult, audit, explain
 from casecheck.errors import CasecheckError, InputError, ProfileError, UsageError
+from casecheck.scorecards import scorecard
 from casecheck.sources import inspect_source, load_dataset, load_frames
 from casecheck.standards import Profile, Rule, load_profile, resolve_profile
 
@@ -49,4 +52,5 @@ __all__ = [
     "load_frames",
     "load_profile",
     "resolve_profile",
+    "scorecard",
 ]

@@ -48,6 +48,8 @@ UNITS = {
     "y": "years",
     "h": "hours",
 }
+#: the longest duration accepted (100 years): date arithmetic beyond it overflows
+MAX_DAYS = 36_525
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*(wd|mo|d|w|y|h)\s*$", re.IGNORECASE)
 
 
@@ -69,7 +71,10 @@ class Duration:
                 f"'{text}' is not a duration: use a whole number and a unit, e.g. 10wd (working "
                 "days), 7d (days), 6w (weeks), 3mo (months), 1y (years) or 48h (hours)"
             )
-        return cls(int(m.group(1)), m.group(2).lower())
+        out = cls(int(m.group(1)), m.group(2).lower())
+        if out.approx_days > MAX_DAYS:
+            raise UsageError(f"'{text}' is longer than 100 years: no standard's timescale is that long")
+        return out
 
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"
@@ -108,26 +113,32 @@ class Duration:
 
 
 def parse_closure_days(items: Iterable[str | dt.date]) -> list[dt.date]:
-    """Parse local closure days: ``"2025-12-29"`` or a range ``"2025-12-29..2025-12-31"``."""
+    """Parse local closure days: ``"2025-12-29"`` or a range ``"2025-12-29..2025-12-31"``
+    (years 1900 to 2100)."""
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        raise UsageError(
+            "closure_days must be a list of dates or ranges in quotes, e.g. "
+            '["2025-12-29..2025-12-31"]'
+        )
     out: list[dt.date] = []
     for item in items:
-        if isinstance(item, dt.date):
-            out.append(item)
-            continue
-        text = str(item).strip()
+        if isinstance(item, dt.date) and not isinstance(item, dt.datetime):
+            item = item.isoformat()
+        if not isinstance(item, str):
+            raise UsageError(f"closure day {item} is not a date in quotes (YYYY-MM-DD) or a range")
+        text = item.strip()
         try:
-            if ".." in text:
-                a, b = (dt.date.fromisoformat(p.strip()) for p in text.split("..", 1))
-                if b < a:
-                    raise ValueError
-                out.extend(a + dt.timedelta(days=i) for i in range((b - a).days + 1))
-            else:
-                out.append(dt.date.fromisoformat(text))
+            a, dots, b = (p.strip() for p in text.partition(".."))
+            first = dt.date.fromisoformat(a)
+            last = dt.date.fromisoformat(b) if dots else first
+            if last < first or first.year < 1900 or last.year > 2100:
+                raise ValueError
         except ValueError:
             raise UsageError(
                 f"closure day '{text}' is not a date (YYYY-MM-DD) or a range "
-                "(YYYY-MM-DD..YYYY-MM-DD)"
+                "(YYYY-MM-DD..YYYY-MM-DD) between 1900 and 2100"
             ) from None
+        out.extend(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
     return sorted(set(out))
 
 

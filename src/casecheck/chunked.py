@@ -19,6 +19,7 @@ and the same data-quality record. Peak memory is that of one slice plus the larg
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import tempfile
 from collections.abc import Callable, Collection, Iterator
@@ -27,7 +28,15 @@ from pathlib import Path
 
 import polars as pl
 
-from casecheck.dataset import DataQuality, Dataset, RawTable, TableReport, build_dataset
+from casecheck import parse
+from casecheck.dataset import (
+    DataQuality,
+    Dataset,
+    RawTable,
+    TableReport,
+    build_dataset,
+    tallies_frame,
+)
 from casecheck.engine import (
     FINDING_COLUMNS,
     FINDING_SCHEMA,
@@ -35,11 +44,13 @@ from casecheck.engine import (
     audit,
     pct_met_expr,
     rag_expr,
+    resolve_period,
     summary_note,
 )
 from casecheck.errors import InputError, UsageError
+from casecheck.outputs import atomic_write, writing
 from casecheck.periods import Period
-from casecheck.report import atomic_write, defuse
+from casecheck.report import defuse
 from casecheck.sources.native import read_table_file, table_files
 from casecheck.sources.readers import CSV_SUFFIXES, PARQUET_SUFFIXES
 from casecheck.standards import Profile
@@ -55,8 +66,11 @@ class ChunkedResult:
     findings: int  # rows written
     chunks: int
     files: list[Path]
-    period: Period | None = None
-    over_period: bool = False
+    #: the summary of the previous period (direction of travel), when asked for
+    previous: pl.DataFrame | None = None
+    previous_as_at: dt.date | None = None
+    period: Period | None = None  # the reporting period
+    over_period: bool = False  # whether frequency, recency and presence rules asked over it
     latest: dt.date | None = None  # the latest record in the extract
 
 
@@ -111,12 +125,23 @@ def auto_chunks(rows: int) -> int:
 def compact(frame: pl.DataFrame) -> pl.DataFrame:
     """A copy of ``frame`` that owns its text. A few rows filtered from a large frame keep the
     large frame's text buffers alive (Polars' text columns are views into shared buffers): kept
-    from every slice, they would hold every slice in memory."""
-    return pl.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))  # type: ignore[return-value]
+    from every slice, they would hold every slice in memory. (Copied through Polars' own IPC
+    writer and reader: pyarrow is not a dependency.)"""
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer, compression="uncompressed")
+    buffer.seek(0)
+    return pl.read_ipc(buffer)
 
 
 def _keep(quality: DataQuality) -> DataQuality:
-    return DataQuality(quality.reports, compact(quality.issues))
+    return DataQuality(quality.reports, compact(quality.issues), quality.tallies)
+
+
+def child_ids(frame: pl.DataFrame) -> pl.Series:
+    """A raw table's child ids as the dataset will read them (spaces trimmed, ``N/A`` blank,
+    Excel's ``123.0`` as ``123``): rows are routed to slices by the id the audit sees, so that
+    ``" 0001001"`` and ``"0001001"`` land in the same slice."""
+    return parse.parse_id(frame["child_id"])
 
 
 def _split(frame: pl.DataFrame, ranges: list[tuple[str | None, str | None]]) -> list[pl.DataFrame]:
@@ -125,7 +150,7 @@ def _split(frame: pl.DataFrame, ranges: list[tuple[str | None, str | None]]) -> 
     if "child_id" not in frame.columns or len(ranges) == 1:
         return [frame] * len(ranges)
     bounds = pl.Series([hi for _, hi in ranges[:-1]], dtype=pl.String)
-    ids = frame["child_id"].cast(pl.String)
+    ids = child_ids(frame)
     which = bounds.search_sorted(ids, side="right").fill_null(0)  # the range of each row, once
     return [frame.filter(which == i) for i in range(len(ranges))]
 
@@ -144,7 +169,8 @@ def _merge_quality(parts: list[DataQuality]) -> DataQuality:
                 acc.rows_rejected += r.rows_rejected
     issues = pl.concat([q.issues for q in parts]) if parts else parts[0].issues
     issues = issues.unique(maintain_order=True).sort(["table", "row", "column"], nulls_last=True)
-    return DataQuality(reports=reports, issues=issues)
+    tallies = tallies_frame([q.tallies for q in parts])  # counts per slice, added up
+    return DataQuality(reports=reports, issues=issues, tallies=tallies)
 
 
 def _add_up(parts: list[pl.DataFrame], keys: list[str], profile: Profile) -> pl.DataFrame:
@@ -196,13 +222,14 @@ def slices(
             note(f"Splitting {file.name}")
             raw = read_table_file(file, table)
             if not ranges:
-                ranges = child_ranges(raw.frame["child_id"].cast(pl.String), chunks)
+                ranges = child_ranges(child_ids(raw.frame), chunks)
                 for i in range(len(ranges)):
                     (work / f"slice{i}").mkdir()
             meta[table.name] = RawTable(table.name, raw.frame.head(0), raw.file, raw.mapping, raw.unmapped, raw.notes)
             frame = raw.frame  # as read: a typed Parquet column stays typed (no re-parsing)
-            for i, part in enumerate(_split(frame, ranges)):
-                part.write_parquet(work / f"slice{i}" / f"{table.name}.parquet", compression="lz4")
+            with writing("the temporary slices of the extract", work):
+                for i, part in enumerate(_split(frame, ranges)):
+                    part.write_parquet(work / f"slice{i}" / f"{table.name}.parquet", compression="lz4")
             del raw, frame
         files = [f for f, _ in found]
         for i in range(len(ranges)):
@@ -251,7 +278,7 @@ def trend_in_chunks(
 
     Returns the trend and a dataset holding the whole data-quality record (no tables).
     """
-    from casecheck.views import TREND_SCHEMA, trend
+    from casecheck.views import rated_trend, trend
 
     profile = profile.select(rules)
     parts: list[pl.DataFrame] = []
@@ -262,9 +289,8 @@ def trend_in_chunks(
         qualities.append(_keep(ds.quality))
         files = ds.files
         del ds
-    out = _add_up(parts, ["month_end", "rule_id"], profile)
+    frame = rated_trend(_add_up(parts, ["month_end", "rule_id"], profile), profile)
     quality = _merge_quality(qualities)
-    frame = out.select(list(TREND_SCHEMA)).cast(TREND_SCHEMA)  # type: ignore[arg-type]
     return frame, Dataset({}, quality, "native", Path(path), ends[-1], files)
 
 
@@ -283,30 +309,44 @@ def audit_in_chunks(
     tables: Collection[str] | None = None,
     protected: Collection[Path] = (),
     progress: Callable[[str], None] | None = None,
+    previous: bool = False,
 ) -> ChunkedResult:
     """Audit a native folder extract ``chunks`` slices of children at a time (see module doc).
 
     Findings go to ``output`` as ``csv`` or ``parquet`` (None: not written), in the same order
-    and with the same bytes as an audit of the whole extract would write.
+    and with the same bytes as an audit of the whole extract would write. With ``previous``,
+    each slice is audited at the previous period's end too (``scorecards.audit_before``)
+    and those counts added up too.
     """
+    from casecheck.scorecards import audit_before
+
     if output is not None and fmt not in ("csv", "parquet"):
         raise UsageError("a chunked audit writes findings as csv or parquet")
     profile = profile.select(rules)
     note = progress or (lambda _msg: None)
     summaries: list[pl.DataFrame] = []
+    earlier: list[pl.DataFrame] = []
+    earlier_as_at = None
     qualities: list[DataQuality] = []
     position = {rule.id: n for n, rule in enumerate(sorted(profile.rules, key=lambda r: r.id))}
     n = count = 0
     files: list[Path] = []
     latest: list[dt.date] = []
-    result = None
+    reporting, asks_over = resolve_period(as_at, period, since, over_period)
     with tempfile.TemporaryDirectory(prefix="casecheck-findings-") as tmp_name:
         tmp = Path(tmp_name)
         for i, n_slices, ds in slices(path, as_at, chunks, tables or profile.tables(), tmp, note):
             count = n_slices
-            result = audit(ds, profile, as_at, since, period=period, over_period=over_period)
+            cache: dict = {}
+            if previous:  # first: its findings are gone before the slice's own are made
+                before = audit_before(ds, profile, reporting, over_period=asks_over, cache=cache)
+                earlier.append(before.summary)
+                earlier_as_at = before.as_at
+                del before
+            result = audit(ds, profile, as_at, since, period=reporting, over_period=asks_over, cache=cache)
             summaries.append(result.summary)
             latest += [d for d in [latest_record(ds)] if d is not None]
+            del cache
             qualities.append(_keep(ds.quality))
             files = ds.files
             if output is not None:
@@ -316,12 +356,15 @@ def audit_in_chunks(
                 n += findings.height
                 runs = findings.select(pl.col("rule_id").rle()).unnest("rule_id")
                 start = 0
-                for length, rule_id in runs.iter_rows():  # findings come grouped by rule
-                    part = findings.slice(start, length)
-                    part.write_parquet(tmp / f"{position[rule_id]:04d}-{i:06d}.parquet", compression="lz4")
-                    start += length
-            del ds
+                with writing("the temporary findings", tmp):
+                    for length, rule_id in runs.iter_rows():  # findings come grouped by rule
+                        part = findings.slice(start, length)
+                        part.write_parquet(tmp / f"{position[rule_id]:04d}-{i:06d}.parquet",
+                                           compression="lz4")
+                        start += length
+            del ds, result
         summary = _add_up(summaries, ["rule_id"], profile).select(list(SUMMARY_SCHEMA)).cast(SUMMARY_SCHEMA)  # type: ignore[arg-type]
+        before_summary = _add_up(earlier, ["rule_id"], profile) if earlier else None
         quality = _merge_quality(qualities)
         if output is not None:
             note(f"Writing {output}")
@@ -331,9 +374,8 @@ def audit_in_chunks(
                 if parts else pl.LazyFrame(schema=FINDING_SCHEMA)
             )
             _write_ordered(ordered, output, fmt, protected)
-    reporting = result.period if result is not None else None
-    asked = result.over_period if result is not None else bool(since)
-    return ChunkedResult(summary, quality, n, count, files, reporting, asked, max(latest, default=None))
+    return ChunkedResult(summary, quality, n, count, files, before_summary, earlier_as_at, reporting, asks_over,
+                         max(latest, default=None))
 
 
 def _write_ordered(frame: pl.LazyFrame, output: Path, fmt: str, protected: Collection[Path]) -> None:

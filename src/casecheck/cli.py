@@ -7,10 +7,13 @@ unreadable file); 4 a rule below ``--fail-under``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import functools
 import os
+import signal
 import sys
 import time
 from enum import StrEnum
@@ -25,12 +28,21 @@ from rich.table import Table
 from rich.text import Text
 
 from casecheck import __version__
+from casecheck.calendar import Duration
 from casecheck.config import load_config
 from casecheck.dataset import Dataset, reason_kind
 from casecheck.engine import FINDING_SCHEMA, AuditResult, audit, explain
-from casecheck.errors import EXIT_BELOW_TARGET, EXIT_INTERNAL, CasecheckError, UsageError
+from casecheck.errors import (
+    EXIT_BELOW_TARGET,
+    EXIT_INTERNAL,
+    EXIT_USAGE,
+    CasecheckError,
+    InputError,
+    UsageError,
+)
+from casecheck.outputs import check_format, check_outputs, extract_files, same_file
 from casecheck.parse import parse_one_date
-from casecheck.periods import PERIOD_KINDS, resolve_as_at
+from casecheck.periods import PERIOD_KINDS, Period, period_for, resolve_as_at
 from casecheck.privacy import KEY_ENV, load_key, pseudonymise
 from casecheck.report import (
     STATUS_STYLE,
@@ -43,23 +55,28 @@ from casecheck.report import (
     render_profile_list,
     render_quality,
     render_summary,
+    render_tallies,
     render_trend,
     write_frame,
 )
+from casecheck.scorecards import audit_before, below, score, scorecard
 from casecheck.sources import SOURCES, load_dataset
+from casecheck.sources.returns import holds_returns
 from casecheck.sources.ssd import is_ssd_folder
 from casecheck.standards import list_profiles, load_profile, resolve_profile
 from casecheck.views import (
     breakdown,
+    caseloads,
     due_soon,
     exceptions,
     latest_record,
     month_ends,
     stale_note,
+    with_caseloads,
     with_group,
 )
 from casecheck.views import trend as trend_view
-from casecheck.workbook import write_audit_workbook, write_trend_workbook
+from casecheck.workbook import write_audit_workbook, write_team_workbooks, write_trend_workbook
 
 app = typer.Typer(
     name="casecheck",
@@ -78,13 +95,22 @@ app.add_typer(standards_app, name="standards")
 
 def _console_width() -> int | None:
     """Terminals report their width; pipes and log files get a wide table rather than 80 columns."""
-    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+    if (sys.stdout is not None and sys.stdout.isatty()) or os.environ.get("COLUMNS"):
         return None
     return 160
 
 
-out = Console(highlight=False, soft_wrap=False, width=_console_width())
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+class _Console(Console):
+    """Rich's console, except that a closed pipe (``casecheck audit | head``) is reported as
+    one line and exit 2 (handles_errors), not a silent exit 1."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+
+# markup=False: a team called "[/]" or a profile note with "[bold" is text, never Rich markup
+out = _Console(highlight=False, soft_wrap=False, width=_console_width(), markup=False)
+err = _Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 class Fmt(StrEnum):
@@ -113,6 +139,10 @@ class Group(StrEnum):
     manager = "manager"
 
 
+#: the most items --top shows (a larger number is all of them anyway)
+MAX_TOP = 1_000_000_000
+
+
 class SampleFmt(StrEnum):
     csv = "csv"
     parquet = "parquet"
@@ -129,6 +159,14 @@ class Asked:
     since: dt.date | None
     over_period: bool | None  # None: only with --since
 
+    def reporting(self, as_at: dt.date) -> Period:
+        """The reporting period an audit at ``as_at`` with these options covers."""
+        return period_for(as_at, self.period, self.since)
+
+    @property
+    def over(self) -> bool:
+        return self.since is not None if self.over_period is None else self.over_period
+
 
 def _warn_stale(latest: dt.date | None, as_at: dt.date) -> None:
     """One line on stderr when the extract ends more than a month before the audit date."""
@@ -137,8 +175,13 @@ def _warn_stale(latest: dt.date | None, as_at: dt.date) -> None:
         err.print(f"casecheck: warning: {note}", markup=False)
 
 
+def _uk(day: dt.date | None) -> str:
+    """A date as people read it: dd/mm/yyyy (blank for none)."""
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
 def _fail(exc: CasecheckError) -> typer.Exit:
-    err.print(f"casecheck: error: {exc.message}", markup=False, highlight=False)
+    err.print(f"casecheck: error: {exc.message}", highlight=False)
     return typer.Exit(exc.exit_code)
 
 
@@ -148,9 +191,18 @@ def handles_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            done = fn(*args, **kwargs)
+            if sys.stdout is not None:
+                sys.stdout.flush()  # (a pipe that closed early says so here, not at exit)
+            return done
         except CasecheckError as exc:
             raise _fail(exc) from None
+        except OSError as exc:  # printing to a closed stdout, or a pipe whose reader has gone
+            if exc.errno not in (errno.EPIPE, errno.EBADF):
+                raise
+            _stdout_gone()
+            raise _fail(UsageError("standard output was closed before casecheck finished "
+                                   "writing to it")) from None
 
     return wrapper
 
@@ -181,9 +233,7 @@ def _root(
     """Audit children's social care case records against practice standards."""
 
 
-DataArg = Annotated[Path, typer.Argument(help="Extract: a folder of table files, or one workbook.", show_default=False, metavar="DATA")]
 AsAtOpt = Annotated[str | None, typer.Option("--as-at", metavar="DATE", help="Audit date: YYYY-MM-DD, DD/MM/YYYY, today or last-month-end (the month just ended, for a cron line on the 1st); default today.")]
-SourceOpt = Annotated[str, typer.Option("--source", metavar="SOURCE", help=f"Input format: {', '.join(SOURCES)}.")]
 MappingOpt = Annotated[
     Path | None,
     typer.Option("--mapping", metavar="FILE", help="Mapping file for an LCS/EHM report export (TOML)."),
@@ -195,76 +245,133 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on 
 @app.command()
 @handles_errors
 def validate(
-    data: DataArg,
+    data: OptDataArg = None,
     as_at: AsAtOpt = None,
-    source: SourceOpt = "auto",
+    source: OptSourceOpt = None,
     mapping: MappingOpt = None,
-    fmt: Annotated[ShowFmt, typer.Option("--format", help="table or json.")] = ShowFmt.table,
+    fmt: Annotated[ShowFmt | None, typer.Option("--format", help="table (default) or json.")] = None,
     issues: Annotated[
         Path | None, typer.Option("--issues", metavar="PATH", help="Write every rejected row and blanked value to this CSV.")
     ] = None,
-    chunks: CheckChunksOpt = "auto",
+    strict: StrictOpt = False,
+    config: ConfigOpt = None,
+    chunks: CheckChunksOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Check an extract before auditing: rows read, used and rejected per table, and why."""
-    as_at_given = resolve_as_at(as_at)
-    n_chunks = _chunks(chunks, data, source, mapping, None, {}, quiet or fmt == ShowFmt.json, verb="check")
+    common = Common(config, data, None, source, mapping, command="validate", need_profile=False)
+    as_at_given = resolve_as_at(common.pick(as_at, "as_at"))
+    fmt = _choice(ShowFmt, common.pick(fmt, "format", ShowFmt.table), "--format")
+    issues = common.out(common.pick(issues, "issues"))
+    quiet, strict = common.flag(quiet, "quiet"), common.flag(strict, "strict")
+    common.check_outputs({"--issues": issues})
+    check_format(issues, "csv", "--issues")
+    chunks = common.pick(chunks, "chunks", "auto")
+    n_chunks = _chunks(chunks, common.data, common.source, common.mapping, None, {},
+                       quiet or fmt == ShowFmt.json, verb="check")
     if n_chunks > 1:
         from casecheck.chunked import validate_in_chunks
 
         with Progress(quiet) as progress:
             progress.step("Chunked check")
-            ds = validate_in_chunks(data, as_at_given, n_chunks,
+            ds = validate_in_chunks(common.data, as_at_given, n_chunks,
                                     progress=lambda msg: progress.step(msg))
     else:
-        ds = load_dataset(data, source=source, as_at=as_at_given, mapping=mapping)
+        ds = load_dataset(common.data, source=common.source, as_at=as_at_given, mapping=common.mapping)
     as_at_d = ds.as_at or dt.date.today()
     if issues:
-        named = [Path(mapping)] if mapping is not None else []
-        write_frame(ds.quality.issues, issues, "csv", protected=[*ds.files, *named])
+        write_frame(ds.quality.issues, issues, "csv", protected=common.inputs(ds))
     if fmt == ShowFmt.json:
-        import json
+        typer.echo(_quality_json(ds, as_at_d))
+    elif not quiet:
+        _print_quality(ds, common.data, as_at_d, issues)
+    _strict(ds, strict)
 
-        payload = {
-            "source": ds.source,
-            "as_at": as_at_d.isoformat(),
-            "tables": [
-                {
-                    **row,
-                    "top_reasons": [
-                        {"reason": r, "rows": n} for r, n in ds.quality.top_reasons(row["table"], 5)
-                    ],
-                    "columns": ds.quality.reports[row["table"]].mapping,
-                    "unmapped": ds.quality.reports[row["table"]].unmapped,
-                }
-                for row in ds.quality.summary().iter_rows(named=True)
-            ],
+
+def _quality_json(ds: Dataset, as_at_d: dt.date) -> str:
+    """``validate --format json``: every count, note and warning the table view shows."""
+    import json
+
+    q = ds.quality
+    tables = [
+        {
+            **row,
+            "top_reasons": [{"reason": r, "rows": n} for r, n in q.top_reasons(row["table"], 5)],
+            "columns": q.reports[row["table"]].mapping,
+            "unmapped": q.reports[row["table"]].unmapped,
+            "notes": q.reports[row["table"]].notes,
         }
-        typer.echo(json.dumps(payload, indent=1))
-        return
-    if quiet:
-        return
+        for row in q.summary().iter_rows(named=True)
+    ]
+    payload = {
+        "source": ds.source,
+        "as_at": as_at_d.isoformat(),
+        "tables": tables,
+        "notes": [*ds.notes, *q.note_lines()],
+        "unknown_codes": q.unknown_codes().to_dicts(),
+        "rows_set_aside": q.rejected().height,
+    }
+    return json.dumps(payload, indent=1, ensure_ascii=False)
+
+
+def _print_quality(ds: Dataset, data: Path, as_at_d: dt.date, issues: Path | None) -> None:
     for note in ds.notes:
-        out.print(note, markup=False)
+        out.print(note)
     render_quality(ds, out, title=f"What casecheck made of {data} (audit date {as_at_d.isoformat()})")
+    render_tallies(ds.quality, out)
     rejected = ds.quality.rejected().height
+    unknown = ds.quality.unknown_codes()
     if rejected:
         hint = f" (listed in {issues})" if issues else "; use --issues FILE to list them"
         out.print(f"{rejected:,} row(s) set aside{hint}. The rest is usable.")
-    else:
+    elif unknown.is_empty():
         out.print("Every row is usable.")
+    if not unknown.is_empty():
+        out.print(f"{unknown['rows'].sum():,} row(s) hold a code casecheck does not know: no rule "
+                  "matches them (see docs/codes.md; a --mapping can translate them).")
+
+
+def _unknown_summary(unknown: pl.DataFrame, most: int = 5) -> str:
+    """``episodes.episode_type 'Chlid Protection' (5 rows; did you mean child_protection?), ...``"""
+    parts = []
+    for r in unknown.head(most).iter_rows(named=True):
+        guess = f"; did you mean {r['suggestion']}?" if r["suggestion"] else ""
+        value = r["value"] if len(r["value"]) <= 60 else r["value"][:60] + "…"
+        parts.append(f"{r['table']}.{r['column']} '{value}' ({r['rows']:,} row{'s' if r['rows'] != 1 else ''}{guess})")
+    more = f" and {unknown.height - most} more" if unknown.height > most else ""
+    return ", ".join(parts) + more
+
+
+def _strict(ds: Dataset, strict: bool, known: dict[str, set[str]] | None = None) -> None:
+    """--strict: a coded value casecheck does not know fails the run (exit 3)."""
+    unknown = ds.quality.unknown_codes(known)
+    if strict and not unknown.is_empty():
+        raise InputError(f"--strict: {unknown.height} coded value(s) casecheck does not know: "
+                         f"{_unknown_summary(unknown)}")
+
+
+def _warn_unknown(ds: Dataset, common: Common, quiet: bool) -> None:
+    """audit, due, trend: say which coded values match no rule (they are not silently dropped)."""
+    from casecheck.vocabulary import referenced_codes
+
+    unknown = ds.quality.unknown_codes(referenced_codes(common.profile))
+    if quiet or unknown.is_empty():
+        return
+    err.print(f"casecheck: warning: {unknown['rows'].sum():,} row(s) hold a code casecheck does not "
+              f"know, so no rule matches them: {_unknown_summary(unknown)}. 'casecheck validate "
+              f"{common.data}' lists them; --strict makes this an error.")
 
 
 # ---------------------------------------------------------------------------------------------
 def _print_explain(result: AuditResult, timeline: pl.DataFrame, child_id: str) -> None:
-    out.print(f"[bold]Child {child_id}[/bold] · {result.question} · profile {result.profile.id}")
+    out.print(Text.assemble((f"Child {child_id}", "bold"), f" · {result.question} · profile {result.profile.id}"))
     f = result.findings
     if f.is_empty():
         out.print("No rule applies to this child at the audit date.")
     for row in f.iter_rows(named=True):
         status = Text(row["status"], style=STATUS_STYLE.get(row["status"], ""))
         out.print(Text.assemble("\n", (row["rule_id"], "bold"), f" ({row['episode_type']}): ", status))
-        out.print(f"  {row['detail']}", markup=False)
+        out.print(f"  {row['detail']}")
         steps = timeline.filter(
             (pl.col("rule_id") == row["rule_id"]) & (pl.col("anchor_date") == row["anchor_date"])
         )
@@ -324,31 +431,54 @@ class Progress:
 
 
 class Common:
-    """Options shared by audit, due and trend, resolved against casecheck.toml."""
+    """Options shared by the commands that read an extract, resolved against casecheck.toml
+    (the command line wins; then the command's own table in the file, then its top level)."""
 
     def __init__(self, config: Path | None, data: Path | None, standards: str | None,
-                 source: str | None, mapping: Path | None) -> None:
+                 source: str | None, mapping: Path | None, *, command: str = "audit",
+                 need_profile: bool = True) -> None:
+        self.command = command
         self.config = load_config(config)
         where = self.config.path.name if self.config.path else "casecheck.toml"
-        self.data = data or self.config.data
+        self.data = data or self.pick(None, "data")
         if self.data is None:
             raise UsageError(f"no DATA given (and no 'data' in {where})")
-        name = standards or self.config.standards
-        if not name:
-            raise UsageError(f"no --standards given (and no 'standards' in {where})")
-        self.profile = resolve_profile(name)
-        if self.config.closure_days:
-            self.profile = self.profile.with_closure_days(self.config.closure_days)
-        self.source = source or self.config.source or "auto"
-        self.mapping = mapping or self.config.mapping
+        self.profile = None
+        if need_profile:
+            name = standards or self.pick(None, "standards")
+            if not name:
+                raise UsageError(f"no --standards given (and no 'standards' in {where})")
+            self.profile = resolve_profile(name)
+            if self.config.closure_days:
+                self.profile = self.profile.with_closure_days(self.config.closure_days)
+        self.source = source or self.pick(None, "source") or "auto"
+        self.mapping = mapping or self.pick(None, "mapping")
+
+    def pick(self, given: object, key: str, default: object = None):
+        """An option's value: the command line's if given, else the config file's, else ``default``."""
+        return self.config.pick(given, key, self.command, default)
+
+    def flag(self, given: bool, key: str) -> bool:
+        """A flag: on if given on the command line or set true in the config file."""
+        return bool(given or self.config.get(key, self.command, False))
 
     def out(self, path: Path | None) -> Path | None:
         return self.config.output_path(path)
 
-    def inputs(self, ds: Dataset, hide: Hide) -> list[Path]:
-        """Every file this run reads: outputs are never written over any of them."""
-        named = [self.profile.path, self.config.path, self.mapping]
-        return [*ds.files, *hide.inputs, *(Path(p) for p in named if p is not None)]
+    def named_inputs(self, key_file: Path | None = None) -> list[Path]:
+        """The files the run reads besides the extract: profile, config, mapping, key."""
+        named = [self.profile.path if self.profile else None, self.config.path, self.mapping, key_file]
+        return [Path(p) for p in named if p is not None]
+
+    def check_outputs(self, outputs: dict[str, Path | None], key_file: Path | None = None) -> None:
+        """Before any work: no output over an input or into the extract folder, none twice."""
+        check_outputs(outputs, self.named_inputs(key_file), Path(self.data))
+
+    def inputs(self, ds: Dataset, hide: Hide | None = None) -> list[Path]:
+        """Every file this run reads, and every file of the extract: outputs are never written
+        over any of them."""
+        keys = hide.inputs if hide is not None else []
+        return [*ds.files, *extract_files(Path(self.data)), *self.named_inputs(), *keys]
 
     def load(self, as_at: dt.date | None, progress: Progress, rule_ids: list[str] | None = None) -> Dataset:
         """Read the extract: of a native one, only the tables the chosen rules need."""
@@ -357,15 +487,25 @@ class Common:
         return load_dataset(self.data, source=self.source, as_at=as_at, mapping=self.mapping, tables=tables)
 
 
+def _choice(kind: type[StrEnum], value: object, option: str):
+    """An option's value (from the command line or the config file) as one of its choices."""
+    try:
+        return kind(str(value))
+    except ValueError:
+        choices = ", ".join(k.value for k in kind)  # type: ignore[attr-defined]
+        raise UsageError(f"{option} '{value}' is not one of: {choices}") from None
+
+
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 3 if any coded value is one casecheck does not know (see docs/codes.md).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", metavar="FILE", help="Defaults file (default: ./casecheck.toml if present).")]
-OptDataArg = Annotated[Path | None, typer.Argument(help="Extract: a folder of table files, or one workbook (default: 'data' in casecheck.toml).", show_default=False, metavar="DATA")]
+OptDataArg = Annotated[Path | None, typer.Argument(help="Extract: a folder of table files, one workbook, or one statutory return (903 or CIN census XML); default: 'data' in casecheck.toml.", show_default=False, metavar="DATA")]
 StandardsOpt = Annotated[str | None, typer.Option("--standards", "-s", metavar="NAME|FILE", help="Profile name (see 'standards list') or a .toml file.")]
 RulesOpt = Annotated[str | None, typer.Option("--rules", metavar="IDS", help="Only these rule ids, comma-separated.")]
 
 
 def _chunks_option(what: str, findings: str = "") -> object:
     """``--chunks N|auto`` for a command that ``what``s an extract (one text for all four)."""
-    return Annotated[str, typer.Option("--chunks", metavar="N|auto", help=(
+    return Annotated[str | None, typer.Option("--chunks", metavar="N|auto", help=(
         f"{what} a native folder N slices of children at a time, to bound memory{findings}; "
         "auto: slices of about 6 million rows when it holds over 20 million."))]
 
@@ -376,12 +516,21 @@ CheckChunksOpt = _chunks_option("Check")
 OptSourceOpt = Annotated[str | None, typer.Option("--source", metavar="SOURCE", help=f"Input format: {', '.join(SOURCES)} (default auto).")]
 
 
+def _list_format(output: Path | None, fmt: SummaryFmt, option: str = "--output") -> str | None:
+    """The format a due list or trend is written in to ``output`` (from --format, else the
+    extension; a name that contradicts it is refused); None without an output."""
+    if output is None:
+        return None
+    found = format_from_path(output, "csv") if fmt == SummaryFmt.table else fmt.value
+    check_format(output, found, option)
+    return found
+
+
 def _emit(frame: pl.DataFrame, output: Path | None, fmt: SummaryFmt, protected: list[Path]) -> bool:
     """Write a due list or trend to --output (format from --format or the extension), or to
     stdout for csv/json; True when the table should still be shown on the terminal."""
     if output is not None:
-        default = "csv" if fmt == SummaryFmt.table else fmt.value
-        write_frame(frame, output, format_from_path(output, default), protected)
+        write_frame(frame, output, _list_format(output, fmt) or "csv", protected)
         return True
     if fmt != SummaryFmt.table:
         write_frame(frame, None, fmt.value)
@@ -393,21 +542,26 @@ def _rule_ids(rules: str | None) -> list[str] | None:
     return [r.strip() for r in rules.split(",") if r.strip()] if rules else None
 
 
-def _fail_under(summary: pl.DataFrame, threshold: str | None) -> list[str]:
-    """Rules below --fail-under (a percentage, or 'target' for each rule's own target)."""
+def _threshold(threshold: str | None) -> None:
+    """``--fail-under``, checked before any work: a percentage from 0 to 100, ``target`` or
+    ``floor`` (each rule's own)."""
+    if threshold is None or str(threshold).strip().lower() in ("target", "floor"):
+        return
+    try:
+        value = float(str(threshold).strip().rstrip("%"))
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 100:  # (nan and inf fail here too)
+        raise UsageError(f"--fail-under '{threshold}' is not a percentage from 0 to 100, 'target' or 'floor'")
+
+
+def _fail_under(card: pl.DataFrame, threshold: str | None) -> list[str]:
+    """Every rule below --fail-under (a percentage, 'target' or 'floor': each rule's own);
+    figures not rated (too few decided cases) or not assessed never fail."""
     if threshold is None:
         return []
-    if threshold.strip().lower() == "target":
-        limit = pl.col("target_pct")
-    else:
-        try:
-            value = float(threshold.strip().rstrip("%"))
-        except ValueError:
-            raise UsageError(f"--fail-under '{threshold}' is not a percentage or 'target'") from None
-        limit = pl.lit(value)
-    below = summary.filter(pl.col("pct_met").is_not_null() & (pl.col("pct_met") < limit))
-    return [f"{r['rule_id']} {r['pct_met']:.1f}% < {lim:g}%" for r, lim in zip(
-        below.iter_rows(named=True), below.select(limit.alias("l"))["l"].to_list() if below.height else [], strict=False)]
+    _threshold(threshold)
+    return below(card, str(threshold))
 
 
 def _render_exceptions(result: AuditResult, console: Console, top: int) -> None:
@@ -426,11 +580,6 @@ def _render_exceptions(result: AuditResult, console: Console, top: int) -> None:
     console.print(table)
 
 
-def _uk(day: dt.date | None) -> str:
-    """A date as people read it: dd/mm/yyyy (blank for none)."""
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
 # ---------------------------------------------------------------------------------------------
 # --pseudonymise: child and worker ids replaced by keyed hashes in everything written or shown
 # ---------------------------------------------------------------------------------------------
@@ -447,7 +596,11 @@ KeyFileOpt = Annotated[
 class Hide:
     """What --pseudonymise does to the frames, datasets and results that reach an output."""
 
-    def __init__(self, on: bool, key_file: Path | None) -> None:
+    def __init__(self, on: bool, key_file: Path | None, common: Common | None = None) -> None:
+        if common is not None:  # (the config file may turn it on and name the key file)
+            on = common.flag(on, "pseudonymise")
+            key_file = key_file if key_file is not None else (
+                common.pick(None, "key_file") if on else None)
         if key_file is not None and not on:
             raise UsageError("--key-file goes with --pseudonymise")
         # a missing or short key fails here, before any data is read
@@ -480,6 +633,88 @@ class Hide:
         )
 
 
+@dataclasses.dataclass
+class AuditPlan:
+    """What an audit run will write and show, resolved and checked before any work is done."""
+
+    fmt: Fmt
+    output: Path | None
+    findings_fmt: str
+    summary_format: SummaryFmt | None
+    summary_output: Path | None
+    xlsx: Path | None
+    by: Group | None
+    top: int
+    fail_under: str | None
+    quiet: bool
+    strict: bool
+    html: Path | None = None
+    xlsx_per_team: Path | None = None
+
+    @property
+    def stdout_taken(self) -> bool:
+        """The findings go to stdout (csv or json without --output)."""
+        return self.output is None and self.fmt in (Fmt.csv, Fmt.json)
+
+
+_XLSX_HINT = "--output writes the findings as csv, json or parquet; for the audit workbook give --xlsx"
+
+
+def _audit_plan(common: Common, hide: Hide, child: str | None, fmt: Fmt | None, output: Path | None,
+                summary_format: SummaryFmt | None, summary_output: Path | None, xlsx: Path | None,
+                by: Group | None, top: int | None, fail_under: str | None, quiet: bool,
+                strict: bool, html: Path | None = None, xlsx_per_team: Path | None = None) -> AuditPlan:
+    """Resolve audit's outputs against the config file and refuse, before reading anything, a
+    combination that cannot work: --child with an output, a format the file name contradicts,
+    two outputs at one path or over an input, the summary and findings both on stdout."""
+    if child is not None:
+        given = {"--output": output, "--summary-output": summary_output, "--xlsx": xlsx, "--by": by,
+                 "--format": fmt if fmt not in (None, Fmt.table) else None,
+                 "--summary-format": summary_format, "--fail-under": fail_under,
+                 "--pseudonymise": hide.key}
+        given["--xlsx-per-team"] = xlsx_per_team
+        clash = [opt for opt, v in given.items() if v is not None]
+        if clash:
+            raise UsageError(f"--child explains one child (on the terminal, or with --html in a "
+                             f"page): it cannot be combined with {', '.join(clash)}")
+        html = common.out(html)
+        common.check_outputs({"--html": html})
+        check_format(html, "html", "--html")
+        return AuditPlan(Fmt.table, None, "csv", None, None, None, None, 0, None, quiet, strict, html)
+    fmt = _choice(Fmt, common.pick(fmt, "format", Fmt.table), "--format")
+    output = common.out(common.pick(output, "output"))
+    summary_output = common.out(common.pick(summary_output, "summary_output"))
+    xlsx = common.out(common.pick(xlsx, "xlsx"))
+    html = common.out(common.pick(html, "html"))
+    per_team = common.out(common.pick(xlsx_per_team, "xlsx_per_team"))
+    common.check_outputs({"--output": output, "--summary-output": summary_output, "--xlsx": xlsx,
+                          "--html": html}, *hide.inputs)
+    if per_team is not None and same_file(per_team, Path(common.data)):
+        raise UsageError(f"refusing to write team workbooks into the extract folder {per_team}")
+    sfmt = common.pick(summary_format, "summary_format")
+    group = common.pick(by, "by")
+    plan = AuditPlan(
+        fmt, output, fmt.value, _choice(SummaryFmt, sfmt, "--summary-format") if sfmt else None,
+        summary_output, xlsx, _choice(Group, group, "--by") if group else None,
+        int(common.pick(top, "top", 10)), common.pick(fail_under, "fail_under"), quiet, strict,
+        html, per_team)
+    if output is not None:
+        plan.findings_fmt = format_from_path(output, "csv") if fmt == Fmt.table else fmt.value
+        named = Path(output).suffix.lower()
+        hint = f"{_XLSX_HINT} {Path(output).stem}.xlsx" if named in (".xlsx", ".xls", ".xlsm", ".ods") else ""
+        check_format(output, plan.findings_fmt, "--output", hint)
+    elif fmt == Fmt.parquet:
+        raise UsageError("--format parquet needs --output PATH")
+    if summary_output is not None:
+        check_format(summary_output, format_from_path(summary_output, "csv"), "--summary-output")
+    check_format(xlsx, "xlsx", "--xlsx")
+    check_format(html, "html", "--html")
+    if plan.stdout_taken and plan.summary_format in (SummaryFmt.csv, SummaryFmt.json):
+        raise UsageError("findings already go to stdout: give --output PATH, or --summary-output PATH")
+    _threshold(plan.fail_under)
+    return plan
+
+
 @app.command(name="audit")
 @handles_errors
 def audit_cmd(
@@ -487,9 +722,9 @@ def audit_cmd(
     standards: StandardsOpt = None,
     as_at: AsAtOpt = None,
     period: Annotated[
-        PeriodKind,
-        typer.Option("--period", help="Reporting period ending at the audit date: month (default), quarter, year (financial, from 1 April), 12m or all. Timescale rules count what was decided in it."),
-    ] = PeriodKind.month,
+        PeriodKind | None,
+        typer.Option("--period", help="Reporting period ending at the audit date: month (the default), quarter, year (financial, from 1 April), 12m or all. Timescale rules count what was decided in it."),
+    ] = None,
     since: Annotated[
         str | None,
         typer.Option("--since", metavar="DATE", help="Start the reporting period on DATE instead, and ask frequency, recency and presence rules the audit-period question over it."),
@@ -499,7 +734,7 @@ def audit_cmd(
         typer.Option("--over-period", help="Ask frequency, recency and presence rules whether every interval in the period was kept (the audit-period question), not whether the child is in date at the audit date."),
     ] = False,
     rules: RulesOpt = None,
-    fmt: Annotated[Fmt, typer.Option("--format", "-f", help="Findings format: table (summary only), csv, json or parquet.")] = Fmt.table,
+    fmt: Annotated[Fmt | None, typer.Option("--format", "-f", help="Findings format: table (summary only; the default), csv, json or parquet.")] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="PATH", help="Write the child-level findings here (format from --format or the extension).")
     ] = None,
@@ -509,19 +744,23 @@ def audit_cmd(
     summary_output: Annotated[
         Path | None, typer.Option("--summary-output", metavar="PATH", help="Write the per-rule summary to this file (csv or json).")
     ] = None,
-    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write the audit workbook (summary, by team, exceptions, due soon, data quality).")] = None,
-    by: Annotated[Group | None, typer.Option("--by", help="Break the summary down by team, worker or manager.")] = None,
-    top: Annotated[int, typer.Option("--top", metavar="N", help="Show the N worst exceptions (0 to hide).")] = 10,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write the audit workbook (scorecard, by team, caseloads, exceptions, due soon, data quality).")] = None,
+    xlsx_per_team: Annotated[Path | None, typer.Option("--xlsx-per-team", metavar="DIR", help="Write one workbook per team into DIR (made if missing): its own children only, the authority's figures beside the team's.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", metavar="PATH", help="Write one self-contained HTML report (scorecard, team grid, charts, exceptions, due soon, data quality); with --child, that child's explanation.")] = None,
+    by: Annotated[Group | None, typer.Option("--by", help="Break the summary down by team, worker or manager, with open children and caseloads.")] = None,
+    top: Annotated[int | None, typer.Option("--top", metavar="N", min=0, max=MAX_TOP, help="Show the N worst exceptions (default 10; 0 to hide).")] = None,
     fail_under: Annotated[
-        str | None, typer.Option("--fail-under", metavar="PCT|target", help="Exit 4 if any rule's % met is below PCT, or below its own target.")
+        str | None, typer.Option("--fail-under", metavar="PCT|target|floor", help="Exit 4 if any rated rule's % met is below PCT, or below its own target or floor.")
     ] = None,
+    previous: Annotated[bool, typer.Option("--previous/--no-previous", help="Compare each rule with the previous period (the month before): audits the extract again at that period's end.")] = True,
     child: Annotated[str | None, typer.Option("--child", metavar="CHILD_ID", help="Explain one child: the timeline behind each verdict.")] = None,
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
     config: ConfigOpt = None,
     pseudonymise_ids: PseudonymiseOpt = False,
     key_file: KeyFileOpt = None,
-    chunks: AuditChunksOpt = "auto",
+    strict: StrictOpt = False,
+    chunks: AuditChunksOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Audit an extract against a standards profile.
@@ -529,91 +768,150 @@ def audit_cmd(
     Frequency, recency and presence rules ask whether each child is in date at the audit date
     (with --over-period or --since: whether every interval in the period was kept). Timescale
     rules count the requirements decided in the reporting period (--period, default the month of
-    the audit date): done in it, on time or late, or fallen overdue in it.
+    the audit date), each once: done on time in it, or fallen overdue in it.
     """
     common = Common(config, data, standards, source, mapping)
-    hide = Hide(pseudonymise_ids, key_file)
-    if child is not None and hide.key is not None:
-        raise UsageError("--child explains one child by id: it cannot be used with --pseudonymise")
-    since_d = _date(since, "--since")
-    asked = Asked(period.value, since_d, over_period or None)
-    rule_ids = _rule_ids(rules)
+    hide = Hide(pseudonymise_ids, key_file, None if child is not None else common)
+    since_d = _date(common.pick(since, "since"), "--since")
+    asked = Asked(_choice(PeriodKind, common.pick(period, "period", "month"), "--period").value, since_d,
+                  common.flag(over_period, "over_period") or None)
+    as_at_given = resolve_as_at(common.pick(as_at, "as_at"))
+    rule_ids = _rule_ids(common.pick(rules, "rules"))
     common.profile.select(rule_ids)  # unknown ids fail before loading data
-    output, summary_output, xlsx = common.out(output), common.out(summary_output), common.out(xlsx)
+    plan = _audit_plan(common, hide, child, fmt, output, summary_format, summary_output, xlsx, by, top,
+                       fail_under, common.flag(quiet, "quiet"), common.flag(strict, "strict"), html,
+                       xlsx_per_team)
     started = time.perf_counter()
-    unsupported = {"--xlsx": xlsx, "--by": by, "--child": child, "--pseudonymise": pseudonymise_ids or None}
-    whole_only = {**unsupported, "--format json": fmt == Fmt.json or None,
-                  "findings on stdout": (output is None and fmt == Fmt.csv) or None}
-    n_chunks = _chunks(chunks, common.data, common.source, common.mapping,
-                       common.profile.select(rule_ids).tables(), whole_only, quiet)
+    unsupported = {"--xlsx": plan.xlsx, "--xlsx-per-team": plan.xlsx_per_team, "--html": plan.html,
+                   "--by": plan.by, "--child": child, "--pseudonymise": hide.key is not None or None}
+    whole_only = {**unsupported, "--format json": plan.fmt == Fmt.json or None,
+                  "findings on stdout": plan.stdout_taken or None}
+    n_chunks = _chunks(common.pick(chunks, "chunks", "auto"), common.data, common.source, common.mapping,
+                       common.profile.select(rule_ids).tables(), whole_only, plan.quiet)
     if n_chunks > 1:
-        _audit_chunked(common, n_chunks, resolve_as_at(as_at) or dt.date.today(), asked, rule_ids, fmt,
-                       output, summary_output, summary_format, fail_under, quiet, unsupported)
+        _audit_chunked(common, n_chunks, as_at_given or dt.date.today(), asked, rule_ids, plan,
+                       unsupported, previous)
         return
-    with Progress(quiet) as progress:
-        ds = common.load(resolve_as_at(as_at), progress, rule_ids)
-        as_at_d = ds.as_at or dt.date.today()
-        if not quiet:
-            for note in ds.notes:
-                err.print(note, markup=False)
-        _warn_stale(latest_record(ds), as_at_d)
-        if child is not None:
-            explained = explain(ds, common.profile, child, as_at_d, since_d, rule_ids, period=asked.period,
-                                over_period=asked.over_period)
-        else:
-            explained = None
-    if explained is not None:
+    with Progress(plan.quiet) as progress:
+        ds = common.load(as_at_given, progress, rule_ids)
+    as_at_d = ds.as_at or dt.date.today()
+    if not plan.quiet:
+        for note in ds.notes:
+            err.print(note)
+    _strict(ds, plan.strict, _referenced(common))
+    _warn_unknown(ds, common, plan.quiet)
+    _warn_stale(latest_record(ds), as_at_d)
+    if child is not None:
+        explained = explain(ds, common.profile, child, as_at_d, since_d, rule_ids, period=asked.period,
+                            over_period=asked.over_period)
         _print_explain(*explained, child)  # type: ignore[arg-type]
+        if plan.html is not None:
+            from casecheck.html_report import write_child_html
+
+            write_child_html(plan.html, *explained, child, ds, data_label=str(common.data),  # type: ignore[misc]
+                             protected=common.inputs(ds, hide))
         return
-    with Progress(quiet) as progress:
+    with Progress(plan.quiet) as progress:
         n_rules = len(common.profile.select(rule_ids).rules)
+        cache: dict = {}  # the events, gathered once for both audits
+        before = None
+        # (only when a summary is shown or written: a quiet run that writes findings needs none)
+        shown = (not plan.quiet or plan.summary_output or plan.summary_format or plan.xlsx
+                 or plan.xlsx_per_team or plan.html)
+        if previous and shown:  # first, so that two audits' findings are never in memory at once
+            progress.step("Auditing the previous period")
+            before = audit_before(ds, common.profile.select(rule_ids), asked.reporting(as_at_d),
+                                  over_period=asked.over, cache=cache)
+            if plan.xlsx_per_team is None:  # only the team workbooks count its findings again
+                before = dataclasses.replace(before, findings=before.findings.clear())
+            before = hide.result(before)
         progress.step("Checking rules", total=n_rules)
-        result = hide.result(audit(ds, common.profile, as_at_d, since_d, rule_ids, period=asked.period,
-                                   over_period=asked.over_period,
-                                   progress=lambda rule: progress.advance(f"Checking {rule.id}")))
-        protected = common.inputs(ds, hide)
+        raw = audit(ds, common.profile, as_at_d, since_d, rule_ids, period=asked.period,
+                    over_period=asked.over_period,
+                    progress=lambda rule: progress.advance(f"Checking {rule.id}"), cache=cache)
+        del cache
+        result = hide.result(raw)
+        card = scorecard(result, before)
+        reports = _Reports(result, before, card, hide.dataset(ds), str(common.data),
+                           common.inputs(ds, hide), pseudonymised=hide.key is not None)
+        reports.write(progress, xlsx=plan.xlsx, per_team=plan.xlsx_per_team, html=plan.html)
+    _audit_outputs(common, hide, ds, result, card, plan, time.perf_counter() - started, reports.team_files)
+
+
+class _Reports:
+    """The files an audit writes for people: the workbook, one workbook per team, the HTML."""
+
+    def __init__(self, result: AuditResult, previous: AuditResult | None, card: pl.DataFrame,
+                 dataset: Dataset, data_label: str, protected: list[Path], pseudonymised: bool = False) -> None:
+        self.result, self.previous, self.card = result, previous, card
+        self.dataset, self.data_label, self.protected = dataset, data_label, protected
+        self.pseudonymised = pseudonymised
+        self.team_files: list[Path] = []
+
+    def write(self, progress: Progress, xlsx: Path | None, per_team: Path | None, html: Path | None) -> None:
+        common = {"data_label": self.data_label, "protected": self.protected}
+        due = due_soon(self.result) if (xlsx or html) else None
         if xlsx is not None:
             progress.step(f"Writing {xlsx}")
-            write_audit_workbook(xlsx, result, hide.dataset(ds), data_label=str(common.data),
-                                 protected=protected)
-    elapsed = time.perf_counter() - started
+            write_audit_workbook(xlsx, self.result, self.dataset, card=self.card, due=due, **common)
+        if per_team is not None:
+            progress.step(f"Writing team workbooks to {per_team}")
+            self.team_files = write_team_workbooks(per_team, self.result, self.dataset, previous=self.previous,
+                                                   card=self.card, **common)
+        if html is not None:
+            from casecheck.html_report import write_audit_html
+
+            progress.step(f"Writing {html}")
+            write_audit_html(html, self.result, self.dataset, card=self.card, due=due,
+                             pseudonymised=self.pseudonymised, **common)
+
+
+def _referenced(common: Common) -> dict[str, set[str]]:
+    from casecheck.vocabulary import referenced_codes
+
+    return referenced_codes(common.profile)
+
+
+def _audit_outputs(common: Common, hide: Hide, ds: Dataset, result: AuditResult, card: pl.DataFrame,
+                   plan: AuditPlan, elapsed: float, team_files: list[Path]) -> None:
+    """Write the findings and summary where the plan says, print the summary, apply --fail-under."""
+    protected = common.inputs(ds, hide)
     findings = findings_frame(result)
-    findings_fmt = fmt.value
-    if output is not None:
-        if fmt == Fmt.table:
-            findings_fmt = format_from_path(output, "csv")
-        write_frame(findings, output, findings_fmt, protected)
-    elif fmt in (Fmt.csv, Fmt.json):
-        write_frame(findings, None, fmt.value)
-    elif fmt == Fmt.parquet:
-        raise UsageError("--format parquet needs --output PATH")
-    summary = breakdown(result, hide.dataset(ds), by.value) if by else result.summary
-    if summary_output is not None:
-        write_frame(summary, summary_output, format_from_path(summary_output, "csv"), protected)
-    stdout_taken = output is None and fmt != Fmt.table
-    sfmt = summary_format or (SummaryFmt.table if not stdout_taken else None)
+    if plan.output is not None:
+        write_frame(findings, plan.output, plan.findings_fmt, protected)
+    elif plan.stdout_taken:
+        write_frame(findings, None, plan.fmt.value)
+    by = plan.by.value if plan.by else None
+    caseload = caseloads(hide.dataset(ds), result.as_at, by) if by else None
+    summary = with_caseloads(breakdown(result, hide.dataset(ds), by), caseload) if by else card
+    if plan.summary_output is not None:
+        write_frame(summary, plan.summary_output, format_from_path(plan.summary_output, "csv"), protected)
+    sfmt = plan.summary_format or (SummaryFmt.table if not plan.stdout_taken else None)
     if sfmt in (SummaryFmt.csv, SummaryFmt.json):
-        if stdout_taken:
-            raise UsageError("findings already go to stdout: give --output PATH, or --summary-output PATH")
         write_frame(summary, None, sfmt.value)
-    elif not quiet:
-        console = out if not stdout_taken else err
-        render_summary(result, console, data_label=str(common.data))
+    elif not plan.quiet:
+        console = out if not plan.stdout_taken else err
+        render_summary(result, console, data_label=str(common.data), card=card)
         if by:
-            render_breakdown(summary, result, console, by.value)
-        _render_exceptions(result, console, top)
+            render_breakdown(summary, result, console, by, caseload)
+        _render_exceptions(result, console, plan.top)
         rejected = ds.quality.rejected().height
         if rejected:
-            console.print(
-                f"[yellow]{rejected:,} input row(s) were set aside as unusable: run 'casecheck validate "
-                f"{common.data}' to see why.[/yellow]"
-            )
-        written = [str(p) for p in (output, summary_output, xlsx) if p is not None]
+            console.print(Text(
+                f"{rejected:,} input row(s) were set aside as unusable: run 'casecheck validate "
+                f"{common.data}' to see why.", style="yellow"))
+        written = [str(p) for p in (plan.output, plan.summary_output, plan.xlsx, plan.html) if p is not None]
+        if plan.xlsx_per_team is not None:
+            written.append(f"{len(team_files)} team workbook(s) in {plan.xlsx_per_team}")
         where = f"; written to {', '.join(written)}" if written else ""
-        console.print(f"[dim]{findings.height:,} finding(s) in {elapsed:.1f}s{where}.[/dim]")
-    below = _fail_under(result.summary, fail_under or common.config.fail_under)
+        console.print(Text(f"{findings.height:,} finding(s) in {elapsed:.1f}s{where}.", style="dim"))
+    _exit_if_below(card, plan.fail_under)
+
+
+def _exit_if_below(summary: pl.DataFrame, fail_under: str | None) -> None:
+    below = _fail_under(summary, fail_under)
     if below:
-        err.print(f"casecheck: below threshold: {'; '.join(below)}", markup=False)
+        err.print(f"casecheck: below threshold: {'; '.join(below)}")
         raise typer.Exit(EXIT_BELOW_TARGET)
 
 
@@ -635,7 +933,7 @@ def _chunks(value: str, path: Path, source: str, mapping: object, tables: set[st
         return n
     path = Path(path)
     if (not path.is_dir() or source not in ("auto", "native") or mapping is not None
-            or (source == "auto" and is_ssd_folder(path))):
+            or (source == "auto" and (is_ssd_folder(path) or holds_returns(path)))):
         return 1
     rows = estimate_rows(path, None if tables is None else {*tables, "children", "episodes"})
     n = auto_chunks(rows)
@@ -656,9 +954,8 @@ def _chunks(value: str, path: Path, source: str, mapping: object, tables: set[st
 
 
 def _audit_chunked(common: Common, chunks: int, as_at: dt.date, asked: Asked,
-                   rule_ids: list[str] | None, fmt: Fmt, output: Path | None,
-                   summary_output: Path | None, summary_format: SummaryFmt | None,
-                   fail_under: str | None, quiet: bool, unsupported: dict[str, object]) -> None:
+                   rule_ids: list[str] | None, plan: AuditPlan, unsupported: dict[str, object],
+                   previous: bool = True) -> None:
     """``audit --chunks N``: the same findings, a slice of children at a time (bounded memory)."""
     from casecheck.chunked import audit_in_chunks
 
@@ -667,37 +964,38 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, asked: Asked,
         raise UsageError(f"{', '.join(given)} cannot be combined with --chunks")
     if common.source not in ("auto", "native") or common.mapping is not None:
         raise UsageError("--chunks reads a native folder extract (CSV or Parquet files)")
-    findings_fmt = format_from_path(output, "csv") if output is not None and fmt == Fmt.table else fmt.value
-    if output is None and fmt != Fmt.table:
+    if plan.output is None and plan.fmt != Fmt.table:
         raise UsageError("with --chunks, give --output PATH for the findings")
-    if output is not None and findings_fmt not in ("csv", "parquet"):
+    if plan.output is not None and plan.findings_fmt not in ("csv", "parquet"):
         raise UsageError("with --chunks, findings are written as csv or parquet")
     started = time.perf_counter()
-    named = [common.profile.path, common.config.path]
-    with Progress(quiet) as progress:
+    protected = [*common.named_inputs(), *extract_files(Path(common.data))]
+    with Progress(plan.quiet) as progress:
         progress.step("Chunked audit")
         result = audit_in_chunks(
-            common.data, common.profile, as_at, chunks, output, findings_fmt, since=asked.since,
-            period=asked.period, over_period=asked.over_period, rules=rule_ids,
-            protected=[Path(p) for p in named if p is not None],
-            progress=lambda msg: progress.step(msg),
+            common.data, common.profile, as_at, chunks, plan.output, plan.findings_fmt, since=asked.since,
+            period=asked.period, over_period=asked.over_period, rules=rule_ids, protected=protected, progress=lambda msg: progress.step(msg),
+            previous=previous and (not plan.quiet or plan.summary_output is not None
+                                   or plan.summary_format is not None),
         )
     elapsed = time.perf_counter() - started
     _warn_stale(result.latest, as_at)
-    if summary_output is not None:
-        write_frame(result.summary, summary_output, format_from_path(summary_output, "csv"), result.files)
-    if summary_format in (SummaryFmt.csv, SummaryFmt.json):
-        write_frame(result.summary, None, summary_format.value)
-    elif not quiet:
+    shell_ds = Dataset({}, result.quality)
+    _strict(shell_ds, plan.strict, _referenced(common))
+    _warn_unknown(shell_ds, common, plan.quiet)
+    card = score(result.summary, common.profile.select(rule_ids), result.previous, result.previous_as_at)
+    if plan.summary_output is not None:
+        write_frame(card, plan.summary_output, format_from_path(plan.summary_output, "csv"),
+                    [*protected, *result.files])
+    if plan.summary_format in (SummaryFmt.csv, SummaryFmt.json):
+        write_frame(card, None, plan.summary_format.value)
+    elif not plan.quiet:
         shell = AuditResult(pl.DataFrame(schema=FINDING_SCHEMA), result.summary, common.profile.select(rule_ids),
                             as_at, None, period=result.period, over_period=result.over_period)
-        render_summary(shell, out, data_label=str(common.data))
-        out.print(f"[dim]{result.findings:,} finding(s) in {result.chunks} slices in {elapsed:.1f}s"
-                  + (f"; written to {output}" if output else "") + ".[/dim]")
-    below = _fail_under(result.summary, fail_under or common.config.fail_under)
-    if below:
-        err.print(f"casecheck: below threshold: {'; '.join(below)}", markup=False)
-        raise typer.Exit(EXIT_BELOW_TARGET)
+        render_summary(shell, out, data_label=str(common.data), card=card)
+        out.print(Text(f"{result.findings:,} finding(s) in {result.chunks} slices in {elapsed:.1f}s"
+                       + (f"; written to {plan.output}" if plan.output else "") + ".", style="dim"))
+    _exit_if_below(card, plan.fail_under)
 
 
 @app.command()
@@ -706,28 +1004,38 @@ def due(
     data: OptDataArg = None,
     standards: StandardsOpt = None,
     as_at: AsAtOpt = None,
-    within: Annotated[str, typer.Option("--within", metavar="DURATION", help="Window after the audit date, e.g. 5wd, 2w, 1mo.")] = "5wd",
+    within: Annotated[str | None, typer.Option("--within", metavar="DURATION", help="Window after the audit date, e.g. 5wd (the default), 2w, 1mo.")] = None,
     by: Annotated[Group | None, typer.Option("--by", help="Group the list by worker, team or manager.")] = None,
     rules: RulesOpt = None,
-    fmt: Annotated[SummaryFmt, typer.Option("--format", "-f", help="table, csv or json.")] = SummaryFmt.table,
+    fmt: Annotated[SummaryFmt | None, typer.Option("--format", "-f", help="table (default), csv or json.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="PATH", help="Write the list to this file (csv or json).")] = None,
-    top: Annotated[int, typer.Option("--top", metavar="N", min=0, help="Show at most N items on the terminal (0: all); --output and csv/json give every item.")] = 100,
+    top: Annotated[int | None, typer.Option("--top", metavar="N", min=0, max=MAX_TOP, help="Show at most N items on the terminal (default 100; 0: all); --output and csv/json give every item.")] = None,
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
     config: ConfigOpt = None,
     pseudonymise_ids: PseudonymiseOpt = False,
     key_file: KeyFileOpt = None,
-    chunks: ChunksOpt = "auto",
+    chunks: ChunksOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Children whose next visit, supervision, review, update or assessment is due soon or overdue."""
-    common = Common(config, data, standards, source, mapping)
-    hide = Hide(pseudonymise_ids, key_file)
-    rule_ids = _rule_ids(rules)
+    common = Common(config, data, standards, source, mapping, command="due")
+    hide = Hide(pseudonymise_ids, key_file, common)
+    rule_ids = _rule_ids(common.pick(rules, "rules"))
     tables = common.profile.select(rule_ids).tables()
-    output = common.out(output)
-    as_at_given = resolve_as_at(as_at)
-    n_chunks = _chunks(chunks, common.data, common.source, common.mapping, tables, {}, quiet)
+    within = str(common.pick(within, "within", "5wd"))
+    Duration.parse(within)  # a bad window fails before any data is read
+    group = common.pick(by, "by")
+    by = _choice(Group, group, "--by") if group else None
+    fmt = _choice(SummaryFmt, common.pick(fmt, "format", SummaryFmt.table), "--format")
+    output = common.out(common.pick(output, "output"))
+    top = int(common.pick(top, "top", 100))
+    quiet = common.flag(quiet, "quiet")
+    common.check_outputs({"--output": output}, *hide.inputs)
+    _list_format(output, fmt)
+    as_at_given = resolve_as_at(common.pick(as_at, "as_at"))
+    n_chunks = _chunks(common.pick(chunks, "chunks", "auto"), common.data, common.source, common.mapping,
+                       tables, {}, quiet)
     latest: list[dt.date] = []
 
     def due_list(ds: Dataset, as_at_d: dt.date, progress: Progress) -> pl.DataFrame:
@@ -744,22 +1052,25 @@ def due(
 
             as_at_d = as_at_given or dt.date.today()
             parts = []
-            for _i, _n, ds in slices(common.data, as_at_d, n_chunks, tables, progress=progress.step):
-                parts.append(compact(due_list(ds, as_at_d, progress)))
-                protected = common.inputs(ds, hide)
-                del ds  # one slice in memory at a time
+            with contextlib.closing(slices(common.data, as_at_d, n_chunks, tables,
+                                           progress=progress.step)) as sliced:
+                for _i, _n, ds in sliced:
+                    parts.append(compact(due_list(ds, as_at_d, progress)))
+                    protected = common.inputs(ds, hide)
+                    del ds  # one slice in memory at a time
             listing = pl.concat(parts)
         else:
             ds = common.load(as_at_given, progress, rule_ids)
             as_at_d = ds.as_at or dt.date.today()
+            _warn_unknown(ds, common, quiet)
             progress.step("Checking rules", total=len(common.profile.select(rule_ids).rules))
             listing = due_list(ds, as_at_d, progress)
             protected = common.inputs(ds, hide)
     _warn_stale(max(latest, default=None), as_at_d)
     keys = ["due_date", "rule_id", "child_id"]
     if by:
-        listing = listing.sort("group", *keys, maintain_order=True).select(
-            pl.col("group").alias(by.value), pl.exclude("group"))
+        listing = listing.sort("group", *keys, maintain_order=True).select(  # (--by team: the
+            pl.col("group").alias(by.value), pl.exclude("group", by.value))  # group is the team)
     else:
         listing = listing.sort(keys, maintain_order=True)
     if _emit(listing, output, fmt, protected) and not quiet:
@@ -771,31 +1082,41 @@ def due(
 def trend(
     data: OptDataArg = None,
     standards: StandardsOpt = None,
-    from_month: Annotated[str, typer.Option("--from", metavar="YYYY-MM", help="First month.")] = "",
-    to_month: Annotated[str, typer.Option("--to", metavar="YYYY-MM", help="Last month.")] = "",
+    from_month: Annotated[str | None, typer.Option("--from", metavar="YYYY-MM", help="First month.")] = None,
+    to_month: Annotated[str | None, typer.Option("--to", metavar="YYYY-MM", help="Last month.")] = None,
     rules: RulesOpt = None,
-    fmt: Annotated[SummaryFmt, typer.Option("--format", "-f", help="table, csv or json.")] = SummaryFmt.table,
+    fmt: Annotated[SummaryFmt | None, typer.Option("--format", "-f", help="table (default), csv or json.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="PATH", help="Write the trend (one row per month x rule) to this file.")] = None,
-    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write a workbook with the trend table and a line chart.")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="PATH", help="Write a workbook with the trend table and one small chart per rule.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", metavar="PATH", help="Write one self-contained HTML report: the last month's scorecard, one chart per rule, the table.")] = None,
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
     config: ConfigOpt = None,
     pseudonymise_ids: PseudonymiseOpt = False,
     key_file: KeyFileOpt = None,
-    chunks: ChunksOpt = "auto",
+    chunks: ChunksOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """% met per rule at each month end, from --from to --to."""
+    common = Common(config, data, standards, source, mapping, command="trend")
+    from_month, to_month = common.pick(from_month, "from"), common.pick(to_month, "to")
     if not from_month or not to_month:
         raise UsageError("trend needs --from YYYY-MM and --to YYYY-MM")
-    common = Common(config, data, standards, source, mapping)
-    hide = Hide(pseudonymise_ids, key_file)  # the trend holds no ids; its workbook's issues do
-    ends = month_ends(from_month, to_month)
-    rule_ids = _rule_ids(rules)
+    hide = Hide(pseudonymise_ids, key_file, common)  # the trend holds no ids; its workbook's issues do
+    ends = month_ends(str(from_month), str(to_month))
+    rule_ids = _rule_ids(common.pick(rules, "rules"))
     common.profile.select(rule_ids)
-    output, xlsx = common.out(output), common.out(xlsx)
+    fmt = _choice(SummaryFmt, common.pick(fmt, "format", SummaryFmt.table), "--format")
+    output, xlsx = common.out(common.pick(output, "output")), common.out(common.pick(xlsx, "xlsx"))
+    html = common.out(common.pick(html, "html"))
+    quiet = common.flag(quiet, "quiet")
+    common.check_outputs({"--output": output, "--xlsx": xlsx, "--html": html}, *hide.inputs)
+    _list_format(output, fmt)
+    check_format(xlsx, "xlsx", "--xlsx")
+    check_format(html, "html", "--html")
     tables = common.profile.select(rule_ids).tables()
-    n_chunks = _chunks(chunks, common.data, common.source, common.mapping, tables, {}, quiet)
+    n_chunks = _chunks(common.pick(chunks, "chunks", "auto"), common.data, common.source, common.mapping,
+                       tables, {}, quiet)
     with Progress(quiet) as progress:
         if n_chunks > 1:
             from casecheck.chunked import trend_in_chunks
@@ -804,15 +1125,23 @@ def trend(
                                         progress=progress.step)
         else:
             ds = common.load(ends[-1], progress, rule_ids)
+            _warn_unknown(ds, common, quiet)
             n = len(common.profile.select(rule_ids).rules) * len(ends)
             progress.step("Auditing month ends", total=n)
             frame = trend_view(ds, common.profile, ends, rule_ids,
                                progress=lambda end, rule: progress.advance(f"{end:%b %Y}: {rule.id}"))
-        _warn_stale(latest_record(ds) if ds.tables else None, ends[-1])
+            _warn_stale(latest_record(ds), ends[-1])
         if xlsx is not None:
             progress.step(f"Writing {xlsx}")
-            write_trend_workbook(xlsx, frame, common.profile, hide.dataset(ds),
-                                 protected=common.inputs(ds, hide))
+            write_trend_workbook(xlsx, frame, common.profile.select(rule_ids), hide.dataset(ds),
+                                 protected=common.inputs(ds, hide), data_label=str(common.data))
+        if html is not None:
+            from casecheck.html_report import write_trend_html
+
+            progress.step(f"Writing {html}")
+            write_trend_html(html, frame, common.profile.select(rule_ids), hide.dataset(ds),
+                             data_label=str(common.data), protected=common.inputs(ds, hide),
+                             pseudonymised=hide.key is not None)
     if _emit(frame, output, fmt, common.inputs(ds, hide)) and not quiet:
         render_trend(frame, common.profile, out)
 
@@ -875,11 +1204,13 @@ def sample(
     as_at: AsAtOpt = None,
     years: Annotated[int, typer.Option("--years", min=1, max=20, metavar="Y", help="Years of history before --as-at.")] = 6,
     fmt: Annotated[SampleFmt, typer.Option("--format", help="csv or parquet.")] = SampleFmt.csv,
+    force: Annotated[bool, typer.Option("--force", help="Write into a folder that already holds table files (replacing them).")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Write a synthetic authority (no real person's data) in the native format."""
     from casecheck.sample import generate_sample, write_sample
 
+    _sample_folder_free(outdir, force)
     as_at_d = resolve_as_at(as_at) or dt.date.today()
     started = time.perf_counter()
     tables = generate_sample(children=children, seed=seed, as_at=as_at_d, years=years)
@@ -893,18 +1224,34 @@ def sample(
         )
 
 
+def _sample_folder_free(outdir: Path, force: bool) -> None:
+    """``casecheck sample`` never writes over an extract unless told to (``--force``)."""
+    if outdir.exists() and not outdir.is_dir():
+        raise UsageError(f"{outdir} is a file: give a folder for the synthetic extract")
+    if force or not outdir.is_dir():
+        return
+    from casecheck.outputs import would_be_read
+
+    held = sorted(p.name for p in extract_files(outdir) if p.parent == outdir and would_be_read(p, outdir))
+    if held:
+        more = f" and {len(held) - 3} more" if len(held) > 3 else ""
+        raise UsageError(f"{outdir} already holds table files ({', '.join(held[:3])}{more}): "
+                         "give a new folder, or --force to replace them")
+
+
 # ---------------------------------------------------------------------------------------------
 @app.command(name="inspect")
 @handles_errors
 def inspect_cmd(
-    data: DataArg,
-    source: SourceOpt = "auto",
+    data: OptDataArg = None,
+    source: OptSourceOpt = None,
     mapping: MappingOpt = None,
-    fmt: Annotated[str, typer.Option("--format", metavar="table|json", help="table or json.")] = "table",
+    fmt: Annotated[str | None, typer.Option("--format", metavar="table|json", help="table (default) or json.")] = None,
     propose: Annotated[
         Path | None,
         typer.Option("--propose-mapping", metavar="FILE", help="Write a proposed mapping (TOML) for a report export to FILE, to edit."),
     ] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """How an extract maps onto the native tables: source, files, columns, row counts."""
     import json
@@ -913,36 +1260,84 @@ def inspect_cmd(
     from casecheck.sources.common import write_text
     from casecheck.sources.inspection import render_inspection
 
-    if fmt not in ("table", "json"):
-        raise UsageError(f"--format '{fmt}' is not one of: table, json")
-    insp = inspect_source(data, source=source, mapping=mapping)
+    common = Common(config, data, None, source, mapping, command="inspect", need_profile=False)
+    fmt = _choice(ShowFmt, common.pick(fmt, "format", ShowFmt.table), "--format")
+    common.check_outputs({"--propose-mapping": propose})
+    check_format(propose, "toml", "--propose-mapping")
+    insp = inspect_source(common.data, source=common.source, mapping=common.mapping)
     if propose is not None:
         insp.proposed_mapping = insp.propose_mapping()
-        inputs = [s.path for s in insp.sources if s.path is not None] + [data]
-        write_text(propose, insp.proposed_mapping, protected=inputs)
-    if fmt == "json":
+        inputs = [s.path for s in insp.sources if s.path is not None] + [Path(common.data)]
+        write_text(propose, insp.proposed_mapping, protected=inputs + common.named_inputs())
+    if fmt == ShowFmt.json:
         typer.echo(json.dumps(insp.to_dict(), indent=1, ensure_ascii=False))
         return
     render_inspection(insp, out, proposal_path=propose)
 
 
+class Terminated(BaseException):
+    """SIGTERM (``kill``, a cron or service manager stopping the run), raised in the main thread
+    so that every ``finally`` runs: temporary files and folders are removed, a half-written
+    output never replaces the previous one."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
+class _ClosedStdout:
+    """Stands in for a standard output that was never open (``casecheck ... >&-``): writing to
+    it is an error the user is told about, not a silent loss or a traceback."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _stdout_gone() -> None:
+    """stdout was closed (``| head``) or never open (``>&-``): point it at /dev/null so that
+    Python's own flush at exit does not raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno() if sys.stdout is not None else 1)
+    except (OSError, ValueError):
+        pass
+
+
 def main() -> None:
     """Entry point: never a traceback for a user's mistake; a short report for a bug."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()  # type: ignore[assignment]
     try:
         app()
     except CasecheckError as exc:  # pragma: no cover - commands handle these themselves
-        err.print(f"casecheck: error: {exc.message}", markup=False)
+        err.print(f"casecheck: error: {exc.message}")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("casecheck: interrupted")
         sys.exit(130)
+    except Terminated:
+        err.print("casecheck: terminated (SIGTERM); nothing half-written was left behind")
+        sys.exit(143)
+    except BrokenPipeError:
+        _stdout_gone()
+        err.print("casecheck: error: standard output was closed before casecheck finished writing")
+        sys.exit(EXIT_USAGE)
     except Exception as exc:
         if os.environ.get("CASECHECK_DEBUG"):
             raise
         err.print(
             f"casecheck: internal error: {type(exc).__name__}: {exc}. This is a bug in casecheck; "
             "set CASECHECK_DEBUG=1 for details and please report it.",
-            markup=False,
         )
         sys.exit(EXIT_INTERNAL)
 

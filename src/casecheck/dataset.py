@@ -16,10 +16,10 @@ from pathlib import Path
 
 import polars as pl
 
-from casecheck import parse
-from casecheck.errors import InputError
+from casecheck import parse, vocabulary
+from casecheck.errors import InputError, describe_headings
 from casecheck.overlaps import overlap_notes
-from casecheck.schema import CODE_COLUMNS, DATE, FLAG, ID, TABLES, Table
+from casecheck.schema import DATE, FLAG, ID, TABLES, Table
 
 ROW = "_row"  # the row number in the source file (header = row 1)
 #: optional column a reader fills with the reason it could not trust a row (the row is rejected)
@@ -37,6 +37,34 @@ ISSUE_SCHEMA = {
     "action": pl.String,  # rejected (row not used) | blanked (row used, value treated as blank,
     # or for `seen` as no: the reason says so) | noted (row used as the reason says: overlaps)
 }
+
+
+#: what was read but is worth a word, counted: a coded value casecheck does not know (``kind``
+#: ``unknown_code``, ``detail`` the nearest known code), a placeholder date read as blank
+#: (``placeholder``), rows that overlap another of the same child (``overlap``), rows a report
+#: mapping leaves out (``left_out``)
+TALLY_SCHEMA = {
+    "table": pl.String,
+    "column": pl.String,
+    "kind": pl.String,
+    "value": pl.String,
+    "rows": pl.Int64,
+    "detail": pl.String,
+}
+
+
+def tallies_frame(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Tally rows stacked, and the same (table, column, kind, value, detail) added up."""
+    parts = [p.select(list(TALLY_SCHEMA)).cast(TALLY_SCHEMA) for p in parts if p.height]  # type: ignore[arg-type]
+    if not parts:
+        return pl.DataFrame(schema=TALLY_SCHEMA)
+    keys = ["table", "column", "kind", "value", "detail"]
+    return (
+        pl.concat(parts).group_by(keys).agg(pl.col("rows").sum())
+        .select(list(TALLY_SCHEMA))
+        .sort(["table", "kind", "column", "rows", "value"], descending=[False, False, False, True, False],
+              nulls_last=True)
+    )
 
 
 @dataclass
@@ -61,6 +89,8 @@ class TableReport:
     mapping: dict[str, str]
     unmapped: list[str]
     notes: list[str]
+    #: (code, cohort) pairs the source can give this table, None = anything (casecheck.coverage)
+    supplies: frozenset[tuple[str | None, str | None]] | None = None
 
 
 @dataclass
@@ -69,6 +99,31 @@ class DataQuality:
 
     reports: dict[str, TableReport]
     issues: pl.DataFrame  # ISSUE_SCHEMA, sorted by table, row
+    tallies: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TALLY_SCHEMA))
+
+    def unknown_codes(self, known: dict[str, set[str]] | None = None) -> pl.DataFrame:
+        """Coded values casecheck does not know: table, column, value (as written), rows and
+        the nearest known code (``suggestion``). ``known``: codes to accept besides the
+        vocabulary's (per column: the codes a profile's rules name)."""
+        out = self.tallies.filter(pl.col("kind") == "unknown_code")
+        for column, codes in (known or {}).items():
+            tidy = vocabulary.tidy_codes(out["value"]) if out.height else out["value"]
+            out = out.filter(~((pl.col("column") == column) & tidy.is_in(sorted(codes))))
+        return out.select("table", "column", "value", "rows", pl.col("detail").alias("suggestion"))
+
+    def note_lines(self) -> list[str]:
+        """One sentence per placeholder, overlap and left-out count (tables in order)."""
+        lines = []
+        for r in self.tallies.filter(pl.col("kind") != "unknown_code").iter_rows(named=True):
+            n = f"{r['rows']:,} row{'s' if r['rows'] != 1 else ''}"
+            if r["kind"] == "placeholder":
+                lines.append(f"{r['table']}: {r['column']} {r['value']} in {n}, {r['detail']}")
+            elif r["kind"] == "left_out":
+                value = f" '{r['value']}'" if r["value"] is not None else ""
+                lines.append(f"{r['table']}: {n} with {r['column']}{value} {r['detail']}")
+            else:
+                lines.append(f"{r['table']}: {n} {r['detail']}")
+        return lines
 
     def rejected(self, table: str | None = None) -> pl.DataFrame:
         out = self.issues.filter(pl.col("action") == "rejected")
@@ -158,7 +213,11 @@ def reason_kind(reason: pl.Expr) -> pl.Expr:
         .str.replace(r"(?s)^(\w+) \S+ repeats row .*$", "${1} repeated")
         .str.replace(r"(?s)^unknown child.*$", "unknown child")
         .str.replace(r"(?s)^(\w+) \S+ is after the audit date.*$", "${1} after the audit date")
-        .str.replace(r"(?s)^row has \d+ values for \d+ columns.*$", "row has too many values")
+        .str.replace(r"(?s)^row has \d+ values? for \d+ columns \(an unquoted.*$", "row has too many values")
+        .str.replace(r"(?s)^row has \d+ values? for \d+ columns.*$", "row cut short")
+        .str.replace(r"(?s)^(\w+) is an Excel error.*$", "${1} Excel error")
+        .str.replace(r"(?s)^overlaps another (.+?) episode of the same child.*$", "overlapping ${1} episodes, counted as one")
+        .str.replace(r"(?s)^starts on \S+ while the placement .*$", "placements open at once, the later one current")
     )
 
 
@@ -191,31 +250,72 @@ def _nulls(name: str, n: int, dtype: pl.DataType) -> pl.Series:
     return pl.repeat(None, n, dtype=dtype, eager=True).alias(name)
 
 
-def _type_columns(raw: RawTable, table: Table) -> tuple[pl.DataFrame, list[tuple[str, pl.Series]]]:
-    """Type every native column; return the frame and, per date/flag column, its 'bad' mask."""
+def _type_columns(
+    raw: RawTable, table: Table
+) -> tuple[pl.DataFrame, list[tuple[str, pl.Series]], list[pl.DataFrame]]:
+    """Type every native column; return the frame, per date/flag column its 'bad' mask, and
+    the tallies (unknown codes, placeholder dates)."""
     src = raw.frame
     cols: list[pl.Series] = [src[ROW].cast(pl.Int64)]
     bad: list[tuple[str, pl.Series]] = []
-    codes = CODE_COLUMNS.get(table.name, ())
+    tallies: list[pl.DataFrame] = []
+    codes = vocabulary.CODED_COLUMNS.get(table.name, ())
     for col in table.columns:
         if col.name not in src.columns:
             cols.append(_nulls(col.name, src.height, polars_type(col.kind)))
             continue
         s = src[col.name]
         if col.kind == DATE:
-            typed, mask = parse.parse_date(s)
+            typed, mask, placeholder = parse.parse_dates(s)
             bad.append((col.name, mask))
+            tallies.append(_placeholders(table.name, col.name, placeholder))
         elif col.kind == FLAG:
             typed, mask = parse.parse_flag(s)
             bad.append((col.name, mask))
         elif col.kind == ID:
             typed = parse.parse_id(s)
         elif col.name in codes:
-            typed = parse.parse_code(s)
+            matched = vocabulary.match(s, col.name)
+            typed = matched.codes
+            tallies.append(matched.unknown.select(
+                pl.lit(table.name).alias("table"), pl.lit(col.name).alias("column"),
+                pl.lit("unknown_code").alias("kind"), "value", "rows",
+                pl.col("suggestion").alias("detail"),
+            ))
         else:
             typed = parse.parse_text(s)
         cols.append(typed.alias(col.name))
-    return pl.DataFrame(cols), bad
+    return pl.DataFrame(cols), bad, tallies
+
+
+def _placeholders(table: str, column: str, placeholder: pl.Series) -> pl.DataFrame:
+    """How many cells of a date column held each placeholder date (read as blank)."""
+    if placeholder.null_count() == len(placeholder):
+        return pl.DataFrame(schema=TALLY_SCHEMA)
+    counts = placeholder.drop_nulls().value_counts(name="rows")
+    return counts.select(
+        pl.lit(table).alias("table"), pl.lit(column).alias("column"),
+        pl.lit("placeholder").alias("kind"), pl.col(placeholder.name).alias("value"), "rows",
+        pl.col(placeholder.name).replace_strict(
+            {str(d): how for d, how in parse.PLACEHOLDER_DATES.items()}, return_dtype=pl.String
+        ).alias("detail"),
+    )
+
+
+def _excel_errors(raw: RawTable, table: Table) -> dict[str, pl.Series]:
+    """Per text, id or code column, the cells holding an Excel error value (``#REF!``): only
+    columns that hold any (a cheap scan for a leading ``#`` first)."""
+    out: dict[str, pl.Series] = {}
+    for col in table.columns:
+        if col.kind in (DATE, FLAG) or col.name not in raw.frame.columns:
+            continue
+        s = raw.frame[col.name]
+        if s.dtype != pl.String or not s.str.starts_with("#").any():
+            continue
+        mask = s.str.strip_chars().str.to_lowercase().is_in(parse.EXCEL_ERRORS).fill_null(False)
+        if mask.any():
+            out[col.name] = mask
+    return out
 
 
 #: a row check: (the row fails when this is true, the reason to give when it does)
@@ -264,18 +364,19 @@ def repeats_of(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
     return out.scatter(idx, first.cast(pl.Int64))
 
 
-def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Type a raw table; return (typed rows with a ``__reject`` reason column, blanked-cell issues)."""
+def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Type a raw table; return (typed rows with a ``__reject`` reason column, blanked-cell
+    issues, tallies)."""
     table = TABLES[raw.table]
     missing = [c for c in table.required_columns if c not in raw.frame.columns]
     if missing:
         cols = ", ".join(f"'{c}'" for c in missing)
-        seen = ", ".join(repr(h) for h in list(raw.mapping.values()) + raw.unmapped) or "none"
+        seen = describe_headings(list(raw.mapping.values()) + raw.unmapped)
         raise InputError(
             f"{raw.file} has no {cols} column{'s' if len(missing) > 1 else ''}, required for the "
-            f"{table.name} table (its columns are: {seen})"
+            f"{table.name} table {seen}"
         )
-    typed, bad_masks = _type_columns(raw, table)
+    typed, bad_masks, tallies = _type_columns(raw, table)
     # Cells that are not values of their type: in `children` they are blanked (rejecting a
     # child would orphan all their records); flags are blanked everywhere (blank = unknown);
     # any other bad date rejects its row, because a guessed date would change a verdict.
@@ -311,9 +412,27 @@ def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame]:
         extra_cols.append(
             _nulls(f"__raw_{name}", typed.height, pl.String()).scatter(sel.arg_true(), value)
         )
-        checks.append(
-            (pl.col(flag), pl.format(f"{name} is not a date: '{{}}'", quote(pl.col(f"__raw_{name}"))))
-        )
+        cell = pl.col(f"__raw_{name}")
+        error = cell.str.strip_chars().str.to_lowercase().is_in(parse.EXCEL_ERRORS)
+        checks.append((pl.col(flag), pl.when(error).then(
+            pl.format(f"{name} is an Excel error: '{{}}'", quote(cell))
+        ).otherwise(pl.format(f"{name} is not a date: '{{}}'", quote(cell)))))
+    for name, sel in _excel_errors(raw, table).items():
+        value = raw.frame[name].filter(sel).cast(pl.String)
+        if table.column(name).required:  # the row cannot be used without it
+            extra_cols.append(sel.alias(f"__bad_{name}"))
+            extra_cols.append(
+                _nulls(f"__raw_{name}", typed.height, pl.String()).scatter(sel.arg_true(), value)
+            )
+            bad_dates.add(name)
+            checks.append((pl.col(f"__bad_{name}"),
+                           pl.format(f"{name} is an Excel error: '{{}}'", quote(pl.col(f"__raw_{name}")))))
+            continue
+        typed = typed.with_columns(pl.when(sel).then(None).otherwise(pl.col(name)).alias(name))
+        blanked_parts.append(pl.DataFrame({
+            "row": typed[ROW].filter(sel), "column": name, "value": value,
+            "reason": f"{name} is an Excel error cell; read as blank",
+        }))
     if PROBLEM in raw.frame.columns:  # the reader could not trust the row (e.g. too many values)
         extra_cols.append(raw.frame[PROBLEM].cast(pl.String).alias("__problem"))
         checks.insert(0, (pl.col("__problem").is_not_null(), pl.col("__problem")))
@@ -355,13 +474,31 @@ def type_table(raw: RawTable) -> tuple[pl.DataFrame, pl.DataFrame]:
             for p in blanked_parts
         ]
     )
-    return out, blanked
+    return out, blanked, tallies_frame(tallies)
 
 
 def _reject_value(table: Table) -> pl.Expr:
     """The value to show for a rejected row: the row's key fields, compactly."""
     cols = [c.name for c in table.columns if c.required]
     return pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in cols], separator=" | ")
+
+
+#: what the rules make of rows of one child (and type) that overlap in time (casecheck.overlaps)
+_OVERLAP_SAYS = {
+    "episodes": "start before an earlier episode of the same child and type has ended: the rules "
+                "count them as one episode (each is listed with --issues)",
+    "placements": "start before the child's previous placement has ended: the rules take the later "
+                  "one as the current placement (each is listed with --issues)",
+}
+
+
+def _overlap_tally(notes: list[pl.DataFrame]) -> list[pl.DataFrame]:
+    """The overlap notes counted per table, for the data-quality record's note lines."""
+    return [
+        pl.DataFrame({"table": [n["table"][0]], "column": ["start_date"], "kind": ["overlap"], "value": [None],
+                      "rows": [n.height], "detail": [_OVERLAP_SAYS[n["table"][0]]]}, schema=TALLY_SCHEMA)
+        for n in notes if n.height
+    ]
 
 
 def build_dataset(
@@ -390,15 +527,17 @@ def build_dataset(
 
     typed: dict[str, pl.DataFrame] = {}
     blanked: list[pl.DataFrame] = []
+    tallies: list[pl.DataFrame] = []
     # Tables are typed two at a time: much of the work (hashing and matching text) runs on one
     # core per column, and Polars releases the GIL while it works.
     with ThreadPoolExecutor(max_workers=2) as pool:
         largest_first = sorted(by_table.values(), key=lambda raw: -raw.frame.height)
         futures = {raw.table: pool.submit(type_table, raw) for raw in largest_first}
         for name in by_table:  # results (and the first error) in the order of the files
-            frame, cells = futures[name].result()
+            frame, cells, counted = futures[name].result()
             typed[name] = frame
             blanked.append(cells)
+            tallies.append(counted)
 
     children = typed["children"].filter(pl.col("__reject").is_null())["child_id"].unique()
     reports: dict[str, TableReport] = {}
@@ -458,12 +597,13 @@ def build_dataset(
             notes=raw.notes,
         )
     notes = overlap_notes(tables, {name: raw.file for name, raw in by_table.items()})
+    tallies += _overlap_tally(notes)
     issues = _issues_frame(rejected_parts + blanked + notes).sort(["table", "row", "column"], nulls_last=True)
     order = [t for t in TABLES if t in reports]
     reports = {t: reports[t] for t in order}
     return Dataset(
         tables={t: tables[t] for t in order},
-        quality=DataQuality(reports=reports, issues=issues),
+        quality=DataQuality(reports=reports, issues=issues, tallies=tallies_frame(tallies)),
         source=source,
         path=path,
         as_at=as_at,

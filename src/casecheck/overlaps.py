@@ -124,7 +124,7 @@ def _episode_notes(episodes: pl.DataFrame, file: str) -> pl.DataFrame:
     opens = (pl.col("group") != pl.col("group").shift(1)).fill_null(True)  # a group's first row
     later = grouped.with_columns(
         first_row=pl.when(opens).then(pl.col("_row")).forward_fill(), first_start=pl.col("group_start"),
-    ).filter(pl.col("_row") != pl.col("first_row"))
+    ).filter(pl.col("_row") != pl.col("first_row")).rechunk().with_columns(_from=_uk("first_start"))
     return later.select(
         pl.lit("episodes").alias("table"),
         pl.lit(file).alias("file"),
@@ -136,7 +136,7 @@ def _episode_notes(episodes: pl.DataFrame, file: str) -> pl.DataFrame:
             "overlaps another {} episode of the same child (row {}, from {}): the two are counted "
             "as one episode from {}",
             pl.col("episode_type").replace_strict(EPISODE_TYPES, default=pl.col("episode_type")),
-            pl.col("first_row"), _uk("first_start"), _uk("first_start"),
+            pl.col("first_row"), pl.col("_from"), pl.col("_from"),
         ).alias("reason"),
         pl.lit(NOTED).alias("action"),
     )
@@ -152,6 +152,8 @@ def _placement_notes(placements: pl.DataFrame, file: str) -> pl.DataFrame:
         pl.col("prev_row").is_not_null()
         & (pl.col("prev_end").is_null() | (pl.col("prev_end") > pl.col("start_date")))
     )
+    # (in one chunk: Polars 2.1 can crash formatting over columns chunked differently)
+    overlapping = overlapping.rechunk().with_columns(_from=_uk("start_date"), _prev=_uk("prev_start"))
     return overlapping.select(
         pl.lit("placements").alias("table"),
         pl.lit(file).alias("file"),
@@ -162,7 +164,7 @@ def _placement_notes(placements: pl.DataFrame, file: str) -> pl.DataFrame:
         pl.format(
             "starts on {} while the placement from {} (row {}) is still open: the later one is "
             "taken as the current placement from {}",
-            _uk("start_date"), _uk("prev_start"), pl.col("prev_row"), _uk("start_date"),
+            pl.col("_from"), pl.col("_prev"), pl.col("prev_row"), pl.col("_from"),
         ).alias("reason"),
         pl.lit(NOTED).alias("action"),
     )

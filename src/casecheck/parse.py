@@ -31,9 +31,19 @@ BLANK_TOKENS = (
     "unknown",
     "not known",
     "not recorded",
-    "#value!",
-    "#ref!",
 )
+#: Excel's error values: the cell held a formula that failed. ``#N/A`` (also what a failed lookup
+#: gives) is read as blank, as exports use it for "not available"; the others are errors, reported
+#: as such, never read as blank (an end date of ``#REF!`` must not make an episode open)
+EXCEL_ERRORS = (
+    "#null!", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#getting_data", "#spill!",
+    "#calc!", "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!", "#python!", "#external!",
+)  # fmt: skip
+#: dates systems write for "none": SQL Server's 9999-12-31 end of time (an open episode) and the
+#: 1900-01-01 of an empty date field. Both are read as blank and counted.
+PLACEHOLDER_DATES = {dt.date(9999, 12, 31): "read as blank (no end: open)",
+                     dt.date(1900, 1, 1): "read as blank (a placeholder, not a date)"}
+_END_OF_TIME_SERIAL = 2958465  # 9999-12-31 as an Excel serial number
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
@@ -89,8 +99,10 @@ def _parse_date_strings(values: pl.Series) -> pl.Series:
             pl.lit(EXCEL_EPOCH) + pl.duration(days=serial.floor().cast(pl.Int64))
         )
     )
+    candidates.append(pl.when(v == str(_END_OF_TIME_SERIAL)).then(pl.lit(dt.date(9999, 12, 31))))
     d = pl.coalesce(candidates)
-    return frame.select(pl.when(d.dt.year().is_between(_MIN_YEAR, _MAX_YEAR)).then(d).alias("d"))["d"]
+    sane = d.dt.year().is_between(_MIN_YEAR, _MAX_YEAR) | (d == pl.lit(dt.date(9999, 12, 31)))
+    return frame.select(pl.when(sane).then(d).alias("d"))["d"]
 
 
 def _clean(series: pl.Series) -> pl.Series:
@@ -128,29 +140,51 @@ def _date_and_bad(values: pl.Series) -> pl.Series:
     return pl.DataFrame({"d": dates, "b": text.is_not_null() & dates.is_null()}).to_struct("v")
 
 
-def parse_date(series: pl.Series) -> tuple[pl.Series, pl.Series]:
+def _without_placeholders(dates: pl.Series, bad: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
+    name = dates.name
+    hit = dates.is_in(list(PLACEHOLDER_DATES)).fill_null(False)
+    if not hit.any():
+        return dates, bad, pl.repeat(None, len(dates), dtype=pl.String, eager=True).alias(name)
+    frame = pl.DataFrame({"d": dates, "h": hit})
+    kept = frame.select(pl.when(~pl.col("h")).then(pl.col("d")))["d"]
+    which = frame.select(pl.when(pl.col("h")).then(pl.col("d").cast(pl.String)))["d"]
+    return kept.alias(name), bad, which.alias(name)
+
+
+def parse_dates(series: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
     """Parse a column of dates: ISO, UK day-first, datetimes, Excel serials, real date cells.
 
-    Returns ``(dates, bad)``: ``dates`` as pl.Date (null where blank or bad), ``bad`` True where
-    the cell held text that is not a date (``31/02/2025``, ``next week``).
+    Returns ``(dates, bad, placeholder)``: ``dates`` as pl.Date (null where blank, bad or a
+    placeholder), ``bad`` True where the cell held text that is not a date (``31/02/2025``,
+    ``next week``, ``#REF!``), ``placeholder`` the ISO date where the cell held one of
+    :data:`PLACEHOLDER_DATES` (``9999-12-31``, ``1900-01-01``, read as blank), else null.
     """
     name = series.name
     dtype = series.dtype
     if dtype == pl.Date:
-        return series, none_bad(series)
+        return _without_placeholders(series, none_bad(series))
     if isinstance(dtype, pl.Datetime):
-        return series.dt.date(), none_bad(series)
+        return _without_placeholders(series.dt.date(), none_bad(series))
     if dtype.is_numeric():
         serial = series.cast(pl.Float64)
-        good = serial.is_between(_MIN_SERIAL, _MAX_SERIAL)
+        end_of_time = serial == _END_OF_TIME_SERIAL
+        good = serial.is_between(_MIN_SERIAL, _MAX_SERIAL) | end_of_time
         dates = pl.select(
-            pl.when(good).then(
+            pl.when(end_of_time).then(pl.lit(dt.date(9999, 12, 31))).when(good).then(
                 pl.lit(EXCEL_EPOCH) + pl.duration(days=serial.floor().cast(pl.Int64))
             )
         ).to_series()
-        return dates.alias(name), (serial.is_not_null() & ~good).fill_null(False).alias(name)
+        bad = (serial.is_not_null() & ~good).fill_null(False).alias(name)
+        return _without_placeholders(dates.alias(name), bad)
     both = by_unique(series.cast(pl.String), _date_and_bad, pl.Struct({"d": pl.Date, "b": pl.Boolean}))
-    return both.struct.field("d").alias(name), both.struct.field("b").fill_null(False).alias(name)
+    dates = both.struct.field("d").alias(name)
+    return _without_placeholders(dates, both.struct.field("b").fill_null(False).alias(name))
+
+
+def parse_date(series: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """:func:`parse_dates` without the placeholder mask: ``(dates, bad)``."""
+    dates, bad, _placeholder = parse_dates(series)
+    return dates, bad
 
 
 _TRUE = ("y", "yes", "true", "t", "1", "1.0", "seen", "x")
@@ -196,56 +230,12 @@ def parse_id(series: pl.Series) -> pl.Series:
     return by_unique(text.alias(series.name), _clean, pl.String())
 
 
-# Synonyms seen in real exports for the coded columns.
-CODE_SYNONYMS: dict[str, str] = {
-    "eh": "early_help",
-    "earlyhelp": "early_help",
-    "cin": "child_in_need",
-    "childinneed": "child_in_need",
-    "cp": "child_protection",
-    "cpp": "child_protection",
-    "childprotection": "child_protection",
-    "child_protection_plan": "child_protection",
-    "cla": "child_in_care",
-    "lac": "child_in_care",
-    "looked_after": "child_in_care",
-    "looked_after_child": "child_in_care",
-    "child_looked_after": "child_in_care",
-    "children_in_care": "child_in_care",
-    "child_in_our_care": "child_in_care",
-    "care_leavers": "care_leaver",
-    "leaving_care": "care_leaver",
-    "section_47": "s47",
-    "s_47": "s47",
-    "section47": "s47",
-    "disabled": "disabled_children",
-    "cwd": "disabled_children",
-    "family_tree": "genogram",
-    "chronology_update": "chronology",
-    "icpc_meeting": "icpc",
-    "initial_child_protection_conference": "icpc",
-    "review_child_protection_conference": "rcpc",
-    "strategy_meeting": "strategy_discussion",
-    "strategy": "strategy_discussion",
-    "core_group_meeting": "core_group",
-    "looked_after_review": "cla_review",
-    "lac_review": "cla_review",
-}
-
-
 def parse_code(series: pl.Series) -> pl.Series:
-    """Coded values tidied: lower case, spaces and hyphens to ``_``, known synonyms mapped."""
+    """Coded values of any coded column as their canonical codes (:mod:`casecheck.vocabulary`,
+    every column's spellings together); unknown values tidied (lower case, ``_`` for spaces)."""
+    from casecheck.vocabulary import tidy_codes
 
-    def tidy(values: pl.Series) -> pl.Series:
-        text = (
-            clean_text(pl.lit(values))
-            .str.to_lowercase()
-            .str.replace(r"^[a-z]\)\s*", "")
-            .str.replace_all(r"[\s\-/]+", "_")
-        )
-        return pl.select(text.alias("c")).to_series().replace(CODE_SYNONYMS)
-
-    return by_unique(series.cast(pl.String).alias(series.name), tidy, pl.String())
+    return tidy_codes(series)
 
 
 def parse_text(series: pl.Series) -> pl.Series:

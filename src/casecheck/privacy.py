@@ -29,6 +29,8 @@ from casecheck.errors import UsageError
 KEY_ENV = "CASECHECK_PSEUDONYMISE_KEY"
 #: a key shorter than this is refused: the ids are guessable, so the key is all the protection
 MIN_KEY_CHARS = 32
+#: a key file longer than this is not a key file (and a device such as /dev/zero never ends)
+MAX_KEY_BYTES = 4096
 PREFIX = "P-"
 DIGITS = 16  # hex digits kept: 64 bits, so a million ids collide with odds of about 1 in 30 million
 ID_COLUMNS = ("child_id", "worker_id", "supervisor_id", "manager")
@@ -45,11 +47,17 @@ def load_key(key_file: Path | None = None) -> bytes:
     if key_file is not None:
         key_file = Path(key_file)
         try:
-            text = key_file.read_bytes()
+            with key_file.open("rb") as fh:  # at most a little more than any key: /dev/zero ends
+                text = fh.read(MAX_KEY_BYTES + 1)
         except OSError as exc:
             raise UsageError(
                 f"cannot read the pseudonymisation key file {key_file}: {exc.strerror or exc}"
             ) from None
+        if len(text) > MAX_KEY_BYTES:
+            raise UsageError(
+                f"the pseudonymisation key file {key_file} holds more than {MAX_KEY_BYTES:,} bytes: "
+                "it is not a key file (a key is one line of at least 32 characters)"
+            )
         where = f"the key file {key_file}"
     else:
         value = os.environ.get(KEY_ENV)

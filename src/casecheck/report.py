@@ -13,10 +13,8 @@ from __future__ import annotations
 import io
 import json
 import os
-import stat
 import sys
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -27,7 +25,10 @@ from rich.text import Text
 from casecheck.dataset import Dataset
 from casecheck.engine import FINDING_COLUMNS, AuditResult
 from casecheck.errors import UsageError
-from casecheck.standards import Profile, Rule
+from casecheck.outputs import atomic_write
+from casecheck.scorecards import MIN_DECIDED, period_line, scorecard
+from casecheck.standards import Profile, Rule, with_floor
+from casecheck.views import CASELOAD_COHORTS
 
 #: text a spreadsheet may run as a formula: a formula sign (also the full-width forms some
 #: locales accept), perhaps after spaces a spreadsheet trims, or a leading tab, line end or NUL
@@ -61,61 +62,6 @@ def defuse(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def atomic_write(path: Path, write: Callable[[Path], None], protected: Iterable[Path] = ()) -> Path:
-    """Write via a temporary file in the target's folder, then rename over the target.
-
-    Refuses a target that is one of ``protected`` (the input files) however it is spelled: with
-    ``..``, through a symbolic or hard link, or in other letter case on a case-insensitive disk.
-    If anything fails the previous file is left as it was and the temporary file is removed. The
-    new file keeps the mode of the one it replaces; a new file gets the usual mode (umask).
-    """
-    path = Path(path)
-    target = path.resolve()
-    for p in protected:
-        if _same_file(Path(p), target):
-            raise UsageError(f"refusing to write over the input file {path}")
-    if target.is_dir():
-        raise UsageError(f"cannot write {path}: it is a folder; give a file name")
-    if not target.parent.is_dir():
-        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
-    mode = _file_mode(target)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb+") as fh:  # on disk before the rename makes it visible
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
-    return path
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    if a.resolve() == b:
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist (yet)
-        return False
-
-
-def _file_mode(target: Path) -> int:
-    try:
-        return stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def _csv_bytes(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
     defuse(frame).write_csv(buf, date_format="%Y-%m-%d", null_value="")
@@ -147,14 +93,35 @@ def write_frame(
 ) -> None:
     """Write a frame as csv, json or parquet to ``path``, or to stdout when path is None."""
     if path is None or str(path) == "-":
-        sys.stdout.buffer.write(frame_bytes(frame, fmt))
-        sys.stdout.flush()
+        write_stdout(frame_bytes(frame, fmt))
         return
     if fmt == "parquet":
         atomic_write(path, lambda p: defuse(frame).write_parquet(p, statistics=False), protected)
     else:
         data = frame_bytes(frame, fmt)
         atomic_write(path, lambda p: p.write_bytes(data), protected)
+
+
+def write_stdout(data: bytes) -> None:
+    """Bytes to standard output; a closed stdout or a pipe whose reader has gone is one
+    sentence, not a traceback."""
+    try:
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
+            raise OSError("standard output is closed")
+        sys.stdout.flush()
+        try:
+            fd = sys.stdout.fileno()
+        except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+            buffer.write(data)
+            sys.stdout.flush()
+            return
+        view = memoryview(data)
+        while view:  # every byte, or an error: a pipe whose reader has gone is not a silent loss
+            view = view[os.write(fd, view):]
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"cannot write to standard output: {why}") from None
 
 
 def findings_frame(result: AuditResult) -> pl.DataFrame:
@@ -177,38 +144,55 @@ def _rag(rag: str) -> Text:
     return Text(rag, style=RAG_STYLE.get(rag, "dim"))
 
 
-def render_summary(result: AuditResult, console: Console, data_label: str = "") -> None:
-    """The audit summary: one row per rule with counts, % met and RAG."""
+def render_summary(result: AuditResult, console: Console, data_label: str = "",
+                   card: pl.DataFrame | None = None) -> None:
+    """The scorecard: one row per rule with met of decided, pending, % met, target, floor, RAG,
+    and (when ``card`` carries it) the previous period's figure and the change.
+
+    ``card`` is :func:`casecheck.scorecards.scorecard`'s frame (worked out here, without the
+    previous period, when not given).
+    """
+    card = scorecard(result) if card is None else card
     p = result.profile
     title = f"{p.authority}: {p.title}"
-    caption = f"{result.question}" + (f" · {data_label}" if data_label else "")
+    has_prev = card["prev_as_at"].drop_nulls().len() > 0
+    caption = period_line(result) + (f" · {data_label}" if data_label else "")
+    if has_prev:
+        caption += f"\nPrevious: the same audit at {card['prev_as_at'].drop_nulls()[0]:%d/%m/%Y}"
+    caption += (f"\nGreen at or above target, amber from floor to target, red below floor; "
+                f"not rated: fewer than {MIN_DECIDED} decided cases.")
     wide = console.width >= 120
     table = Table(title=title, caption=caption, title_justify="left", caption_justify="left")
     table.add_column("Rule", no_wrap=True)
     if wide:
         table.add_column("Standard", overflow="fold", ratio=1)
-    # narrow terminals (under 100 columns) drop the pending and target columns
-    cols = ["in_scope", "met", "not_met", "pending", "pct_met", "target_pct"]
+    # narrower terminals drop the counts, then the thresholds
+    cols = ["met_of", "pending", "pct_met", "target_pct", "floor_pct", "rag", "prev", "change"]
     if console.width < 100:
-        cols = ["in_scope", "met", "not_met", "pct_met"]
-    names = {"in_scope": "In scope", "met": "Met", "not_met": "Not met", "pending": "Pending",
-             "pct_met": "% met", "target_pct": "Target"}
+        cols = ["pct_met", "rag", "change"]
+    elif not wide:
+        cols = ["met_of", "pct_met", "target_pct", "floor_pct", "rag", "change"]
+    if not has_prev:
+        cols = [c for c in cols if c not in ("prev", "change")]
+    names = {"met_of": "Met / decided", "pending": "Pending", "pct_met": "% met", "target_pct": "Target",
+             "floor_pct": "Floor", "rag": "RAG", "prev": "Previous", "change": "Change"}
     for c in cols:
-        table.add_column(names[c], justify="right", no_wrap=True)
-    table.add_column("RAG", no_wrap=not wide)
-    for row in result.summary.iter_rows(named=True):
+        table.add_column(names[c], justify="left" if c == "rag" else "right", no_wrap=True)
+    for row in card.iter_rows(named=True):
         title_cell = [row["title"]] if wide else []
         if row["rag"] == "not assessed":
-            blanks = ["" for _ in cols]
-            table.add_row(row["rule_id"], *title_cell, *blanks,
-                          Text(row["note"] if wide else "not assessed", style="dim"))
+            cells = [Text("") for _ in cols]
+            if "rag" in cols:
+                cells[cols.index("rag")] = Text(row["note"] if wide else "not assessed", style="dim")
+            table.add_row(row["rule_id"], *title_cell, *cells)
             continue
         cells = {
-            "in_scope": f"{row['in_scope']:,}", "met": f"{row['met']:,}",
-            "not_met": f"{row['not_met']:,}", "pending": f"{row['pending']:,}",
-            "pct_met": _pct(row["pct_met"]), "target_pct": f"{row['target_pct']:.0f}%",
+            "met_of": f"{row['met']:,} / {row['decided']:,}", "pending": f"{row['pending']:,}",
+            "pct_met": _pct(row["pct_met"]), "target_pct": f"{row['target_pct']:g}%",
+            "floor_pct": f"{row['floor_pct']:g}%", "rag": _rag(row["rag"]),
+            "prev": _previous(row), "change": _change(row),
         }
-        table.add_row(row["rule_id"], *title_cell, *[cells[c] for c in cols], _rag(row["rag"]))
+        table.add_row(row["rule_id"], *title_cell, *[cells[c] for c in cols])
     console.print(table)
     left = result.summary.filter(pl.col("closed_before_due") > 0) if "closed_before_due" in result.summary.columns else None
     if left is not None and left.height:
@@ -217,39 +201,101 @@ def render_summary(result: AuditResult, console: Console, data_label: str = "") 
                            style="dim"))
 
 
-def _pct_cell(pct: float | None, rag: str) -> Text:
-    return Text("–" if pct is None else f"{pct:.0f}%", style=RAG_STYLE.get(rag, "dim"))
+def _previous(row: dict) -> str:
+    if row["prev_pct_met"] is None:
+        return "–"
+    return f"{row['prev_pct_met']:.1f}% ({row['prev_met']:,} / {row['prev_decided']:,})"
 
 
-def render_breakdown(long: pl.DataFrame, result: AuditResult, console: Console, by: str) -> None:
-    """% met per rule per group: rules x groups when there are few groups, else groups x totals."""
-    groups = long["group"].unique().sort().to_list()
-    title = f"% met by {by} (coloured against each rule's target)"
+def change_text(change: float | None, direction: str | None) -> str:
+    """``▲ 2.3`` / ``▼ 0.4`` / ``▶ 0.0`` (percentage points), or ``–``."""
+    if change is None or direction is None:
+        return "–"
+    return f"{direction} {abs(change):.1f}"
+
+
+def _change(row: dict) -> Text:
+    style = {"▲": "green", "▼": "red"}.get(row["direction"] or "", "")
+    return Text(change_text(row["change_pts"], row["direction"]), style=style)
+
+
+def _pct_cell(row: dict, counts: bool = False) -> Text:
+    pct = row["pct_met"]
+    text = Text("–" if pct is None else f"{pct:.0f}%", style=RAG_STYLE.get(row["rag"], "dim"))
+    if counts:
+        text.append(f" {row['met']}/{row['met'] + row['not_met']}", style="dim")
+    return text
+
+
+def render_breakdown(long: pl.DataFrame, result: AuditResult, console: Console, by: str,
+                     caseload: pl.DataFrame | None = None) -> None:
+    """% met per rule per group: rules x groups when there are few groups, else groups x totals;
+    with each group's open children and caseload (``views.caseloads``) beside them."""
+    groups = sorted(set(long["group"].to_list()) | set(caseload["group"].to_list() if caseload is not None else []))
+    title = (f"% met by {by} (coloured against each rule's target and floor; "
+             f"not rated under {MIN_DECIDED} decided cases)")
     if len(groups) <= 12:
+        cell = long.select((pl.col("met").cast(pl.String).str.len_chars() * 2 + 6).max()).item() or 0
+        counts = 28 + (cell + 3) * len(groups) <= console.width  # room for "93% 28/30" in each
         table = Table(title=title, title_justify="left")
         table.add_column("Rule", no_wrap=True)
         for g in groups:
             table.add_column(g, justify="right", overflow="fold")
-        _add_pct_rows(table, long, "group", groups, [rule.id for rule in result.profile.rules])
+        _add_pct_rows(table, long, "group", groups, [rule.id for rule in result.profile.rules], counts)
+        if caseload is not None:
+            _add_caseload_rows(table, caseload, groups, by)
         console.print(table)
         return
     totals = (
         long.group_by("group")
         .agg(pl.col("in_scope").sum(), pl.col("met").sum(), pl.col("not_met").sum(),
-             pl.struct("rule_id", "pct_met").sort_by("pct_met").head(3).alias("worst"))
+             pl.struct("rule_id", "pct_met").filter(pl.col("rag") != "not rated")
+             .sort_by("pct_met").head(3).alias("worst"))
         .with_columns(pct=pl.when(pl.col("met") + pl.col("not_met") > 0)
                       .then(100 * pl.col("met") / (pl.col("met") + pl.col("not_met"))))
-        .sort("pct", "group", nulls_last=True)
     )
+    if caseload is not None:
+        totals = totals.join(caseload, on="group", how="full", coalesce=True)
+    totals = totals.sort("pct", "group", nulls_last=True)
     table = Table(title=f"{title}: {len(groups)} groups, lowest first", title_justify="left")
-    for col, justify in [(by.capitalize(), "left"), ("In scope", "right"), ("Met", "right"),
-                         ("Not met", "right"), ("% met", "right"), ("Lowest rules", "left")]:
+    cols = [(by.capitalize(), "left"), ("Met / decided", "right"), ("% met", "right")]
+    if caseload is not None:
+        cols += [("Open children", "right"), ("CIN · CP · CiC · CL · EH", "right")]
+        if by != "worker":
+            cols += [("Average caseload", "right")]
+    cols += [("Lowest rated rules", "left")]
+    for col, justify in cols:
         table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for r in totals.iter_rows(named=True):
-        worst = ", ".join(f"{w['rule_id']} {w['pct_met']:.0f}%" for w in r["worst"] if w["pct_met"] is not None)
-        table.add_row(r["group"], f"{r['in_scope']:,}", f"{r['met']:,}", f"{r['not_met']:,}",
-                      _pct(r["pct"]), worst)
+        worst = ", ".join(f"{w['rule_id']} {w['pct_met']:.0f}%" for w in r["worst"] or [] if w["pct_met"] is not None)
+        met, not_met = r["met"] or 0, r["not_met"] or 0
+        row = [r["group"], f"{met:,} / {met + not_met:,}", _pct(r["pct"])]
+        if caseload is not None:
+            row += [f"{r['children'] or 0:,}", " · ".join(f"{r[c] or 0}" for c in CASELOAD_COHORTS)]
+            if by != "worker":
+                row += ["–" if r["average_caseload"] is None else f"{r['average_caseload']:.1f}"]
+        table.add_row(*row, worst)
     console.print(table)
+
+
+def _add_caseload_rows(table: Table, caseload: pl.DataFrame, groups: list, by: str) -> None:
+    """Below a rules x groups table: open children (by cohort) and the caseload per worker."""
+    rows = {r["group"]: r for r in caseload.iter_rows(named=True)}
+
+    def line(label: str, value) -> None:
+        cells = [value(rows[g]) if g in rows else "" for g in groups]
+        table.add_row(Text(label, style="bold" if not label.startswith(" ") else "dim"), *cells)
+
+    table.add_section()
+    line("Open children", lambda r: f"{r['children']:,}")
+    for col, label in {**CASELOAD_COHORTS, "other": "Other"}.items():
+        if any(rows[g][col] for g in groups if g in rows):
+            line(f"  {label.lower()}", lambda r, col=col: f"{r[col]:,}" if r[col] else "")
+    if by != "worker":
+        line("Workers with cases", lambda r: f"{r['workers']:,}")
+        line("Average caseload", lambda r: "–" if r["average_caseload"] is None else f"{r['average_caseload']:.1f}")
+    if any(rows[g]["unallocated"] for g in groups if g in rows):
+        line("Unallocated", lambda r: f"{r['unallocated']:,}" if r["unallocated"] else "")
 
 
 def render_due(listing: pl.DataFrame, console: Console, as_at, within: str, by: str | None,
@@ -282,15 +328,16 @@ def render_due(listing: pl.DataFrame, console: Console, as_at, within: str, by: 
     console.print(table)
 
 
-def _add_pct_rows(table: Table, frame: pl.DataFrame, column: str, values: list, rule_ids: list[str]) -> None:
+def _add_pct_rows(table: Table, frame: pl.DataFrame, column: str, values: list, rule_ids: list[str],
+                  counts: bool = False) -> None:
     """A row per rule: its % met (coloured by RAG) for each of ``values`` of ``column`` (blank
-    where the frame has none)."""
+    where the frame has none), with met / decided beside it when ``counts``."""
     cells = {(r["rule_id"], r[column]): r for r in frame.iter_rows(named=True)}
     for rule_id in rule_ids:
         row: list = [rule_id]
         for v in values:
             c = cells.get((rule_id, v))
-            row.append(_pct_cell(c["pct_met"], c["rag"]) if c else Text(""))
+            row.append(_pct_cell(c, counts) if c else Text(""))
         table.add_row(*row)
 
 
@@ -332,6 +379,24 @@ def render_quality(dataset: Dataset, console: Console, title: str = "What casech
             console.print(Text(f"  {rep.file}: {line}", style="dim"))
 
 
+def render_tallies(quality, console: Console) -> None:
+    """What was read but is worth a word: placeholder dates, overlaps, rows a mapping left out
+    (one line each), and the coded values casecheck does not know (a table, with a guess)."""
+    for line in quality.note_lines():
+        console.print(Text(f"  {line}", style="dim"))
+    unknown = quality.unknown_codes()
+    if unknown.is_empty():
+        return
+    table = Table(title="Codes casecheck does not know (no rule matches these rows)", title_justify="left")
+    for name, justify in [("Table", "left"), ("Column", "left"), ("Value", "left"), ("Rows", "right"),
+                          ("Did you mean", "left")]:
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in unknown.iter_rows(named=True):
+        table.add_row(Text(r["table"]), Text(r["column"]), Text(r["value"]), f"{r['rows']:,}",
+                      Text(r["suggestion"] or ""))
+    console.print(table)
+
+
 def render_profile_list(profiles: list[Profile], console: Console) -> None:
     table = Table(title="Standards profiles", title_justify="left")
     for col in ("Profile", "Authority", "Rules", "Document"):
@@ -347,9 +412,14 @@ def render_profile(profile: Profile, console: Console) -> None:
     for col in ("Rule", "Kind", "Cohort", "Parameters", "Target", "Source"):
         table.add_column(col, overflow="fold")
     for r in profile.rules:
-        params = r.parameters() + (f"\n[dim]{r.note}[/dim]" if r.note else "")
+        params = Text(r.parameters())
+        if r.note:  # (Text, not markup: a note may hold "[" and "]")
+            params.append(f"\n{r.note}", style="dim")
         cohort = ", ".join(r.cohort) if r.cohort else (r.start.text if r.start else "")
-        table.add_row(f"{r.id}\n[dim]{r.title}[/dim]", r.kind, cohort, params, f"{r.target:.0f}%", r.source)
+        floor = with_floor(r, profile.amber_margin).floor
+        rule = Text.assemble(r.id, (f"\n{r.title}", "dim"))
+        target = Text.assemble(f"{r.target:g}%", (f"\nfloor {floor:g}%", "dim"))
+        table.add_row(rule, Text(r.kind), Text(cohort), params, target, Text(r.source))
     console.print(table)
 
 
@@ -380,6 +450,7 @@ def rule_dict(rule: Rule) -> dict:
         "within": dur(rule.within),
         "count_from": rule.count_from,
         "target": rule.target,
+        "floor": rule.floor,
         "parameters": rule.parameters(),
         "source": rule.source,
         "note": rule.note,

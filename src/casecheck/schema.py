@@ -154,7 +154,8 @@ EPISODE_TYPES = (
     "adoption",
 )
 
-#: values that are tidied into the canonical code (lower-case, spaces and hyphens to _)
+#: coded columns: each value is matched to a canonical code through casecheck.vocabulary (the
+#: codes and the spellings real systems use; docs/codes.md), or counted as unknown
 CODE_COLUMNS = {
     "episodes": ("episode_type",),
     "documents": ("document_type",),
@@ -162,6 +163,8 @@ CODE_COLUMNS = {
     "supervisions": ("supervision_type",),
     "visits": ("visit_type",),
     "assessments": ("assessment_type",),
+    "placements": ("placement_type",),
+    "referrals": ("outcome",),
 }
 
 _HEADER_JUNK = re.compile(r"[\s_\-\u00a0]+")

@@ -16,7 +16,6 @@ the line that is wrong.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from casecheck import words
 from casecheck.calendar import Duration, WorkingCalendar, parse_closure_days
 from casecheck.errors import CasecheckError, ProfileError
 from casecheck.schema import DATE, EPISODE_TYPES, TABLES
+from casecheck.tomlfile import parse_toml, read_text
 
 KINDS = ("frequency", "recency", "timescale", "presence")
 _RULE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -139,6 +139,9 @@ class Rule:
     target: float
     source: str
     note: str = ""
+    #: below this % met the rule is red (amber from the floor up to the target); None until the
+    #: profile fills in its default, the target less the profile's ``amber_margin``
+    floor: float | None = None
     cohort: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     per: str = "episode"
@@ -254,7 +257,7 @@ class Profile:
         )
 
 
-_COMMON = {"id", "title", "kind", "target", "source", "note", "count_from", "enabled"}
+_COMMON = {"id", "title", "kind", "target", "floor", "source", "note", "count_from", "enabled"}
 _ALLOWED = {
     "frequency": _COMMON | {"cohort", "exclude", "per", "anchor", "events", "first", "interval",
                             "permanent_interval", "phases"},
@@ -326,9 +329,10 @@ def _phase(item: object, what: str) -> Phase:
     bounds = [k for k in ("until", "until_age", "count") if k in item]
     if len(bounds) != 1:
         raise ProfileError(f"{what} needs exactly one of until, until_age or count")
-    for k in ("until_age", "count"):
-        if k in item and (not isinstance(item[k], int) or item[k] < 0):
-            raise ProfileError(f"{what}.{k} must be a whole number")
+    for k, most in (("until_age", 30), ("count", 10_000)):
+        if k in item and (not isinstance(item[k], int) or isinstance(item[k], bool)
+                          or not 0 <= item[k] <= most):
+            raise ProfileError(f"{what}.{k} must be a whole number from 0 to {most:,}")
     return Phase(
         interval=_duration(item["interval"], f"{what}.interval"),
         until=_duration(item["until"], f"{what}.until") if "until" in item else None,
@@ -365,9 +369,15 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
     missing = _REQUIRED[kind] - set(item)
     if missing:
         raise fail(None, f"a {kind} rule needs '{sorted(missing)[0]}'")
+    if not isinstance(item.get("enabled", True), bool):
+        raise fail("enabled", "enabled must be true or false (without quotes)")
     target = item["target"]
     if not isinstance(target, int | float) or not 0 <= target <= 100:
         raise fail("target", "target must be a percentage from 0 to 100")
+    floor = item.get("floor")
+    if floor is not None and (isinstance(floor, bool) or not isinstance(floor, int | float)
+                              or not 0 <= floor <= target):
+        raise fail("floor", f"floor must be a percentage from 0 up to the target ({target:g})")
     for key in ("title", "source"):
         if not isinstance(item[key], str) or not item[key].strip():
             raise fail(key, f"{key} must be non-empty text")
@@ -413,6 +423,7 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
         title=item["title"].strip(),
         kind=kind,
         target=float(target),
+        floor=None if floor is None else float(floor),
         source=item["source"].strip(),
         note=str(item.get("note", "")).strip(),
         cohort=get("cohort", episode_types, ()),
@@ -446,13 +457,18 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
     return rule
 
 
+def with_floor(rule: Rule, amber_margin: float) -> Rule:
+    """The rule with its floor filled in: the profile's own, else the target less
+    ``amber_margin`` (never below 0)."""
+    if rule.floor is not None:
+        return rule
+    return replace(rule, floor=max(0.0, rule.target - amber_margin))
+
+
 def parse_profile(text: str, path: Path | None = None) -> Profile:
     """Parse and validate profile text; errors name the line that is wrong."""
     name = path.name if path else "profile"
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{name}: not valid TOML: {exc}") from None
+    data = parse_toml(text, name, ProfileError)
     loc = _Locator(text)
     try:
         meta = data.get("profile")
@@ -478,8 +494,9 @@ def parse_profile(text: str, path: Path | None = None) -> Profile:
         closure = meta.get("closure_days", [])
         parse_closure_days(closure)
         margin = meta.get("amber_margin", 10)
-        if not isinstance(margin, int | float) or margin < 0:
-            raise ProfileError("[profile] amber_margin must be a number of percentage points")
+        if not isinstance(margin, int | float) or isinstance(margin, bool) or not 0 <= margin <= 100:
+            raise ProfileError("[profile] amber_margin must be a number of percentage points (0 to 100)")
+        rules = [with_floor(r, float(margin)) for r in rules]
         return Profile(
             id=meta["id"].strip(),
             authority=meta["authority"].strip(),
@@ -496,11 +513,7 @@ def parse_profile(text: str, path: Path | None = None) -> Profile:
 
 def load_profile(path: str | Path) -> Profile:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProfileError(f"cannot read profile {path}: {exc.strerror}") from None
-    return parse_profile(text, path)
+    return parse_profile(read_text(path, "profile", ProfileError), path)
 
 
 def profile_paths() -> dict[str, Path]:
@@ -516,11 +529,13 @@ def profile_paths() -> dict[str, Path]:
 def resolve_profile(name_or_path: str) -> Profile:
     """A bundled profile by name (``redcar-cleveland``) or a user's TOML file."""
     candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" or candidate.exists():
+    paths = profile_paths()
+    if candidate.suffix == ".toml" or candidate.is_file() or (
+        candidate.exists() and name_or_path not in paths
+    ):
         if not candidate.exists():
             raise ProfileError(f"profile file {candidate} does not exist")
-        return load_profile(candidate)
-    paths = profile_paths()
+        return load_profile(candidate)  # (a folder is refused there, with its name)
     if name_or_path not in paths:
         raise ProfileError(
             f"no standards profile '{name_or_path}': choose one of {', '.join(paths) or '(none found)'} "

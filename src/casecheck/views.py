@@ -6,6 +6,7 @@ CLI and the workbook render them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -13,22 +14,20 @@ import polars as pl
 
 from casecheck.calendar import Duration, WorkingCalendar
 from casecheck.dataset import Dataset
-from casecheck.engine import (
-    COUNT_SCHEMA,
-    AuditResult,
-    audit,
-    count_statuses,
-    pct_met_expr,
-    rag_expr,
-)
+from casecheck.engine import COUNT_SCHEMA, AuditResult, audit, count_statuses, summarise
 from casecheck.errors import UsageError
 from casecheck.periods import add_months
 from casecheck.schema import TABLES
+from casecheck.scorecards import rate
 from casecheck.standards import Profile, Rule
 
 GROUPS = ("team", "worker", "manager")
+#: the rating columns every per-rule frame carries after the counts (see casecheck.scorecards)
+RATING_SCHEMA: dict[str, pl.DataType] = {"floor_pct": pl.Float64(), "rag_reason": pl.String()}
 
-BREAKDOWN_SCHEMA: dict[str, pl.DataType] = {"group": pl.String(), "rule_id": pl.String(), **COUNT_SCHEMA}
+BREAKDOWN_SCHEMA: dict[str, pl.DataType] = {
+    "group": pl.String(), "rule_id": pl.String(), **COUNT_SCHEMA, **RATING_SCHEMA,
+}
 
 
 def with_group(findings: pl.DataFrame, dataset: Dataset, by: str) -> pl.DataFrame:
@@ -54,17 +53,24 @@ def with_group(findings: pl.DataFrame, dataset: Dataset, by: str) -> pl.DataFram
 
 
 def breakdown(result: AuditResult, dataset: Dataset, by: str) -> pl.DataFrame:
-    """% met per rule per group (long form: one row per group x rule)."""
+    """% met per rule per group (long form: one row per group x rule), rated as the scorecard
+    rates (against each rule's target and floor; too few decided cases: not rated)."""
     grouped = with_group(result.findings, dataset, by)
-    targets = pl.DataFrame(
-        {"rule_id": [r.id for r in result.profile.rules], "target_pct": [r.target for r in result.profile.rules],
-         "order": list(range(len(result.profile.rules)))},
-        schema={"rule_id": pl.String, "target_pct": pl.Float64, "order": pl.Int64},
+    order = pl.DataFrame(
+        {"rule_id": [r.id for r in result.profile.rules], "order": list(range(len(result.profile.rules)))},
+        schema={"rule_id": pl.String, "order": pl.Int64},
     )
-    counts = count_statuses(grouped, ["group", "rule_id"])
-    out = counts.join(targets, on="rule_id").with_columns(pct_met_expr())
-    out = out.with_columns(rag_expr(result.profile.amber_margin))
+    counts = count_statuses(grouped, ["group", "rule_id"]).join(order, on="rule_id")
+    out = rate(counts, result.profile)
     return out.sort("order", "group").select(list(BREAKDOWN_SCHEMA)).cast(BREAKDOWN_SCHEMA)  # type: ignore[arg-type]
+
+
+def only_team(result: AuditResult, team: str) -> AuditResult:
+    """The audit restricted to one team's findings (``(no team)``: those with none), its summary
+    counted again."""
+    findings = result.findings.filter(pl.col("team").fill_null("(no team)") == team)
+    summary = summarise(findings, result.profile, result.not_assessed, None, result.period, result.over_period)
+    return dataclasses.replace(result, findings=findings, summary=summary)
 
 
 def exceptions(result: AuditResult, rule_id: str | None = None, include_pending: bool = False) -> pl.DataFrame:
@@ -141,11 +147,12 @@ def month_ends(start: str, end: str) -> list[dt.date]:
     def parse(text: str, option: str) -> tuple[int, int]:
         try:
             y, m = (int(p) for p in text.strip().split("-")[:2])
-            if not 1 <= m <= 12:
+            if not 1 <= m <= 12 or not 1900 <= y <= 2100:
                 raise ValueError
             return y, m
         except ValueError:
-            raise UsageError(f"{option} '{text}' is not a month: use YYYY-MM, e.g. 2024-04") from None
+            raise UsageError(f"{option} '{text}' is not a month from 1900 to 2100: use YYYY-MM, "
+                             "e.g. 2024-04") from None
 
     y, m = parse(start, "--from")
     y2, m2 = parse(end, "--to")
@@ -159,7 +166,9 @@ def month_ends(start: str, end: str) -> list[dt.date]:
     return out
 
 
-TREND_SCHEMA: dict[str, pl.DataType] = {"month_end": pl.Date(), "rule_id": pl.String(), **COUNT_SCHEMA}
+TREND_SCHEMA: dict[str, pl.DataType] = {
+    "month_end": pl.Date(), "rule_id": pl.String(), **COUNT_SCHEMA, **RATING_SCHEMA,
+}
 
 
 def trend(
@@ -182,8 +191,107 @@ def trend(
         hook = (lambda rule, end=end: progress(end, rule)) if progress else None
         result = audit(dataset, profile, end, rules=rules, period="month", progress=hook, cache=cache)
         parts.append(result.summary.with_columns(month_end=pl.lit(end)))
-    out = pl.concat(parts)
+    return rated_trend(pl.concat(parts), profile)
+
+
+def rated_trend(frame: pl.DataFrame, profile: Profile) -> pl.DataFrame:
+    """Trend counts rated as the scorecard rates them, in :data:`TREND_SCHEMA`."""
+    out = rate(frame, profile)
     return out.select(list(TREND_SCHEMA)).cast(TREND_SCHEMA)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# Caseloads
+# ---------------------------------------------------------------------------------------------
+#: the cohorts a caseload is counted by (other episode types count in ``other``)
+CASELOAD_COHORTS = {
+    "child_in_need": "Child in need",
+    "child_protection": "Child protection",
+    "child_in_care": "In care",
+    "care_leaver": "Care leaver",
+    "early_help": "Early help",
+}
+CASELOAD_SCHEMA: dict[str, pl.DataType] = {
+    "group": pl.String(),
+    "children": pl.Int64(),
+    **{c: pl.Int64() for c in CASELOAD_COHORTS},
+    "other": pl.Int64(),
+    "workers": pl.Int64(),
+    "average_caseload": pl.Float64(),
+    "unallocated": pl.Int64(),
+}
+
+
+def open_episodes(dataset: Dataset, as_at: dt.date) -> pl.DataFrame:
+    """Episodes open at the audit date (started on or before it, not ended by it: the engine's
+    cohort definition), with the team from the workers table where the episode names none."""
+    ep = dataset.table("episodes").filter(
+        (pl.col("start_date") <= as_at) & (pl.col("end_date").is_null() | (pl.col("end_date") > as_at))
+    ).select("child_id", "episode_type", "team", "worker_id")
+    if dataset.has("workers"):
+        teams = dataset.table("workers").select("worker_id", pl.col("team").alias("_wteam")).unique("worker_id")
+        ep = ep.join(teams, on="worker_id", how="left").with_columns(
+            team=pl.coalesce("team", "_wteam")).drop("_wteam")
+    return ep
+
+
+def caseloads(dataset: Dataset, as_at: dt.date, by: str = "team", team: str | None = None) -> pl.DataFrame:
+    """Open children per team, worker or manager at the audit date, by cohort (with ``team``,
+    of that team's episodes only).
+
+    One row per group: ``children`` (distinct children with an open episode there), one column
+    per cohort of :data:`CASELOAD_COHORTS` and ``other`` (a child open in two cohorts counts in
+    each, and once in ``children``), ``workers`` (workers holding at least one of those
+    children), ``average_caseload`` (the mean of those workers' own counts of children) and
+    ``unallocated`` (children open there with no worker). Groups are labelled as in
+    :func:`breakdown`, so the two join on ``group``.
+    """
+    ep = open_episodes(dataset, as_at)
+    if team is not None:
+        ep = ep.filter(pl.col("team").fill_null("(no team)") == team)
+    ep = with_group(ep, dataset, by)
+    cohort = pl.col("episode_type")
+    other = ~cohort.is_in(list(CASELOAD_COHORTS))
+    per_group = ep.group_by("group").agg(
+        pl.col("child_id").n_unique().alias("children"),
+        *[pl.col("child_id").filter(cohort == c).n_unique().alias(c) for c in CASELOAD_COHORTS],
+        pl.col("child_id").filter(other).n_unique().alias("other"),
+        pl.col("worker_id").drop_nulls().n_unique().alias("workers"),
+    )
+    held = ep.filter(pl.col("worker_id").is_not_null())
+    per_worker = held.group_by("group", "worker_id").agg(pl.col("child_id").n_unique().alias("n"))
+    average = per_worker.group_by("group").agg(pl.col("n").mean().round(1).alias("average_caseload"))
+    allocated = held.select("group", "child_id").unique()
+    unallocated = (
+        ep.select("group", "child_id").unique()
+        .join(allocated, on=["group", "child_id"], how="anti")
+        .group_by("group").len("unallocated")
+    )
+    out = (
+        per_group.join(average, on="group", how="left")
+        .join(unallocated, on="group", how="left")
+        .with_columns(pl.col("unallocated").fill_null(0))
+    )
+    return out.sort("group").select(list(CASELOAD_SCHEMA)).cast(CASELOAD_SCHEMA)  # type: ignore[arg-type]
+
+
+def with_caseloads(long: pl.DataFrame, caseload: pl.DataFrame | None) -> pl.DataFrame:
+    """A breakdown (long form) with each group's caseload beside it: ``open_children``,
+    ``open_<cohort>``, ``open_other``, ``workers``, ``average_caseload``, ``unallocated``."""
+    if caseload is None:
+        return long
+    names = {c: f"open_{c}" for c in ("children", *CASELOAD_COHORTS, "other")}
+    return long.join(caseload.rename(names), on="group", how="left", maintain_order="left")
+
+
+def with_totals(caseload: pl.DataFrame, long: pl.DataFrame) -> pl.DataFrame:
+    """Each group's caseload beside its findings over all rules: ``met``, ``decided`` and
+    ``pct_met`` (of a breakdown by the same grouping)."""
+    totals = long.group_by("group").agg(
+        pl.col("met").sum(), (pl.col("met") + pl.col("not_met")).sum().alias("decided"))
+    out = caseload.join(totals, on="group", how="left")
+    return out.with_columns(
+        pct_met=pl.when(pl.col("decided") > 0).then((100 * pl.col("met") / pl.col("decided")).round(1)))
 
 
 def latest_record(dataset: Dataset) -> dt.date | None:

@@ -1,20 +1,23 @@
-"""The audit workbook: what a manager opens before the performance meeting.
+"""The audit workbook: what a manager opens, or prints, before the performance meeting.
 
-Sheets: *Summary* (one row per rule, red/amber/green, a bar chart of % met), *By team* (rules x
-teams, colour scale), one exceptions sheet per rule that has any, *Due soon*, *Data quality*,
-*About*; and *Trend* (with a line chart) for monthly trends.
+Sheets: *Summary* (the scorecard, and below it a chart of % met against target; one A4
+landscape page), *By team* (rules x teams coloured against each rule's own target and floor,
+with counts, and each team's caseload), *Caseloads*, one exceptions sheet per rule that has any,
+*Due soon*, *Data quality*, *About*; and for monthly trends *Trend* (the table) and *Trend
+charts* (one small chart per rule with its target and floor).
 
 Every text cell is written as a string, never as a formula (``strings_to_formulas`` is off and
-each value goes through ``write_string``), dates are real Excel dates, header rows are frozen and
-filterable, and the file is written atomically and never over an input.
+each value goes through ``write_string``), dates are real Excel dates, header rows are frozen,
+filterable and repeated on every printed page, and the file is written atomically and never over
+an input. :func:`write_team_workbooks` writes one workbook per team (its own children only) with
+the authority's figures beside the team's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import math
 import re
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,11 +25,16 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from casecheck import __version__
+from casecheck import words
+from casecheck.about import facts, input_files
 from casecheck.dataset import Dataset
 from casecheck.engine import AuditResult
-from casecheck.report import atomic_write
-from casecheck.standards import Profile
+from casecheck.errors import UsageError
+from casecheck.outputs import atomic_write, scratch_dir
+from casecheck.report import change_text
+from casecheck.scorecards import LEGEND, NOT_ASSESSED, period_line, scorecard
+from casecheck.standards import Profile, with_floor
+from casecheck.views import CASELOAD_COHORTS
 
 #: Excel's serial number of 1970-01-01 (day 0 of Polars dates) in the 1900 date system
 EXCEL_DAY_ZERO = 25569
@@ -35,9 +43,11 @@ RAG_COLOURS = {
     "green": ("#C6EFCE", "#006100"),
     "amber": ("#FFEB9C", "#9C5700"),
     "red": ("#FFC7CE", "#9C0006"),
+    "not rated": ("#EDEDED", "#595959"),
     "not assessed": ("#EDEDED", "#595959"),
     "n/a": ("#EDEDED", "#595959"),
 }
+BAR_COLOURS = {"green": "#63BE7B", "amber": "#FFC000", "red": "#E46C6C"}
 STATUS_LABEL = {"met": "Met", "not_met": "Not met", "pending": "Pending"}
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -45,10 +55,13 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 class _Book:
     """An xlsxwriter workbook with casecheck's formats and a table writer."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tmpdir: Path) -> None:
+        # xlsxwriter's own temporary files (rows, and each part before it is zipped) go in
+        # ``tmpdir``, a private folder the caller removes whatever happens: never in /tmp
         self.wb = xlsxwriter.Workbook(
             str(path),
             {
+                "tmpdir": str(tmpdir),
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
@@ -58,15 +71,21 @@ class _Book:
         )
         wb = self.wb
         self.names: set[str] = set()
+        self.widths: dict[str, dict[int, float]] = {}
+        self._formats: dict[tuple, object] = {}
         self.title = wb.add_format({"bold": True, "font_size": 14})
         self.subtitle = wb.add_format({"italic": True, "font_color": "#595959"})
+        self.small = wb.add_format({"font_size": 8, "font_color": "#595959"})
         self.header = wb.add_format(
             {"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True,
              "valign": "top", "border": 1, "border_color": "#BFBFBF"}
         )
         self.date = wb.add_format({"num_format": "dd/mm/yyyy", "align": "left"})
+        self.datetime = wb.add_format({"num_format": "dd/mm/yyyy hh:mm", "align": "left"})
         self.pct = wb.add_format({"num_format": "0.0%"})
         self.int = wb.add_format({"num_format": "#,##0"})
+        self.dec = wb.add_format({"num_format": "#,##0.0"})
+        self.int_left = wb.add_format({"num_format": "#,##0", "align": "left"})
         self.text = wb.add_format({})
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         self.key = wb.add_format({"bold": True, "valign": "top"})
@@ -75,8 +94,16 @@ class _Book:
             for k, (bg, fg) in RAG_COLOURS.items()
         }
 
-    def sheet(self, name: str) -> Worksheet:
-        """A worksheet with a valid, unique name (31 characters at most, no []:*?/\\)."""
+    def fmt(self, **props) -> object:
+        """A format with these properties (one per distinct set: Excel's limit is 64,000)."""
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            self._formats[key] = self.wb.add_format(props)
+        return self._formats[key]
+
+    def sheet(self, name: str, repeat: int | None = None) -> Worksheet:
+        """A worksheet with a valid, unique name (31 characters at most, no []:*?/\\), set to print
+        on A4 landscape one page wide, with the sheet's name and page numbers in the footer."""
         base = _BAD_SHEET_CHARS.sub("_", name).strip("'")[:31] or "Sheet"
         candidate, n = base, 2
         while candidate.lower() in self.names:
@@ -85,12 +112,22 @@ class _Book:
             n += 1
         self.names.add(candidate.lower())
         ws = self.wb.add_worksheet(candidate)
-        # print (and PDF) on A4 landscape, one page wide, so a manager can print it as it is
+        self.widths[ws.name] = {}
         ws.set_landscape()
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        ws.set_footer("&L&8&A&R&8Page &P of &N", {"margin": 0.25})
+        if repeat is not None:
+            ws.repeat_rows(repeat)
         return ws
+
+    def width(self, ws: Worksheet, col: int, width: float) -> None:
+        """Widen a column to ``width`` (never narrow it: two tables on one sheet share columns)."""
+        widths = self.widths[ws.name]
+        if width > widths.get(col, 0):
+            widths[col] = width
+            ws.set_column(col, col, width)
 
     def write_table(
         self,
@@ -110,6 +147,10 @@ class _Book:
         truncated = frame.height > room
         frame = frame.head(room)
         cols = frame.columns
+        widths = self.set_widths(ws, frame, headers, widths or {}, autofilter)
+        lines = max((_lines(headers.get(c, c), w - (3 if autofilter else 0)) for c, w in zip(cols, widths, strict=True)),
+                    default=1)
+        ws.set_row(first_row, 15 * lines)
         for j, col in enumerate(cols):
             ws.write_string(first_row, j, headers.get(col, col), self.header)
         # Each column is converted once to the values and the writer its cells take (dates as
@@ -130,7 +171,7 @@ class _Book:
                 yes_no = s.replace_strict({True: "Yes", False: "No"}, return_dtype=pl.String)
                 values, write, fmt = yes_no.to_list(), ws.write_string, None
             elif dtype.is_numeric():
-                values, write, fmt = s.to_list(), ws.write_number, self.int if dtype.is_integer() else None
+                values, write, fmt = s.to_list(), ws.write_number, self.int if dtype.is_integer() else self.dec
             else:
                 values, write, fmt = s.cast(pl.String).to_list(), ws.write_string, None
             columns.append(values)
@@ -147,99 +188,325 @@ class _Book:
             ws.autofilter(first_row, 0, max(last, first_row), len(cols) - 1)
         if freeze:
             ws.freeze_panes(first_row + 1, 0)
-        self.set_widths(ws, frame, headers, widths or {})
         return frame.height
 
-    @staticmethod
-    def set_widths(ws: Worksheet, frame: pl.DataFrame, headers: dict[str, str], fixed: dict[str, float]) -> None:
+    def set_widths(self, ws: Worksheet, frame: pl.DataFrame, headers: dict[str, str],
+                   fixed: dict[str, float], autofilter: bool = False) -> list[float]:
+        """Columns wide enough for their values and their heading's longest word (the heading
+        wraps onto more lines), plus room for the filter button; returns the widths."""
         sample = frame.head(2000)
+        button = 3 if autofilter else 0
+        out = []
         for j, col in enumerate(frame.columns):
             if col in fixed:
-                ws.set_column(j, j, fixed[col])
-                continue
-            dtype = frame.schema[col]
-            if dtype == pl.Date:
-                width = 11.0
+                width = fixed[col]
             else:
-                lengths = sample[col].cast(pl.String).str.len_chars().max() if sample.height else 0
-                width = float(lengths or 0) + 2
-            width = max(width, min(len(headers.get(col, col)), 24) + 2)
-            ws.set_column(j, j, min(width, 60))
+                dtype = frame.schema[col]
+                if dtype == pl.Date:
+                    width = 11.0
+                else:
+                    lengths = sample[col].cast(pl.String).str.len_chars().max() if sample.height else 0
+                    width = float(lengths or 0) + 2  # type: ignore[arg-type]
+                heading = headers.get(col, col)
+                longest_word = max((len(w) for w in heading.split()), default=0)
+                width = min(max(width, min(len(heading), 10) + 2, longest_word + 2) + button, 60)
+            self.width(ws, j, width)
+            out.append(self.widths[ws.name].get(j, width))
+        return out
+
+    def write_title(self, ws: Worksheet, lines: list[str]) -> int:
+        """A title (first line) and subtitles; returns the next free row."""
+        for i, text in enumerate(lines):
+            ws.write_string(i, 0, text, self.title if i == 0 else self.subtitle)
+        return len(lines)
 
     def close(self) -> None:
         self.wb.close()
 
 
 # ---------------------------------------------------------------------------------------------
-def _summary_sheet(book: _Book, result: AuditResult, data_label: str) -> None:
+# Cell helpers
+# ---------------------------------------------------------------------------------------------
+def _lines(text: str, width: float) -> int:
+    """How many lines ``text`` wraps onto in a column ``width`` characters wide (bold headings:
+    a character is a little wider than the column's unit); each line break starts a line."""
+    room, lines = max(1, int(width / 1.1)), 0
+    for paragraph in text.split("\n"):
+        lines, used = lines + 1, 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) > room:
+                lines, used = lines + 1, len(word)
+            else:
+                used += (1 if used else 0) + len(word)
+    return lines
+
+
+def _counts_format(pct_decimals: int, met: int | None, decided: int | None) -> str:
+    """A number format showing a percentage with its counts beside it: ``92.9% (13/14)``; the
+    cell's value stays the number."""
+    pct = "0." + "0" * pct_decimals + "%" if pct_decimals else "0%"
+    if met is None or decided is None:
+        return pct
+    return f'{pct}" ({met:,}/{decided:,})"'
+
+
+def _rag_props(rag: str | None) -> dict:
+    bg, fg = RAG_COLOURS.get(rag or "", ("#FFFFFF", "#000000"))
+    return {"bg_color": bg, "font_color": fg} if rag in RAG_COLOURS else {}
+
+
+def _write_pct(book: _Book, ws: Worksheet, row: int, col: int, pct: float | None, rag: str | None,
+               met: int | None = None, decided: int | None = None, decimals: int = 1, **props) -> None:
+    """A % met cell: the number (as a fraction), its counts in the format, coloured by RAG."""
+    fmt = book.fmt(num_format=_counts_format(decimals, met, decided), **_rag_props(rag), **props)
+    if pct is None:
+        ws.write_string(row, col, "–", book.fmt(align="right", **_rag_props(rag), **props))
+    else:
+        ws.write_number(row, col, pct / 100, fmt)
+
+
+def _order(profile: Profile) -> dict[str, int]:
+    return {r.id: i for i, r in enumerate(profile.rules)}
+
+
+def _uk(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def _prev_date(card: pl.DataFrame) -> dt.date | None:
+    dates = card["prev_as_at"].drop_nulls()
+    return dates[0] if dates.len() else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary: the scorecard on one A4 landscape page, the chart below the table
+# ---------------------------------------------------------------------------------------------
+_SUMMARY_ROW_HEIGHT = 13.5
+
+
+def _summary_sheet(book: _Book, result: AuditResult, card: pl.DataFrame, data_label: str,
+                   authority: pl.DataFrame | None = None, team: str | None = None) -> None:
+    """The scorecard. ``authority`` (a team workbook): the authority's % met and RAG beside the
+    team's."""
     ws = book.sheet("Summary")
     p = result.profile
-    ws.write_string(0, 0, f"{p.authority}: {p.title}", book.title)
-    ws.write_string(1, 0, f"Audit date {result.as_at:%d/%m/%Y} · {result.question} · {data_label}", book.subtitle)
-    frame = result.summary.select(
-        "rule_id", "title", "kind", "in_scope", "met", "not_met", "pending", "pct_met", "target_pct", "rag", "note"
-    )
-    headers = {"rule_id": "Rule", "title": "Standard", "kind": "Kind", "in_scope": "In scope", "met": "Met",
-               "not_met": "Not met", "pending": "Pending", "pct_met": "% met", "target_pct": "Target",
-               "rag": "RAG", "note": "Note"}
-    top = 3
-    n = book.write_table(ws, frame, top, headers, pct_columns=("pct_met", "target_pct"),
-                         widths={"title": 80, "rag": 13, "note": 34, "kind": 11})
-    rag_col = frame.columns.index("rag")
-    for value, fmt in book.rag.items():
-        ws.conditional_format(top + 1, rag_col, top + n, rag_col,
-                              {"type": "cell", "criteria": "==", "value": f'"{value}"', "format": fmt})
-    pct_col = frame.columns.index("pct_met")
+    prev = _prev_date(card)
+    who = f"{team} ({p.authority})" if team else p.authority
+    lines = [
+        f"{who}: practice standards scorecard",
+        f"Audit date {_uk(result.as_at)} · {period_line(result)}"
+        + (f" · compared with the same audit at {_uk(prev)} (▲ up, ▼ down, ▶ no change, in percentage points)"
+           if prev else "") + (f" · {data_label}" if data_label else ""),
+        LEGEND,
+    ]
+    top = book.write_title(ws, lines) + 1
+    # one line per rule at 9 points: the Standard column as wide as the longest title needs
+    longest = max((len(t) for t in card["title"].to_list()), default=20)
+    columns: list[tuple[str, str, float]] = [
+        ("n", "#", 3.5), ("title", "Standard", min(74.0, max(30.0, longest * 0.7 + 2))),
+        ("target_pct", "Target", 6.5), ("floor_pct", "Floor", 6), ("met", "Met", 6.5),
+        ("decided", "Decided", 7.5), ("pending", "Pending", 7.5), ("pct_met", "% met", 7), ("rag", "RAG", 9),
+    ]
+    if prev:
+        columns += [("prev", f"At {_uk(prev)} (met/decided)", 14.5), ("change", "Change (points)", 8)]
+    if authority is not None:
+        columns += [("authority", "Authority % met (met/decided)", 17)]
+    columns += [("note", "Note", 24)]
+    cols = [c for c, _, _ in columns]
+    for j, (_, heading, width) in enumerate(columns):
+        ws.write_string(top, j, heading, book.header)
+        book.width(ws, j, width)
+    ws.set_row(top, 27)
+    others = {} if authority is None else {r["rule_id"]: r for r in authority.iter_rows(named=True)}
+    base = {"font_size": 9, "valign": "vcenter"}
+    plain, intf = book.fmt(**base), book.fmt(num_format="#,##0", **base)
+    pctf = book.fmt(num_format="0%", **base)
+    for i, row in enumerate(card.iter_rows(named=True), start=1):
+        r = top + i
+        ws.set_row(r, _SUMMARY_ROW_HEIGHT)
+        rag = row["rag"]
+        cells = {
+            "n": (i, intf), "title": (row["title"], plain),
+            "target_pct": (row["target_pct"] / 100, pctf), "floor_pct": (row["floor_pct"] / 100, pctf),
+        }
+        if rag != NOT_ASSESSED:
+            cells |= {"met": (row["met"], intf), "decided": (row["decided"], intf), "pending": (row["pending"], intf)}
+        for col, (value, fmt) in cells.items():
+            j = cols.index(col)
+            (ws.write_string if isinstance(value, str) else ws.write_number)(r, j, value, fmt)
+        if rag != NOT_ASSESSED:
+            _write_pct(book, ws, r, cols.index("pct_met"), row["pct_met"], None, **base)
+        ws.write_string(r, cols.index("rag"), rag, book.fmt(bold=True, **_rag_props(rag), **base))
+        if prev:
+            if row["prev_pct_met"] is not None:
+                _write_pct(book, ws, r, cols.index("prev"), row["prev_pct_met"], None, row["prev_met"],
+                           row["prev_decided"], **base)
+            colour = {"▲": "#006100", "▼": "#9C0006"}.get(row["direction"] or "", "#595959")
+            ws.write_string(r, cols.index("change"), change_text(row["change_pts"], row["direction"]),
+                            book.fmt(align="right", font_color=colour, **base))
+        if authority is not None and row["rule_id"] in others:
+            a = others[row["rule_id"]]
+            _write_pct(book, ws, r, cols.index("authority"), a["pct_met"], a["rag"], a["met"], a["decided"], **base)
+        note = row["note"] if rag == NOT_ASSESSED else row["rag_reason"]
+        if note:
+            ws.write_string(r, cols.index("note"), note, book.fmt(font_color="#595959", **base))
+    n = card.height
+    last_col = len(columns) - 1
+    ws.freeze_panes(top + 1, 0)
+    chart_row = top + n + 2
     if n:
-        ws.conditional_format(top + 1, pct_col, top + n, pct_col,
-                              {"type": "data_bar", "bar_color": "#9BC2E6", "bar_solid": True,
-                               "min_type": "num", "min_value": 0, "max_type": "num", "max_value": 1})
-        chart = book.wb.add_chart({"type": "bar"})
-        bar_colours = {"green": "#63BE7B", "amber": "#FFC000", "red": "#E46C6C"}
-        points = [{"fill": {"color": bar_colours.get(rag, "#BFBFBF")}} for rag in frame["rag"].to_list()]
-        chart.add_series({
-            "name": "% met (coloured by RAG against each rule's target)",
-            "categories": ["Summary", top + 1, 0, top + n, 0],
-            "values": ["Summary", top + 1, pct_col, top + n, pct_col],
-            "points": points,
-            "gap": 40,
-            "data_labels": {"value": True, "num_format": "0%", "font": {"size": 8}},
+        pixels = sum(int(w * 7 + 0.5) + 5 for _, _, w in columns) - 8
+        ws.insert_chart(chart_row, 0, _summary_chart(book, ws.name, card, top, cols, pixels),
+                        {"x_offset": 4, "y_offset": 4})
+    # the chart is 280 pixels (210 points) high: 16 rows of 13.5 points below the table
+    ws.print_area(0, 0, chart_row + 16, last_col)
+    ws.fit_to_pages(1, 1)
+
+
+def _summary_chart(book: _Book, sheet: str, card: pl.DataFrame, top: int, cols: list[str], width: int):
+    """% met per rule (bars coloured by RAG), with each rule's target and floor as markers; the
+    categories are the rules' numbers in the table's first column."""
+    n = card.height
+    first, last = top + 1, top + n
+    chart = book.wb.add_chart({"type": "column"})
+    points = [{"fill": {"color": BAR_COLOURS.get(rag, "#BFBFBF")}, "border": {"none": True}}
+              for rag in card["rag"].to_list()]
+    chart.add_series({
+        "name": "% met",
+        "categories": [sheet, first, 0, last, 0],
+        "values": [sheet, first, cols.index("pct_met"), last, cols.index("pct_met")],
+        "points": points,
+        "gap": 60,
+    })
+    line = book.wb.add_chart({"type": "line"})
+    for col, name, colour in (("target_pct", "Target", "#1F4E78"), ("floor_pct", "Floor", "#C00000")):
+        line.add_series({
+            "name": name,
+            "categories": [sheet, first, 0, last, 0],
+            "values": [sheet, first, cols.index(col), last, cols.index(col)],
+            "line": {"none": True},
+            "marker": {"type": "dash", "size": 9, "border": {"color": colour}, "fill": {"color": colour}},
         })
-        chart.set_title({"name": "% met by rule"})
-        chart.set_x_axis({"min": 0, "max": 1, "num_format": "0%", "major_gridlines": {"visible": True}})
-        chart.set_y_axis({"reverse": True})
-        chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 640, "height": max(320, 22 * n + 80)})
-        ws.insert_chart(top, len(frame.columns) + 1, chart)
+    chart.combine(line)
+    chart.set_title({"name": "% met by rule (numbered as in the table), against target and floor",
+                     "name_font": {"size": 10, "bold": True}})
+    chart.set_x_axis({"num_font": {"size": 7}, "major_tick_mark": "none"})
+    chart.set_y_axis({"min": 0, "max": 1, "major_unit": 0.25, "num_format": "0%", "num_font": {"size": 7},
+                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_legend({"position": "right", "font": {"size": 8}, "delete_series": [0]})
+    chart.set_size({"width": width, "height": 280})
+    return chart
 
 
-def _by_team_sheet(book: _Book, result: AuditResult, dataset: Dataset) -> None:
-    from casecheck.views import breakdown
+# ---------------------------------------------------------------------------------------------
+# By team (or by worker, in a team's workbook): rules x groups
+# ---------------------------------------------------------------------------------------------
+def _rule_grid(book: _Book, ws: Worksheet, top: int, profile: Profile, frame: pl.DataFrame, column: str,
+               keys: list, labels: list[str]) -> tuple[int, list[str]]:
+    """Rules (rows: numbered as on the Summary, by title, with target and floor) x ``keys`` of
+    ``column`` (teams, workers, month ends): each cell the % met with met/decided beside it,
+    coloured against the rule's own target and floor. Returns the last row written and the
+    rules shown."""
+    headers = ["#", "Standard (numbered as on the Summary)", "Target", "Floor", *labels]
+    present = set(frame["rule_id"].to_list())
+    shown = [(n, rule) for n, rule in enumerate(profile.rules, start=1) if rule.id in present]
+    longest = max((len(rule.title) for _, rule in shown), default=20)
+    widths = [3.5, min(74.0, max(30.0, longest * 0.7 + 2)), 6.5, 6]
+    text = frame.select(column, pl.format("{}% ({}/{})", pl.col("pct_met").round(0), pl.col("met"),
+                                          pl.col("met") + pl.col("not_met")).str.len_chars().alias("n"))
+    cell = dict(text.group_by(column).agg(pl.col("n").max()).iter_rows())
+    widths += [max(10.0, (cell.get(k) or 0) * 0.85 + 2.5, min(max((len(w) for w in label.split()), default=0) + 2, 24))
+               for k, label in zip(keys, labels, strict=True)]
+    for j, w in enumerate(widths):
+        book.width(ws, j, w)
+    ws.set_row(top, 15 * max(_lines(h, w) for h, w in zip(headers, widths, strict=True)))
+    for j, heading in enumerate(headers):
+        ws.write_string(top, j, heading, book.header)
+    ws.repeat_rows(top)
+    ws.freeze_panes(top + 1, 2)
+    cells = {(r["rule_id"], r[column]): r for r in frame.iter_rows(named=True)}
+    plain = book.fmt(font_size=9)
+    pctf = book.fmt(num_format="0%", font_size=9)
+    r = top
+    for n, rule in shown:
+        r += 1
+        ws.write_number(r, 0, n, plain)
+        ws.write_string(r, 1, rule.title, plain)
+        ws.write_number(r, 2, rule.target / 100, pctf)
+        ws.write_number(r, 3, with_floor(rule, profile.amber_margin).floor / 100, pctf)  # type: ignore[operator]
+        for j, k in enumerate(keys, start=4):
+            c = cells.get((rule.id, k))
+            if c is not None and c["rag"] != NOT_ASSESSED:
+                _write_pct(book, ws, r, j, c["pct_met"], c["rag"], c["met"], c["met"] + c["not_met"],
+                           decimals=0, font_size=9)
+    return r, [rule.id for _, rule in shown]
 
-    long = breakdown(result, dataset, "team")
-    ws = book.sheet("By team")
-    ws.write_string(0, 0, "% met by rule and team (blank: no children in scope)", book.title)
-    if long.is_empty():
-        ws.write_string(2, 0, "No findings.")
+
+def _grid_sheet(book: _Book, name: str, by: str, long: pl.DataFrame, profile: Profile,
+                caseload: pl.DataFrame | None) -> None:
+    """% met per rule (rows, in the profile's order, by title) and group (columns), each cell
+    coloured against the rule's own target and floor and showing met/decided; the groups'
+    caseloads below."""
+    groups = sorted(set(long["group"].to_list()) | set(caseload["group"].to_list() if caseload is not None else []))
+    ws = book.sheet(name)
+    top = book.write_title(ws, [
+        f"% met by rule and {by} (met/decided beside each %)",
+        "Each cell coloured against its rule's own target and floor; " + LEGEND.split(" · ", 3)[-1]
+        + ". Blank: no cases of that rule.",
+    ]) + 1
+    if not groups:
+        ws.write_string(top, 0, "No findings.")
         return
-    teams = sorted(long["group"].unique().to_list())
-    wide = long.pivot(on="group", index="rule_id", values="pct_met").select(["rule_id", *teams])
-    order = [r.id for r in result.profile.rules]
-    wide = wide.with_columns(o=pl.col("rule_id").replace_strict(order, list(range(len(order))), default=len(order))).sort("o").drop("o")
-    titles = {r.id: r.target for r in result.profile.rules}
-    wide = wide.with_columns(target=pl.col("rule_id").replace_strict(titles, default=None, return_dtype=pl.Float64))
-    wide = wide.select(["rule_id", "target", *teams])
-    top = 2
-    n = book.write_table(ws, wide, top, {"rule_id": "Rule", "target": "Target"},
-                         pct_columns=["target", *teams], widths={t: max(12, min(len(t) + 2, 24)) for t in teams})
-    if n and teams:
-        ws.conditional_format(top + 1, 2, top + n, 1 + len(teams), {
-            "type": "3_color_scale", "min_color": "#F8696B", "mid_color": "#FFEB84", "max_color": "#63BE7B",
-            "min_type": "num", "min_value": 0.5, "mid_type": "num", "mid_value": 0.8,
-            "max_type": "num", "max_value": 1,
-        })
+    r, _ = _rule_grid(book, ws, top, profile, long, "group", groups, groups)
+    if caseload is None:
+        return
+    rows = {row["group"]: row for row in caseload.iter_rows(named=True)}
+    r += 1
+    lines: list[tuple[str, str, str]] = [("Open children at the audit date", "children", "int")]
+    lines += [(f"  {label}", col, "int") for col, label in {**CASELOAD_COHORTS, "other": "Other"}.items()]
+    if by != "worker":
+        lines += [("Workers with cases", "workers", "int"), ("Average caseload (children per worker)", "average_caseload", "avg")]
+    lines += [("Open children with no worker", "unallocated", "int")]
+    bold = book.fmt(bold=True, font_size=9)
+    for k, (label, col, kind) in enumerate(lines):
+        r += 1
+        ws.write_string(r, 1, label, bold if k == 0 else book.fmt(font_size=9))
+        for j, g in enumerate(groups, start=4):
+            if g in rows and rows[g][col] is not None:
+                fmt = book.fmt(num_format="0.0" if kind == "avg" else "#,##0", bold=k == 0, font_size=9)
+                ws.write_number(r, j, rows[g][col], fmt)
 
 
+# ---------------------------------------------------------------------------------------------
+# Caseloads
+# ---------------------------------------------------------------------------------------------
+_CASELOAD_HEADERS = {"group": "Team", "children": "Open children", **CASELOAD_COHORTS, "other": "Other",
+                     "workers": "Workers with cases", "average_caseload": "Average caseload",
+                     "unallocated": "No worker", "met": "Met (all rules)", "decided": "Decided (all rules)",
+                     "pct_met": "% met (all rules)"}
+
+
+def _caseload_sheet(book: _Book, as_at: dt.date, teams: pl.DataFrame, workers: pl.DataFrame) -> None:
+    ws = book.sheet("Caseloads")
+    top = book.write_title(ws, [
+        f"Caseloads at {_uk(as_at)}: open children per team and per worker, by cohort",
+        "A child open in two cohorts counts in each, and once in 'Open children'. Average caseload: "
+        "the mean number of open children of the workers holding any in the team. % met: all "
+        "rules' findings of the team or worker.",
+    ]) + 1
+    n = book.write_table(ws, teams, top, _CASELOAD_HEADERS, pct_columns=["pct_met"], freeze=False,
+                         autofilter=False, widths={"group": 24})
+    start = top + n + 3
+    ws.write_string(start - 1, 0, "Per worker", book.key)
+    frame = workers.with_columns(workers=None, average_caseload=None)  # (the same columns as above)
+    book.write_table(ws, frame, start, {**_CASELOAD_HEADERS, "group": "Worker"}, pct_columns=["pct_met"],
+                     freeze=False, widths={"group": 24})
+    ws.repeat_rows(start)
+
+
+# ---------------------------------------------------------------------------------------------
+# Exceptions, due soon, data quality
+# ---------------------------------------------------------------------------------------------
 _EXC_HEADERS = {"status": "Status", "child_id": "Child ID", "episode_type": "Cohort", "team": "Team",
                 "worker_id": "Worker", "days_overdue": "Working days overdue", "due_date": "Due date",
                 "last_event_date": "Last event", "anchor_date": "Anchor date",
@@ -256,26 +523,33 @@ def _exception_sheets(book: _Book, result: AuditResult) -> None:
         sub = exc.filter(pl.col("rule_id") == rule.id)
         if sub.is_empty():
             continue
-        ws = book.sheet(rule.id)
-        ws.write_string(0, 0, f"{rule.id}: {rule.title}", book.title)
+        ws = book.sheet(rule.id, repeat=3)
+        ws.write_string(0, 0, f"{rule.title} ({rule.id})", book.title)
         ws.write_string(1, 0, f"{rule.parameters()} · source: {rule.source} · open cases first", book.subtitle)
         frame = sub.select(list(_EXC_HEADERS)).with_columns(
-            pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status"))
+            pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status")), _cohort_words()
         )
         book.write_table(ws, frame, 3, _EXC_HEADERS, widths={"detail": 90})
 
 
+def _cohort_words() -> pl.Expr:
+    """The cohort as people say it: ``child in need``, not ``child_in_need``."""
+    return pl.col("episode_type").replace_strict(words.EPISODE_TYPES, default=pl.col("episode_type"))
+
+
 def _due_sheet(book: _Book, due: pl.DataFrame, within: str) -> None:
-    ws = book.sheet("Due soon")
+    ws = book.sheet("Due soon", repeat=2)
     ws.write_string(0, 0, f"Due within {within} of the audit date, or overdue (negative = working days overdue)", book.title)
     headers = {"due_date": "Due date", "working_days_to_due": "Working days to due", "rule_id": "Rule",
                "title": "Standard", "child_id": "Child ID", "episode_type": "Cohort", "team": "Team",
                "worker_id": "Worker", "status": "Status", "last_event_date": "Last event", "detail": "Detail"}
-    frame = due.with_columns(pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status")))
+    frame = due.with_columns(pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status")), _cohort_words())
     book.write_table(ws, frame, 2, headers, widths={"title": 50, "detail": 90})
 
 
-def _quality_sheet(book: _Book, dataset: Dataset) -> None:
+def _quality_sheet(book: _Book, dataset: Dataset, rows: bool = True) -> None:
+    """Rows read, used and rejected per table; with ``rows``, every rejected row and blanked
+    value (a team's workbook leaves them out: they may be other teams' children)."""
     ws = book.sheet("Data quality")
     ws.write_string(0, 0, "What casecheck made of the extract: every input row is used or listed below", book.title)
     summary = dataset.quality.summary()
@@ -283,142 +557,249 @@ def _quality_sheet(book: _Book, dataset: Dataset) -> None:
                "rows_rejected": "Rows rejected", "blanked": "Values blanked"}
     n = book.write_table(ws, summary, 2, headers, freeze=False, autofilter=False)
     start = 2 + n + 3
+    if not rows:
+        ws.write_string(start - 1, 0, "The rejected rows and blanked values are listed in the authority's "
+                        "workbook (they may be other teams' children).", book.subtitle)
+        return
     ws.write_string(start - 1, 0, "Rejected rows and blanked values", book.key)
-    issues = dataset.quality.issues.select("table", "file", "row", "column", "value", "reason", "action")
+    issues = dataset.quality.issues.select("table", "file", "row", "column", "action", "value", "reason")
     book.write_table(ws, issues, start, {"table": "Table", "file": "File", "row": "Row", "column": "Column",
                                          "value": "Value", "reason": "Reason", "action": "Action"},
-                     widths={"reason": 70, "value": 40}, freeze=False)
+                     widths={"reason": 70, "value": 30}, freeze=False)
+    ws.repeat_rows(start)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
+# ---------------------------------------------------------------------------------------------
+# About
+# ---------------------------------------------------------------------------------------------
 def _about_sheet(book: _Book, profile: Profile, dataset: Dataset, as_at: dt.date, question: str,
-                 command: str | None, period: str = "") -> None:
-    from casecheck.views import latest_record, stale_note
-
+                 command: str | None, compared: dt.date | None = None, data_label: str = "",
+                 period: str = "") -> None:
     ws = book.sheet("About")
-    ws.set_column(0, 0, 26)
-    ws.set_column(1, 1, 100)
+    book.width(ws, 0, 26)
+    book.width(ws, 1, 100)
+    book.width(ws, 2, 11)
     ws.write_string(0, 0, "About this audit", book.title)
-    latest = latest_record(dataset)
-    stale = stale_note(latest, as_at)
-    rows = [
-        ("Audit date", as_at.strftime("%d/%m/%Y")),
-        ("Reporting period", period),
-        ("Question", question),
-        ("Latest record", (latest.strftime("%d/%m/%Y") if latest else "(not known)")
-         + (f". Warning: {stale}" if stale else "")),
-        ("Standards profile", f"{profile.id}: {profile.authority}, {profile.title}"),
-        ("Profile document", profile.document),
-        ("Profile file", str(profile.path or "")),
-        ("Input", str(dataset.path or "")),
-        ("Source format", dataset.source),
-        ("casecheck version", __version__),
-        ("Command line", command or " ".join(sys.argv)),
-        ("Generated", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
-        ("Working days", "Monday to Friday except England bank holidays"
-         + (f" and local closure days {', '.join(map(str, profile.closure_days))}" if profile.closure_days else "")),
-        ("Data", "Children's personal data: handle under your authority's data protection policy."),
-    ]
-    for i, (k, v) in enumerate(rows, start=2):
-        ws.write_string(i, 0, k, book.key)
-        ws.write_string(i, 1, v, book.wrap)
-    r = len(rows) + 3
+    key, wrap = book.key, book.fmt(text_wrap=True, valign="top", align="left")
+    r = 2
+    for k, v in facts(profile, dataset, as_at, question, command, compared, data_label, period):
+        ws.write_string(r, 0, k, key)
+        if isinstance(v, dt.datetime):
+            ws.write_datetime(r, 1, v, book.datetime)
+        elif isinstance(v, dt.date):
+            ws.write_datetime(r, 1, dt.datetime.combine(v, dt.time()), book.date)
+        elif isinstance(v, int):
+            ws.write_number(r, 1, v, book.int_left)
+        else:
+            ws.set_row(r, 15 * _lines(str(v), 100 * 1.1))
+            ws.write_string(r, 1, str(v), wrap)
+        r += 1
+    r += 1
     ws.write_string(r, 0, "Input files", book.key)
-    rows_by_file = {rep.file: rep.rows_read for rep in dataset.quality.reports.values()}
-    files = pl.DataFrame(
-        {
-            "file": [str(p) for p in dataset.files],
-            "rows": [sum(n for f, n in rows_by_file.items() if f == p.name or f.startswith(f"{p.name} [")) for p in dataset.files],
-            "sha256": [_sha256(p) for p in dataset.files],
-        },
-        schema={"file": pl.String, "rows": pl.Int64, "sha256": pl.String},
-    )
-    n = book.write_table(ws, files, r + 1, {"file": "File", "rows": "Rows read", "sha256": "SHA-256"},
-                         freeze=False, autofilter=False, widths={"file": 26, "sha256": 100})
-    r = r + n + 4
-    ws.write_string(r, 0, "Rules", book.key)
-    rules = pl.DataFrame(
-        {
-            "rule_id": [x.id for x in profile.rules],
-            "parameters": [f"{x.title} — {x.kind}: {x.parameters()}; target {x.target:g}%" for x in profile.rules],
-            "source": [x.source + (f" Note: {x.note}" if x.note else "") for x in profile.rules],
-        }
-    )
-    book.write_table(ws, rules.select("rule_id", "parameters"), r + 1, {"rule_id": "Rule", "parameters": "Parameters"},
-                     freeze=False, autofilter=False, widths={"rule_id": 26, "parameters": 100})
-    r = r + rules.height + 4
-    book.write_table(ws, rules.select("rule_id", "source"), r, {"rule_id": "Rule", "source": "Source and reading"},
-                     freeze=False, autofilter=False, widths={"rule_id": 26, "source": 100})
+    n = book.write_table(ws, input_files(dataset), r + 1, {"file": "File (in the extract)", "rows": "Rows read", "sha256": "SHA-256"},
+                         freeze=False, autofilter=False, widths={"file": 26, "sha256": 100, "rows": 11})
+    r = r + n + 3
+    rules = [with_floor(x, profile.amber_margin) for x in profile.rules]
+    sections = [
+        ("Rules: what each checks", "Standard and parameters",
+         [f"{x.title} — {x.kind}: {x.parameters()}; target {x.target:g}%, floor {x.floor:g}%" for x in rules]),
+        ("Rules: where each comes from", "Source and reading",
+         [x.source + (f"\nReading: {x.note}" if x.note else "") for x in rules]),
+    ]
+    for title, heading, texts in sections:
+        ws.write_string(r, 0, title, book.key)
+        ws.write_string(r + 1, 0, "Rule", book.header)
+        ws.write_string(r + 1, 1, heading, book.header)
+        r += 2
+        for rule, text in zip(rules, texts, strict=True):
+            ws.set_row(r, 13 * _lines(text, 100 * 1.05) + 3)
+            ws.write_string(r, 0, rule.id, book.fmt(valign="top"))
+            ws.write_string(r, 1, text, wrap)
+            r += 1
+        r += 1
+    ws.print_area(0, 0, r, 2)
 
 
-def _trend_sheet(book: _Book, trend: pl.DataFrame, profile: Profile) -> None:
-    ws = book.sheet("Trend")
-    ws.write_string(0, 0, "% met per rule at each month end", book.title)
+# ---------------------------------------------------------------------------------------------
+# Trend: the table, and one small chart per rule
+# ---------------------------------------------------------------------------------------------
+def _trend_sheet(book: _Book, trend: pl.DataFrame, profile: Profile) -> tuple[list[str], list[str]]:
+    """% met per rule at each month end, coloured by RAG, counts in each cell; returns the month
+    labels and the rules in the table's row order."""
     months = sorted(trend["month_end"].unique().to_list())
     labels = [m.strftime("%b %Y") for m in months]
-    wide = (
-        trend.with_columns(month=pl.col("month_end").dt.strftime("%b %Y"))
-        .pivot(on="month", index="rule_id", values="pct_met")
-    )
-    order = [r.id for r in profile.rules]
-    wide = wide.with_columns(o=pl.col("rule_id").replace_strict(order, list(range(len(order))), default=len(order)))
-    wide = wide.sort("o").drop("o").select(["rule_id", *labels])
-    top = 2
-    n = book.write_table(ws, wide, top, {"rule_id": "Rule"}, pct_columns=labels,
-                         widths={m: 10 for m in labels})
-    if not n or not labels:
-        return
-    chart = book.wb.add_chart({"type": "line"})
-    for i in range(n):
-        chart.add_series({
-            "name": ["Trend", top + 1 + i, 0],
-            "categories": ["Trend", top, 1, top, len(labels)],
-            "values": ["Trend", top + 1 + i, 1, top + 1 + i, len(labels)],
-            "marker": {"type": "circle", "size": 4},
-        })
-    chart.set_title({"name": "% met by month end"})
-    chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%"})
-    chart.set_legend({"position": "right"})
-    chart.set_size({"width": 900, "height": 480})
-    ws.insert_chart(top + n + 2, 0, chart)
+    ws = book.sheet("Trend")
+    top = book.write_title(ws, [
+        f"{profile.authority}: % met per rule at each month end (met/decided beside each %)",
+        LEGEND + ". Timescale rules count the cases that fell due in each month.",
+    ]) + 1
+    _, order = _rule_grid(book, ws, top, profile, trend, "month_end", months, labels)
+    return labels, order
 
 
+def _trend_charts(book: _Book, trend: pl.DataFrame, profile: Profile, labels: list[str], rule_ids: list[str]) -> None:
+    """One small line chart per rule (three across): % met at each month end, with the rule's
+    target and floor as lines. Rules with no decided case in any month get no chart."""
+    decided = trend.group_by("rule_id").agg((pl.col("met") + pl.col("not_met")).sum().alias("d"))
+    with_data = set(decided.filter(pl.col("d") > 0)["rule_id"].to_list())
+    charted = [r for r in rule_ids if r in with_data]
+    ws = book.sheet("Trend charts")
+    # the lines' values live in a hidden sheet (a chart draws cells, not lists)
+    data = book.wb.add_worksheet("Chart data")
+    data.hide()
+    for j, label in enumerate(labels):
+        data.write_string(0, 1 + j, label)
+    top = book.write_title(ws, [
+        f"{profile.authority}: % met at each month end, one chart per rule",
+        "Solid line: % met. Dashed: the rule's target (blue) and floor (red). "
+        + (f"No chart for {len(rule_ids) - len(charted)} rule(s) with no decided case in any month."
+           if len(charted) < len(rule_ids) else ""),
+    ]) + 1
+    months = sorted(trend["month_end"].unique().to_list())
+    cells = {(r["rule_id"], r["month_end"]): r["pct_met"] for r in trend.iter_rows(named=True)}
+    rules = {r.id: with_floor(r, profile.amber_margin) for r in profile.rules}
+    per_row, width, height = 3, 340, 200
+    rows_per_chart = math.ceil(height / 20) + 1
+    for k, rule_id in enumerate(charted):
+        rule = rules[rule_id]
+        base = 1 + 3 * k
+        values = [cells.get((rule_id, m)) for m in months]
+        data.write_string(base, 0, rule_id)  # row by row: the workbook is written in constant memory
+        for j, v in enumerate(values):
+            if v is not None:
+                data.write_number(base, 1 + j, v / 100)
+        for offset, level in ((1, rule.target), (2, rule.floor or 0)):
+            for j in range(len(months)):
+                data.write_number(base + offset, 1 + j, level / 100)
+        known = [v for v in values if v is not None] + [rule.floor or 0]
+        low = max(0.0, math.floor(min(known) / 10) * 10 - 10) / 100
+        chart = book.wb.add_chart({"type": "line"})
+        cats = ["Chart data", 0, 1, 0, len(labels)]
+        chart.add_series({"name": "% met", "categories": cats,
+                          "values": ["Chart data", base, 1, base, len(labels)],
+                          "line": {"color": "#1F1F1F", "width": 2},
+                          "marker": {"type": "circle", "size": 4, "fill": {"color": "#1F1F1F"},
+                                     "border": {"color": "#1F1F1F"}}})
+        for offset, name, colour in ((1, "Target", "#1F4E78"), (2, "Floor", "#C00000")):
+            chart.add_series({"name": name, "categories": cats,
+                              "values": ["Chart data", base + offset, 1, base + offset, len(labels)],
+                              "line": {"color": colour, "width": 1.25, "dash_type": "dash"}})
+        chart.set_title({"name": f"{rule_id} (target {rule.target:g}%)", "name_font": {"size": 9, "bold": True}})
+        chart.set_y_axis({"min": low, "max": 1, "major_unit": 0.1 if low >= 0.5 else 0.25,
+                          "num_format": "0%", "num_font": {"size": 7},
+                          "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
+        chart.set_x_axis({"num_font": {"size": 7, "rotation": -45}})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": width, "height": height})
+        row = top + (k // per_row) * rows_per_chart
+        col = (k % per_row) * 6
+        ws.insert_chart(row, col, chart, {"x_offset": 2, "y_offset": 2})
+    for j in range(per_row * 6):
+        ws.set_column(j, j, 8.3)
+    # three rows of charts to a printed page, none cut in two
+    rows = math.ceil(len(charted) / per_row)
+    ws.set_h_pagebreaks([top + k * rows_per_chart for k in range(3, rows, 3)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Workbooks
+# ---------------------------------------------------------------------------------------------
 def write_audit_workbook(
     path: str | Path,
     result: AuditResult,
     dataset: Dataset,
     *,
+    card: pl.DataFrame | None = None,
     due: pl.DataFrame | None = None,
     due_within: str = "5wd",
     data_label: str = "",
     command: str | None = None,
     protected: Iterable[Path] = (),
+    team: str | None = None,
+    authority: pl.DataFrame | None = None,
 ) -> Path:
-    """Write the audit workbook (atomically; never over an input file)."""
-    from casecheck.views import due_soon
+    """Write the audit workbook (atomically; never over an input file).
 
+    ``card`` is the audit's scorecard (``scorecards.scorecard``; worked out here without the
+    previous period when not given). A team's workbook (``team``) has its own scorecard with
+    ``authority``, the authority's scorecard, beside it, a By worker sheet instead of By team,
+    and no rejected-row list.
+    """
+    from casecheck.views import breakdown, caseloads, due_soon, with_totals
+
+    card = scorecard(result) if card is None else card
     if due is None:
         due = due_soon(result, due_within)
+    by = "worker" if team else "team"
+    loads = {g: with_totals(caseloads(dataset, result.as_at, g, team), breakdown(result, dataset, g))
+             for g in ("team", "worker")}
 
     def write(tmp: Path) -> None:
-        book = _Book(tmp)
-        _summary_sheet(book, result, data_label or str(dataset.path or ""))
-        _by_team_sheet(book, result, dataset)
-        _exception_sheets(book, result)
-        _due_sheet(book, due, due_within)
-        _quality_sheet(book, dataset)
-        _about_sheet(book, result.profile, dataset, result.as_at, result.question, command,
-                     result.period.label if result.period else "")
-        book.close()
+        with scratch_dir(tmp.parent) as scratch:
+            book = _Book(tmp, scratch)
+            _summary_sheet(book, result, card, data_label, authority, team)
+            _grid_sheet(book, "By worker" if team else "By team", by, breakdown(result, dataset, by),
+                        result.profile, loads[by])
+            _caseload_sheet(book, result.as_at, loads["team"], loads["worker"])
+            _exception_sheets(book, result)
+            _due_sheet(book, due, due_within)
+            _quality_sheet(book, dataset, rows=team is None)
+            _about_sheet(book, result.profile, dataset, result.as_at, result.question, command,
+                         _prev_date(card), data_label, result.period.label if result.period else "")
+            book.close()
 
     return atomic_write(Path(path), write, protected)
+
+
+def team_file_name(team: str) -> str:
+    """A safe file name for a team's workbook: letters, digits, spaces, hyphens, underscores."""
+    stem = re.sub(r"[^A-Za-z0-9 _-]+", "_", team).strip(" ._-") or "team"
+    return stem[:80] + ".xlsx"
+
+
+def write_team_workbooks(
+    folder: str | Path,
+    result: AuditResult,
+    dataset: Dataset,
+    *,
+    previous: AuditResult | None = None,
+    card: pl.DataFrame | None = None,
+    due_within: str = "5wd",
+    data_label: str = "",
+    command: str | None = None,
+    protected: Iterable[Path] = (),
+) -> list[Path]:
+    """One workbook per team in ``folder`` (made if missing): the team's own findings, scorecard
+    (against its own previous figures), exceptions, due soon and caseloads, with the authority's
+    figures (``card``) beside the team's. Findings with no team go to ``no team.xlsx``."""
+    from casecheck.views import due_soon, only_team
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--xlsx-per-team {folder} is a file: give a folder")
+    try:
+        folder.mkdir(parents=False, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
+    card = scorecard(result, previous) if card is None else card
+    due_all = due_soon(result, due_within)
+    teams = sorted(set(result.findings["team"].fill_null("(no team)").to_list()))
+    used: set[str] = set()
+    written = []
+    for team in teams:
+        name = team_file_name("no team" if team == "(no team)" else team)
+        stem, n = name[:-5], 2
+        while name.lower() in used:
+            name, n = f"{stem} ({n}).xlsx", n + 1
+        used.add(name.lower())
+        own = only_team(result, team)
+        own_prev = only_team(previous, team) if previous is not None else None
+        due = due_all.filter(pl.col("team").fill_null("(no team)") == team)
+        written.append(write_audit_workbook(
+            folder / name, own, dataset, card=scorecard(own, own_prev), due=due, due_within=due_within,
+            data_label=data_label, command=command, protected=protected, team=team, authority=card,
+        ))
+    return written
 
 
 def write_trend_workbook(
@@ -429,19 +810,23 @@ def write_trend_workbook(
     *,
     command: str | None = None,
     protected: Iterable[Path] = (),
+    data_label: str = "",
 ) -> Path:
-    """Write the trend workbook: the Trend sheet with its line chart, and About."""
+    """Write the trend workbook: the Trend table, one small chart per rule, data quality, About."""
     ends = trend["month_end"]
 
     def write(tmp: Path) -> None:
-        book = _Book(tmp)
-        _trend_sheet(book, trend, profile)
-        _quality_sheet(book, dataset)
-        first, last = ends.min(), ends.max()
-        question = ("at each month end: frequency, recency and presence rules in date at the month end; "
-                    "timescale rules decided in the month")
-        period = f"{first:%B %Y} to {last:%B %Y}"  # type: ignore[union-attr]
-        _about_sheet(book, profile, dataset, last, question, command, period)  # type: ignore[arg-type]
-        book.close()
+        with scratch_dir(tmp.parent) as scratch:
+            book = _Book(tmp, scratch)
+            labels, rule_ids = _trend_sheet(book, trend, profile)
+            if labels and rule_ids:
+                _trend_charts(book, trend, profile, labels, rule_ids)
+            _quality_sheet(book, dataset)
+            question = ("at each month end: frequency, recency and presence rules in date at the month end, "
+                        "timescale rules decided in the month")
+            period = f"{_uk(ends.min())} to {_uk(ends.max())}, month by month"  # type: ignore[arg-type]
+            _about_sheet(book, profile, dataset, ends.max(), question, command, data_label=data_label,  # type: ignore[arg-type]
+                         period=period)
+            book.close()
 
     return atomic_write(Path(path), write, protected)

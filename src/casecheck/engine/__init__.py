@@ -10,8 +10,9 @@ the month by default). Two questions, kept distinct:
   at the audit date?*
 * **Audit period** (``over_period``, or ``since``): *was every interval in the period within the
   limit?* The clock at the start of the period carries on from the last event before it.
-* Timescale rules count the requirements **decided in the period**: done in it (on time or late)
-  or falling overdue in it; those still open and not yet due are pending.
+* Timescale rules count the requirements **decided in the period**, each once: done on time in
+  it, or falling overdue in it (done late afterwards or not); those still open and not yet due
+  are pending.
 
 The clock stops at closure: events after an episode ended are not its own, a requirement that
 would fall due after it ended leaves the rule's scope (counted in the summary note), and
@@ -32,20 +33,10 @@ The rooms, in import order:
 ``schedules``   due dates and intervals shared by frequency and recency rules
 ``frequency``, ``recency``, ``timescale``, ``presence``: one module per rule kind, each with
                 ``check(ctx) -> (findings, detail)``
-``audit``       runs the rules (``run_rule``, ``audit``) and sums them up (``summarise``)
+``runner``      runs the rules (``run_rule``, ``audit``) and sums them up (``summarise``)
 ``explain``     one child's verdicts and the timeline behind them
 """
 
-from casecheck.engine.audit import (
-    KINDS,
-    AuditResult,
-    audit,
-    check_rule,
-    missing_tables,
-    resolve_period,
-    run_rule,
-    summarise,
-)
 from casecheck.engine.cohorts import cohort
 from casecheck.engine.events import event_dates
 from casecheck.engine.explain import TIMELINE_SCHEMA, explain, only_child
@@ -64,6 +55,16 @@ from casecheck.engine.findings import (
     summary_note,
 )
 from casecheck.engine.frames import in_order, same_as_previous
+from casecheck.engine.runner import (
+    KINDS,
+    AuditResult,
+    audit,
+    check_rule,
+    missing_tables,
+    resolve_period,
+    run_rule,
+    summarise,
+)
 from casecheck.engine.schedules import gaps
 from casecheck.engine.sentences import by_branch
 

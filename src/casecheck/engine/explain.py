@@ -9,10 +9,10 @@ import polars as pl
 
 from casecheck.calendar import WorkingCalendar
 from casecheck.dataset import Dataset
-from casecheck.engine.audit import AuditResult, audit
 from casecheck.engine.cohorts import cohort
 from casecheck.engine.context import RuleContext
 from casecheck.engine.events import event_dates
+from casecheck.engine.runner import AuditResult, audit
 from casecheck.engine.schedules import gaps
 from casecheck.errors import UsageError
 from casecheck.periods import Period

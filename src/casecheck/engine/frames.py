@@ -39,3 +39,9 @@ def per_row(rows: pl.DataFrame, events: pl.DataFrame, when: pl.Expr, *aggs: pl.E
         .collect()
     )
     return rows.join(found, on="key", how="left")
+
+
+def aligned(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every column in one chunk when its columns' chunks differ (after a concat
+    and a filter). Polars 2.1 can crash formatting text (``pl.format``) over such a frame."""
+    return frame.rechunk() if len(set(frame.n_chunks("all"))) > 1 else frame

@@ -161,12 +161,6 @@ def excused(due: pl.Expr) -> pl.Expr:
     return pl.when(during).then(pl.col("excl_end")).otherwise(due)
 
 
-def next_due(ctx: RuleContext, prev: pl.Expr, k: pl.Expr) -> pl.Expr:
-    """When the event after one on ``prev`` (the ``k``-th) is due: the step, never before the
-    first due date, moved past an exclusion."""
-    return excused(pl.max_horizontal(first_due(ctx), step_due(ctx, prev, k)))
-
-
 # ---------------------------------------------------------------------------------------------
 # The point-in-time question
 # ---------------------------------------------------------------------------------------------
@@ -188,11 +182,12 @@ def point_in_time(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame, ca
     out = out.with_columns(last_event_date=last)
     last = pl.col("last_event_date")
     has = last.is_not_null()
+    # each date worked out once (adding working days is the costly part)
+    out = out.with_columns(_first=first_due(ctx), in_date_until=pl.when(has).then(step_due(ctx, last, pl.col("n"))))
     out = out.with_columns(
-        due_date=pl.when(has).then(next_due(ctx, last, pl.col("n"))).otherwise(excused(first_due(ctx))),
-        in_date_until=pl.when(has).then(step_due(ctx, last, pl.col("n"))),
+        due_date=excused(pl.max_horizontal("_first", "in_date_until")),
         applied=pl.when(has).then(step_words(ctx, last, pl.col("n"))).otherwise(pl.lit(first_words(ctx))),
-    )
+    ).drop("_first")
     status = (
         pl.when(pl.col("due_date") < as_at).then(pl.lit("not_met"))
         .when(pl.col("in_date_until") >= as_at).then(pl.lit("met"))
@@ -261,13 +256,14 @@ def gaps(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame, carry_prior
     prev_k = pl.col("k") - 1
     # the event the gap runs from: the one before (for the first gap, the prior event, if any)
     run_from = pl.when(first).then(pl.col("prior")).otherwise(pl.col("start"))
-    due = pl.when(run_from.is_null()).then(excused(first_due(ctx))).otherwise(next_due(ctx, run_from, prev_k))
     stop = pl.when(pl.col("final")).then(pl.col("end")).otherwise(pl.col("date"))
+    # each date worked out once: the step after the event the gap runs from, the first due date
+    g = g.with_columns(_step=step_due(ctx, run_from, prev_k), _first=first_due(ctx))
     g = g.with_columns(
         start=pl.when(first).then(pl.col("anchor")).otherwise(pl.col("start")),
         stop=stop,
-        due=due,
-        in_date_until=pl.when(pl.col("final") & run_from.is_not_null()).then(step_due(ctx, run_from, prev_k)),
+        due=excused(pl.max_horizontal("_first", "_step")),
+        in_date_until=pl.when(pl.col("final")).then(pl.col("_step")),
         applied=pl.when(run_from.is_not_null()).then(step_words(ctx, run_from, prev_k)).otherwise(pl.lit(first_words(ctx))),
     ).with_columns(
         late=pl.when(pl.col("final"))

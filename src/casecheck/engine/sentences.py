@@ -8,6 +8,7 @@ import datetime as dt
 import polars as pl
 
 from casecheck import words
+from casecheck.engine.frames import aligned
 from casecheck.standards import Rule
 
 #: a finding's detail sentence: (condition, sentence) branches, the first that holds applies
@@ -24,6 +25,7 @@ def by_branch(frame: pl.DataFrame, branches: Detail, name: str = "detail") -> pl
     """
     if not frame.height:
         return pl.Series(name, [], dtype=pl.String)
+    frame = aligned(frame)
     which = pl.lit(None, dtype=pl.Int32)
     for i, (cond, _) in reversed(list(enumerate(branches))):
         which = pl.when(cond).then(pl.lit(i, dtype=pl.Int32)).otherwise(which)

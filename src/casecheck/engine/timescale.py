@@ -2,13 +2,14 @@
 45 working days of its start"), one finding per A.
 
 Closure
-    A requirement belongs to an episode. When the start is itself an episode (``episode:s47``,
-    ``episodes.start_date``), that episode (episodes of one type that overlap being one). When it
-    is a referral, an assessment, a meeting, a visit or a return from missing, the child's period
-    of involvement open on that date: episodes of any type that overlap or follow on
-    (:func:`casecheck.overlaps.involvement_periods`), so that an assessment started under child in
-    need carries on when the child steps up to a child protection plan. When that episode or
-    period closed by the audit date:
+    A requirement belongs to the child's period of involvement open at its start: the child's
+    episodes of any type that overlap or follow on (:func:`casecheck.overlaps.involvement_periods`).
+    For a start that is itself an episode (``episode:s47``, ``episodes.start_date``), the period it
+    opens or belongs to; for a referral, an assessment, a meeting, a visit or a return from
+    missing, the period open that day. A child in need episode that becomes a child protection
+    plan, or a child who comes into care, is still open: the family network meeting or the
+    assessment is still owed. A child whose case closed and who is referred again later starts a
+    new period: nothing from it counts for the old one. When that period closed by the audit date:
 
     * an event in another table dated after the closure does not count (it belongs to the episode
       open at the time, if any); B read from A's own row (an assessment's completion date) always
@@ -20,8 +21,10 @@ Closure
     A start with no open episode (a referral for a child not yet known) has no closure.
 
 The reporting period
-    A finding is counted in the period in which it was decided: B done in it (on time or late), or
-    the requirement falling overdue in it (the day after its due date) while not done. A
+    A finding is counted once, in the period in which it was decided: the day B was done on time
+    (``met``), or the day the requirement fell overdue, the day after its due date (``not_met``,
+    whether B was done late later or not at all; with ``unmatched = "exclude"``, where a start may
+    rightly need no B, the day B was done late). So a month's figures add up to the year's. A
     requirement still open and not yet due at the audit date is ``pending`` in every period that
     ends while it is so (not in % met). ``--period all`` counts everything up to the audit date.
 """
@@ -68,7 +71,7 @@ def check(ctx: RuleContext) -> tuple[pl.DataFrame, Detail]:
         # led to no conference): it stays in scope only while it is not yet due.
         rows = rows.filter(has | (pl.col("due_date") >= stop))
     if ctx.start is not None:
-        rows = rows.filter(_decided_in(ctx.start))
+        rows = rows.filter(_decided_in(ctx.start, late_when_done=rule.unmatched == "exclude"))
     rows = _with_team(ctx, rows)
     until = pl.when(has).then(pl.min_horizontal("done_date", stop)).otherwise(stop)
     rows = rows.with_columns(
@@ -85,22 +88,27 @@ def _day_before(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=1)
 
 
-def _decided_in(start: dt.date) -> pl.Expr:
-    """Counted in a period from ``start`` (to the audit date): done in it, or fallen overdue in
-    it (the day after the due date) while not done; pending; or (LEFT) closed in it."""
+def _decided_in(start: dt.date, late_when_done: bool = False) -> pl.Expr:
+    """Counted in a period from ``start`` (to the audit date): met in it (done on time), not met
+    in it (fallen overdue in it, the day after the due date, whether done late since or not);
+    pending; or (LEFT) closed in it.
+
+    ``late_when_done`` (``unmatched = "exclude"``): a start may rightly need no B, so a lapse is
+    known only when B comes, late: it is decided on that day."""
     status = pl.col("status")
+    fell_overdue = pl.col("due_date") >= _day_before(start)
+    late = (pl.col("done_date") >= start) if late_when_done else fell_overdue
     return (
         (status == "pending")
         | ((status == LEFT) & (pl.col("closed_date") >= start))
-        | ((status != LEFT) & pl.col("done_date").is_not_null() & (pl.col("done_date") >= start))
-        | ((status == "not_met") & pl.col("done_date").is_null() & (pl.col("due_date") >= _day_before(start)))
+        | ((status == "met") & (pl.col("done_date") >= start))
+        | ((status == "not_met") & late)
     )
 
 
 def _starts(ctx: RuleContext) -> pl.DataFrame:
     """One row per start event on or before the audit date: child_id, anchor, the episode
-    columns its table has, done_date when B is a column of the same row, and for an episode its
-    end (case_end)."""
+    columns its table has, and done_date when B is a column of the same row."""
     rule, as_at = ctx.rule, ctx.as_at
     start, done = rule.start, rule.done
     assert start is not None and done is not None
@@ -111,11 +119,8 @@ def _starts(ctx: RuleContext) -> pl.DataFrame:
     keep += [c for c in CARRIED if c in TABLES[start.table].column_names]
     if _same_row(ctx):
         keep.append(pl.when(pl.col(done.date) <= as_at).then(pl.col(done.date)).alias("done_date"))
-    if start.table == "episodes":  # one start per episode (those of a type that overlap are one)
-        source = episodes(ctx).lazy()
-        keep.append(pl.col("end_date").alias("case_end"))
-    else:
-        source = ctx.ds.table(start.table).lazy()
+    # one start per episode (those of a type that overlap are one)
+    source = episodes(ctx).lazy() if start.table == "episodes" else ctx.ds.table(start.table).lazy()
     return source.filter(cond).select(keep).sort("child_id", "anchor").collect()
 
 
@@ -139,18 +144,17 @@ def _with_done(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _with_closure(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
-    """Add closed_date: the end of the start's episode (or of the period of involvement open at
-    the start), when it ended on or before the audit date. B from another table dated after it
-    no longer counts."""
-    if "case_end" in rows.columns:  # the start is an episode: its own end
-        found = rows
-        in_case = pl.lit(True)
-    else:
-        found = rows.join_asof(
-            cases(ctx), left_on="anchor", right_on="case_start", by="child_id", strategy="backward",
-            check_sortedness=False,
-        ).drop("case_start")
-        in_case = pl.col("case_end").is_null() | (pl.col("anchor") < pl.col("case_end"))
+    """Add closed_date: the end of the period of involvement open at the start, when it ended on
+    or before the audit date. B from another table dated after it no longer counts. (An episode
+    that starts and ends on one day is in the period it belongs to: its start is on or after the
+    period's start, and on or before its end.)"""
+    found = rows.join_asof(
+        cases(ctx), left_on="anchor", right_on="case_start", by="child_id", strategy="backward",
+        check_sortedness=False,
+    ).drop("case_start")
+    in_case = pl.col("case_end").is_null() | (pl.col("anchor") < pl.col("case_end"))
+    if ctx.rule.start is not None and ctx.rule.start.table == "episodes":
+        in_case = pl.lit(True)  # an episode's start is always in its own period
     closed = pl.when(in_case & (pl.col("case_end") <= ctx.as_at)).then(pl.col("case_end"))
     found = found.with_columns(closed_date=closed).drop("case_end")
     if _same_row(ctx):
@@ -169,7 +173,8 @@ def _with_team(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
     wanted = [c for c in CARRIED if c not in rows.columns]
     if wanted:
         ep = ctx.ds.table("episodes").select("child_id", pl.col("start_date").alias("ep_start"), *wanted).sort("ep_start")
-        rows = rows.sort("child_id", "anchor").join_asof(
+        # (rows are still in child and anchor order: filters and as-of joins keep it)
+        rows = rows.join_asof(
             ep, left_on="anchor", right_on="ep_start", by="child_id", strategy="backward", check_sortedness=False,
         ).drop("ep_start")
     label = start.table.rstrip("s")
@@ -179,27 +184,30 @@ def _with_team(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
 def _detail(ctx: RuleContext) -> Detail:
     rule = ctx.rule
     assert rule.start is not None and rule.done is not None and rule.within is not None
-    a_txt, b_txt = _start_words(ctx), rule.done.describe()
+    a_words, b_txt = _start_words(ctx), rule.done.describe()
     if rule.start.table == rule.done.table == "episodes" and _same_row(ctx):
         b_txt = "end of the " + words.episode_start(_start_types(ctx)).removesuffix(" start")
+    # a start named by the rule is written into the sentence once; an episode's own type is
+    # a value of each row
+    a_txt, a_args = (a_words, []) if isinstance(a_words, str) else ("{}", [a_words])
     within = rule.within.describe()
     approx, approx_in = ("", "")
     if rule.within.approximate:
         approx, approx_in = " (hours counted as whole days)", ", hours counted as whole days"
-    after = f"{within} after the {{}} on {{}}{approx_in}"
+    after = f"{within} after the {a_txt} on {{}}{approx_in}"
     done, due, anchor = fmt_date(pl.col("done_date")), fmt_date(pl.col("due_date")), fmt_date(pl.col("anchor"))
     overdue = working_days(pl.col("days_overdue"))
     b = capitalised(b_txt)
     return [
         (pl.col("status") == "met",
-         pl.format(f"{b} on {{}}: within {within} of the {{}} on {{}}{approx}.", done, a_txt, anchor)),
-        (pl.col("status") == "pending", pl.format(f"{b} due by {{}} ({after}): not done yet.", due, a_txt, anchor)),
+         pl.format(f"{b} on {{}}: within {within} of the {a_txt} on {{}}{approx}.", done, *a_args, anchor)),
+        (pl.col("status") == "pending", pl.format(f"{b} due by {{}} ({after}): not done yet.", due, *a_args, anchor)),
         (pl.col("done_date").is_not_null(),
-         pl.format(f"{b} on {{}}: {{}} after it was due on {{}} ({after}).", done, overdue, due, a_txt, anchor)),
+         pl.format(f"{b} on {{}}: {{}} after it was due on {{}} ({after}).", done, overdue, due, *a_args, anchor)),
         (pl.col("closed_date").is_not_null(),
          pl.format(f"{b} due by {{}} ({after}): not done before the case closed on {{}}; {{}} overdue at closure.",
-                   due, a_txt, anchor, fmt_date(pl.col("closed_date")), overdue)),
-        (OTHERWISE, pl.format(f"{b} due by {{}} ({after}): not done, {{}} overdue.", due, a_txt, anchor, overdue)),
+                   due, *a_args, anchor, fmt_date(pl.col("closed_date")), overdue)),
+        (OTHERWISE, pl.format(f"{b} due by {{}} ({after}): not done, {{}} overdue.", due, *a_args, anchor, overdue)),
     ]
 
 
@@ -213,9 +221,10 @@ def _start_types(ctx: RuleContext) -> tuple[str, ...]:
     return ()
 
 
-def _start_words(ctx: RuleContext) -> pl.Expr:
-    """The start event in words: for an episode, its own type (``child in need episode start``,
-    ``section 47 enquiry``); with ``start_where``, the types it names."""
+def _start_words(ctx: RuleContext) -> str | pl.Expr:
+    """The start event in words: for an episode, its own type, a value of each row (``child in
+    need episode start``, ``section 47 enquiry``); otherwise the event (with ``start_where``'s
+    assessment types)."""
     start = ctx.rule.start
     assert start is not None
     if start.table == "episodes":
@@ -223,5 +232,5 @@ def _start_words(ctx: RuleContext) -> pl.Expr:
         return pl.col("episode_type").replace_strict(starts, default=pl.lit("episode start"))
     for col, values in ctx.rule.start_where:
         if col == "assessment_type":
-            return pl.lit(f"{words.either(values)} assessment start")
-    return pl.lit(start.describe())
+            return f"{words.either(values)} assessment start"
+    return start.describe()

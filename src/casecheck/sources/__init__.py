@@ -12,6 +12,11 @@ native       a folder of table files, or one workbook with a sheet per table (da
 ssd          a folder of Standard Safeguarding Dataset exports (``ssd_*.csv``), plus any native
              table files beside them (:mod:`casecheck.sources.ssd`)
 annex-a      Ofsted's Annex A workbook, lists 1 to 10 (:mod:`casecheck.sources.annex_a`)
+ssda903      the SSDA903 return: its CSV tables (one year or several) or its XML
+             (:mod:`casecheck.sources.ssda903`), with native table files beside it
+cin          the Children in Need census XML, one year or several
+             (:mod:`casecheck.sources.cin_census`), with native table files beside it
+returns      a folder holding both, with native table files (:mod:`casecheck.sources.returns`)
 lcs, ehm     Liquid Logic LCS / EHM report exports, through a mapping file or the bundled preset
              (:mod:`casecheck.sources.reports`)
 ===========  ==================================================================================
@@ -32,8 +37,9 @@ from casecheck.sources.common import Extract
 from casecheck.sources.inspection import SourceInspection
 from casecheck.sources.native import load_frames, load_native
 
-SOURCES = ("auto", "native", "ssd", "annex-a", "lcs", "ehm")
+SOURCES = ("auto", "native", "ssd", "annex-a", "ssda903", "cin", "returns", "lcs", "ehm")
 REPORTS = ("lcs", "ehm")
+RETURNS = {"ssda903": ("ssda903",), "cin": ("cin",), "returns": ("ssda903", "cin")}
 
 _HINT = (
     "; if it is another system's export, 'casecheck inspect {path}' shows what casecheck makes "
@@ -78,6 +84,10 @@ def read_extract(
         from casecheck.sources.annex_a import read_annex_a
 
         return read_annex_a(path, as_at=as_at)
+    if source in RETURNS:
+        from casecheck.sources.returns import read_returns
+
+        return read_returns(path, RETURNS[source], as_at=as_at, source=source)
     from casecheck.sources.reports import load_mapping, preset_path, read_reports
 
     if mapping is not None:

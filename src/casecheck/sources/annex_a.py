@@ -20,7 +20,8 @@ list     native rows
          visit); meetings cla_review (latest statutory review); documents health_assessment and
          dental_check
 9        episodes care_leaver (from the young person's 18th birthday, or their 16th while under
-         18); visits and meetings pathway_plan_review where the sheet has those dates
+         18; worker the allocated worker, else the personal adviser); visits and meetings
+         pathway_plan_review where the sheet has those dates (templates from 2023 on)
 10       children only
 11       not read (adopters are not children)
 =======  ==========================================================================================
@@ -30,7 +31,9 @@ first list with a readable value wins). Each list row counts once in its first t
 episode, referral, assessment or strategy discussion); it gives a row in the other tables only
 where the list has a date for it, so a bad date in one column loses only the row that column
 gives. Headings are matched loosely (case, spacing, punctuation, non-breaking spaces, and
-close spellings), and a title row above the headings is skipped.
+close spellings), and a title row above the headings is skipped. Each list's visits, reviews
+and documents declare the episodes they are about (``Part.supplies``), so a rule whose column
+the workbook lacks is "not assessed" rather than a finding against every child.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from pathlib import Path
 import polars as pl
 
 from casecheck.dataset import ROW
-from casecheck.errors import InputError
+from casecheck.errors import InputError, describe_headings
 from casecheck.sources.common import (
     FILE,
     Extract,
@@ -59,79 +62,117 @@ from casecheck.sources.common import (
     read_tables,
     resolve_roles,
     strip_prefix,
+    supplying,
 )
 
 LIST_RE = re.compile(r"(?:^|[^a-z])list\s*[_\-.]?\s*(\d{1,2})(?!\d)", re.IGNORECASE)
 
+# Headings of every published template since 2015 (the SIF's and ILACS's), of common local
+# variants, and of the SSD's own Annex A script (PascalCase, with its spellings: "Loooked",
+# "Strat"). Matching ignores case, spaces and punctuation, so "ChildUniqueID" is
+# "Child Unique ID"; close spellings are matched too (resolve_roles).
 COMMON: dict[str, tuple[str, ...]] = {
     "child_id": ("Child Unique ID", "Child ID", "Unique Child ID", "Child Unique Identifier",
-                 "Child Identifier", "Child Unique Reference"),
-    "date_of_birth": ("Date of Birth", "DOB", "Child's Date of Birth"),
+                 "Child Identifier", "Child Unique Reference", "ChildUniqueID"),
+    "date_of_birth": ("Date of Birth", "DOB", "Child's Date of Birth", "DateOfBirth"),
     "gender": ("Gender", "Sex"),
-    "disability": ("Does the Child have a Disability", "Disability", "Disabled"),
-    "team": ("Allocated Team", "Team"),
-    "worker": ("Allocated Worker", "Allocated Social Worker", "Worker"),
+    "disability": ("Does the Child have a Disability", "Disability", "Disabled", "HasDisability",
+                   "Does the child have a disability (Y/N)", "Child has a disability"),
+    "team": ("Allocated Team", "Team", "AllocatedTeam"),
+    "worker": ("Allocated Worker", "Allocated Social Worker", "Worker", "AllocatedWorker",
+               "Allocated Social Worker Name"),
 }
 
 LISTS: dict[int, dict[str, tuple[str, ...]]] = {
-    1: {"contact": ("Date of Contact", "Contact Date")},
+    1: {"contact": ("Date of Contact", "Contact Date", "DateOfContact")},
     2: {
-        "start": ("Assessment start date", "Date assessment started", "Early Help Assessment Start Date"),
+        "start": ("Assessment start date", "Date assessment started", "Early Help Assessment Start Date",
+                  "AssessmentStartDate", "Date of Early Help Assessment"),
         "completed": ("Assessment completion date", "Assessment completed date",
-                      "Date assessment completed"),
+                      "Date assessment completed", "AssessmentCompletionDate",
+                      "Early Help Assessment Completion Date"),
     },
     3: {
-        "received": ("Date of referral", "Referral date"),
-        "nfa": ("Referral NFA?", "Referral NFA", "Was the referral NFA?"),
+        "received": ("Date of referral", "Referral date", "ReferralDate", "Date referral received"),
+        "nfa": ("Referral NFA?", "Referral NFA", "Was the referral NFA?", "ReferralNFA",
+                "Referral resulted in NFA?"),
     },
     4: {
         "start": ("Continuous Assessment Start Date", "Assessment Start Date",
-                  "Date assessment started"),
+                  "Date assessment started", "ContinuousAssessmentStart",
+                  "ContinuousAssessmentStartDate", "Date of Assessment Start",
+                  "Single Assessment Start Date"),
         "authorised": ("Continuous Assessment Date of Authorisation",
                        "Assessment Date of Authorisation", "Date of Authorisation",
-                       "Assessment Authorisation Date", "Date assessment authorised"),
+                       "Assessment Authorisation Date", "Date assessment authorised",
+                       "ContinuousAssessmentAuthDate", "Continuous Assessment Authorisation Date",
+                       "Single Assessment Date of Authorisation", "Date assessment completed"),
     },
     5: {
         "strategy": ("Strategy discussion initiating Section 47 Enquiry Start Date",
-                     "Section 47 Enquiry Start Date", "Strategy Discussion Date", "S47 Start Date"),
+                     "Section 47 Enquiry Start Date", "Strategy Discussion Date", "S47 Start Date",
+                     "StratDiscussionDate", "StrategyDiscussionDate", "Date of strategy discussion",
+                     "Date Section 47 enquiry started", "Start date of Section 47 enquiry"),
         "icpc": ("Date of Initial Child Protection Conference", "Initial Child Protection Conference Date",
-                 "ICPC Date", "Date of ICPC"),
+                 "ICPC Date", "Date of ICPC", "InitialCPConfDate", "Date of initial CP conference"),
     },
     6: {
-        "start": ("CIN Start Date", "Child in Need Start Date"),
-        "last_seen": ("Date Child Was Last Seen", "Date Child Last Seen", "Date Last Seen"),
-        "end": ("CIN Closure Date", "CIN End Date", "Child in Need Closure Date"),
+        "start": ("CIN Start Date", "Child in Need Start Date", "CINStartDate",
+                  "CIN Episode Start Date", "Date CIN episode started"),
+        "last_seen": ("Date Child Was Last Seen", "Date Child Last Seen", "Date Last Seen",
+                      "DateChildLastSeen", "Date child last seen by social worker",
+                      "Date of last visit"),
+        "end": ("CIN Closure Date", "CIN End Date", "Child in Need Closure Date", "CINClosureDate",
+                "CIN Episode End Date"),
     },
     7: {
-        "start": ("Child Protection Plan Start Date", "CP Plan Start Date"),
+        "start": ("Child Protection Plan Start Date", "CP Plan Start Date",
+                  "ChildProtectionPlanStartDate", "Date CP plan started"),
         "last_visit": ("Date of the Last Statutory Visit", "Date of Last Statutory Visit",
-                       "Last Statutory Visit Date"),
+                       "Last Statutory Visit Date", "DateOfLastStatutoryVisit",
+                       "Date of last visit", "Date of last CP visit"),
         "seen_alone": ("Was the Child Seen Alone?", "Child Seen Alone", "Seen Alone",
-                       "Was the child seen alone at the last statutory visit?"),
+                       "Was the child seen alone at the last statutory visit?", "ChildSeenAlone"),
         "rcpc": ("Date of latest review conference", "Latest Review Conference Date",
-                 "Date of Last Review Conference", "Date of latest review child protection conference"),
-        "end": ("Child Protection Plan End Date", "CP Plan End Date"),
+                 "Date of Last Review Conference", "Date of latest review child protection conference",
+                 "DateOfLatestReviewConf", "Date of last child protection review conference",
+                 "Date of latest RCPC"),
+        "end": ("Child Protection Plan End Date", "CP Plan End Date", "ChildProtectionPlanEndDate"),
     },
     8: {
         "start": ("Date Started to be Looked After", "Date Started Looked After",
-                  "Date Became Looked After", "Date child started to be looked after"),
+                  "Date Became Looked After", "Date child started to be looked after",
+                  "LoookedAfterStartDate", "LookedAfterStartDate", "Date entered care",
+                  "Date started to be looked after (current episode)"),
         "review": ("Date of Latest Statutory Review", "Date of Last Statutory Review",
-                   "Latest Statutory Review Date"),
+                   "Latest Statutory Review Date", "LatestStatutoryReviewDate",
+                   "Date of last LAC review", "Date of last CLA review", "Date of latest review",
+                   "Date of last review"),
         "visit": ("Date of Last Social Work Visit", "Date of Last Social Worker Visit",
-                  "Last Social Work Visit Date"),
+                  "Last Social Work Visit Date", "LastSocialWorkVisitDate",
+                  "Date of last statutory visit", "Date of last visit"),
         "health": ("Date of Last Health Assessment", "Last Health Assessment Date",
-                   "Date of Latest Health Assessment"),
+                   "Date of Latest Health Assessment", "LastHealthAssessmentDate"),
         "dental": ("Date of Last Dental Check", "Last Dental Check Date",
-                   "Date of Latest Dental Check"),
-        "ceased": ("Date Ceased to be Looked After", "Date Ceased Looked After"),
+                   "Date of Latest Dental Check", "LastDentalCheckDate"),
+        "ceased": ("Date Ceased to be Looked After", "Date Ceased Looked After",
+                   "CeasedLookedAfterDate", "Date ceased care"),
         "placement_start": ("Start Date of Most Recent Placement", "Start Date of Current Placement",
-                            "Most Recent Placement Start Date"),
-        "placement_type": ("Placement Type",),
+                            "Most Recent Placement Start Date", "MostRecentPlacementStartDate",
+                            "Date of current placement"),
+        "placement_type": ("Placement Type", "PlacementType"),
     },
     9: {
-        "latest_contact": ("Date of Latest Contact", "Latest Contact Date", "Date of Last Contact"),
+        "latest_contact": ("Date of Latest Contact", "Latest Contact Date", "Date of Last Contact",
+                           "Latest Date of Contact", "LatestContact", "LatestContactDate",
+                           "Date of latest contact with young person"),
         "pathway_review": ("Date of Latest Pathway Plan Review", "Pathway Plan Review Date",
-                           "Date Pathway Plan Last Reviewed"),
+                           "Date Pathway Plan Last Reviewed", "Latest Pathway Plan Review Date",
+                           "LatestPathwayPlan", "LatestPathwayPlanReviewDate",
+                           "Date of latest pathway plan"),
+        "adviser": ("Allocated Personal Adviser", "Allocated Personal Advisor", "Personal Adviser",
+                    "Personal Advisor", "AllocatedPersonalAdvisor", "AllocatedPersonalAdviser",
+                    "Allocated PA"),
     },
     10: {},
 }
@@ -141,6 +182,8 @@ DATE_ROLES = {
     "end", "last_visit", "rcpc", "review", "visit", "health", "dental", "ceased",
     "placement_start", "latest_contact", "pathway_review",
 }
+#: the episodes whose visits and reviews each list's dates are about
+COHORTS = {6: "child_in_need", 7: "child_protection", 8: "child_in_care", 9: "care_leaver"}
 TITLES = {
     1: "contacts", 2: "early help assessments", 3: "referrals", 4: "assessments",
     5: "section 47 enquiries and ICPCs", 6: "children in need", 7: "child protection plans",
@@ -190,9 +233,9 @@ class _List:
         roles = dict(COMMON) | LISTS.get(number, {})
         self.h = resolve_roles(st.headers, roles)
         if "child_id" not in self.h:
-            seen = ", ".join(repr(h) for h in st.headers) or "none"
+            seen = describe_headings(st.headers)
             raise InputError(
-                f"{st.label} has no 'Child Unique ID' column (its columns are: {seen})"
+                f"{st.label} has no 'Child Unique ID' column {seen}"
             )
 
     def col(self, role: str) -> str | None:
@@ -318,11 +361,15 @@ def _parts(lst: _List, children: Part, as_at: dt.date) -> list[Part]:
     staff = {"team": c("team"), "worker_id": c("worker")}
     out: list[tuple[Part, str]] = []
 
+    cohort = COHORTS.get(n)
+
     def secondary(table: str, role: str, columns: dict) -> None:
         h = c(role)
         if h is None:
             return
         part = make_part(table, st, common | columns, keep=nonblank(h))
+        if cohort:
+            supplying(part, cohort)
         out.append((part, f"{{have}} no '{h}'"))
 
     if n == 2:
@@ -393,7 +440,15 @@ def _parts(lst: _List, children: Part, as_at: dt.date) -> list[Part]:
             "document_type": const("dental_check"), "document_date": c("dental"),
         })
     elif n == 9:
+        adviser = c("adviser")
+        worker: str | tuple[pl.Expr, str] | None = staff["worker_id"]
+        if adviser and worker:
+            worker = (pl.coalesce(clean(st.use(worker)), clean(st.use(adviser))),
+                      f"{worker}, else {adviser}")
+        elif adviser:
+            worker = adviser
         out.append((make_part("episodes", st, common | staff | {
+            "worker_id": worker,
             "episode_type": const("care_leaver"),
             "start_date": (
                 _care_leaver_start(lst, children, as_at),
@@ -412,8 +467,7 @@ def _parts(lst: _List, children: Part, as_at: dt.date) -> list[Part]:
 
 
 def _missing(st: SourceTable, heading: str) -> str:
-    seen = ", ".join(repr(h) for h in st.headers) or "none"
-    raise InputError(f"{st.label} has no '{heading}' column (its columns are: {seen})")
+    raise InputError(f"{st.label} has no '{heading}' column {describe_headings(st.headers)}")
 
 
 def read_annex_a(path: Path, as_at: dt.date | None = None, today: dt.date | None = None) -> Extract:

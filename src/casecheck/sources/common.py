@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,9 +26,9 @@ import polars as pl
 
 from casecheck import dataset as _dataset
 from casecheck import parse
-from casecheck.dataset import ROW, Dataset, RawTable, build_dataset
-from casecheck.errors import InputError, UsageError
-from casecheck.schema import DATE, TABLES
+from casecheck.dataset import ROW, Dataset, RawTable, build_dataset, tallies_frame
+from casecheck.errors import InputError, UsageError, describe_headings
+from casecheck.schema import CODE_COLUMNS, DATE, TABLES
 
 #: dates that close a timescale: a rule waits for them
 DONE_DATES = (
@@ -41,7 +39,8 @@ DONE_DATES = (
     "missing_episodes.return_date",
     "missing_episodes.return_interview_date",
 )
-SOURCE_NAMES = {"ssd": "SSD", "annex-a": "Annex A", "lcs": "LCS", "ehm": "EHM", "native": "native"}
+SOURCE_NAMES = {"ssd": "SSD", "annex-a": "Annex A", "lcs": "LCS", "ehm": "EHM", "native": "native",
+                "ssda903": "SSDA903", "cin": "CIN census", "returns": "statutory returns"}
 
 FILE = "__file"  # per-row source label, for parts whose rows come from several files or sheets
 #: the column a reader fills when it could not trust a row (the row is rejected with that reason)
@@ -101,6 +100,11 @@ def flag_expr(expr: pl.Expr) -> pl.Expr:
     return expr.map_batches(as_flag, return_dtype=pl.Boolean)
 
 
+def count(n: int, one: str, many: str | None = None) -> str:
+    """``"1 row repeats"`` / ``"3 rows repeat"``: ``many`` defaults to ``one`` + s."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def null_text() -> pl.Expr:
     return pl.lit(None, dtype=pl.String)
 
@@ -151,9 +155,9 @@ class SourceTable:
         cands = (candidates,) if isinstance(candidates, str) else candidates
         hit = self.find(*cands)
         if hit is None:
-            seen = ", ".join(repr(h) for h in self.headers) or "none"
             raise InputError(
-                f"{self.label} has no '{cands[0]}' column, needed for {what} (its columns are: {seen})"
+                f"{self.label} has no '{cands[0]}' column, needed for {what} "
+                f"{describe_headings(self.headers)}"
             )
         return hit
 
@@ -167,6 +171,27 @@ class Part:
     frame: pl.DataFrame  # native columns (any subset) + ROW [+ FILE]
     mapping: dict[str, str]  # native column -> source heading, or how it was derived
     note: str = ""
+    #: what rows the part can hold, as (code, cohort) pairs: the code in the table's code column
+    #: (``meeting_type``...; for ``episodes`` the episode type) and the episode type of the
+    #: children the rows are about; None in a slot means any. None: anything (a native file,
+    #: a mapping the user wrote). See :mod:`casecheck.coverage`.
+    supplies: frozenset[tuple[str | None, str | None]] | None = None
+
+
+def code_column(table: str) -> str | None:
+    """The column holding a table's coded type (``meetings`` -> ``meeting_type``), if any."""
+    cols = CODE_COLUMNS.get(table, ())
+    return cols[0] if cols else None
+
+
+def supplying(part: Part, *cohorts: str, codes: tuple[str, ...] | None = None) -> Part:
+    """``part`` declared to hold rows only about children of ``cohorts`` (and, with ``codes``,
+    only those codes; otherwise the codes it already declares)."""
+    if codes is None:
+        codes = tuple(sorted({c for c, _k in part.supplies or ()} - {None}))  # type: ignore[arg-type]
+    pairs = {(c, k) for c in (codes or (None,)) for k in (cohorts or (None,))}
+    part.supplies = frozenset(pairs)
+    return part
 
 
 def make_part(
@@ -196,7 +221,14 @@ def make_part(
     lazy = base.lazy()
     if keep is not None:
         lazy = lazy.filter(keep)
-    return Part(table, source, lazy.select(exprs).collect(), mapping, note)
+    part = Part(table, source, lazy.select(exprs).collect(), mapping, note)
+    code = code_column(table)
+    spec = columns.get(code) if code else None
+    if isinstance(spec, tuple) and spec[1].startswith("always '"):
+        part.supplies = frozenset({(spec[1][len("always '"):-1], None)})
+    elif code is None or spec is None:
+        part.supplies = frozenset({(None, None)})
+    return part
 
 
 def const(value: str) -> tuple[pl.Expr, str]:
@@ -220,6 +252,73 @@ def count_note(part: Part, source_rows: int | None = None, why: str = "") -> str
         reason = why.replace("{have}", "has" if one else "have").replace("{are}", "is" if one else "are")
         text += f" ({gone:,} of its rows {reason})"
     return text
+
+
+def dates_of(frame: pl.DataFrame, column: str) -> pl.Series:
+    """A raw column's dates (all null if the frame lacks the column)."""
+    if column in frame.columns:
+        return as_date(frame[column]).alias(column)
+    return pl.Series(column, [None] * frame.height, dtype=pl.Date)
+
+
+def allocate(part: Part, allocations: pl.DataFrame | None, source: str) -> Part:
+    """Episodes without a worker take the worker (and team) of the child's allocation that
+    overlaps the episode and started last.
+
+    ``allocations``: ``child``, ``i_s``, ``i_e`` (dates), ``i_row``, ``i_worker``, ``i_team``;
+    ``source`` names them in the mapping (``ssd_involvements``)."""
+    if allocations is None:
+        return part
+    f = part.frame.with_row_index("__i")
+    ep = pl.DataFrame({
+        "__i": f["__i"],
+        "child": f.select(clean(pl.col("child_id")).alias("c"))["c"],
+        "s": dates_of(f, "start_date"),
+        "e": dates_of(f, "end_date"),
+    })
+    far = pl.date(9999, 12, 31)
+    best = (
+        ep.join(allocations.select("child", "i_s", "i_e", "i_row", "i_worker", "i_team"), on="child")
+        .filter(
+            pl.col("s").is_not_null()
+            & (pl.col("i_e").fill_null(far) > pl.col("s"))
+            & (pl.col("i_s") < pl.col("e").fill_null(far))
+        )
+        .sort("__i", "i_s", "i_row")
+        .group_by("__i")
+        .agg(pl.col("i_worker").last(), pl.col("i_team").last())
+    )
+    f = f.join(best, on="__i", how="left")
+    own = clean(pl.col("worker_id")) if "worker_id" in f.columns else null_text()
+    own_team = pl.col("team") if "team" in f.columns else null_text()
+    f = f.with_columns(
+        pl.when(own.is_not_null()).then(own).otherwise(pl.col("i_worker")).alias("worker_id"),
+        pl.when(own.is_not_null()).then(own_team.cast(pl.String))
+        .otherwise(pl.col("i_team")).alias("team"),
+    ).drop("__i", "i_worker", "i_team")
+    mapping = dict(part.mapping)
+    for col in ("worker_id", "team"):
+        was = mapping.get(col)
+        mapping[col] = (f"{was}, else " if was else "") + (
+            f"the child's latest overlapping allocation ({source})"
+        )
+    return Part(part.table, part.source, f, mapping, part.note, part.supplies)
+
+
+@dataclass
+class Contribution:
+    """What one statutory return (or a folder's native files) gives a combined extract."""
+
+    kind: str  # ssda903 | cin | native
+    parts: list[Part]  # rows of native tables other than children
+    children: list[pl.DataFrame]  # ROW, FILE, child_id, date_of_birth, gender, disability
+    child_labels: list[str]  # where the children rows come from, for the note
+    sources: list[SourceTable]
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    as_at: dt.date | None = None  # the return's natural audit date
+    as_at_why: str = ""  # "the end of the collection year of the latest episode date"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,6 +374,7 @@ class Extract:
     as_at: dt.date | None = None  # the source's default audit date
     as_at_note: str | None = None  # said when the default is used
     reason: str = ""  # why this source was chosen
+    tallies: list[pl.DataFrame] = field(default_factory=list)  # e.g. rows a mapping left out
 
     def tables(self) -> list[str]:
         present = {p.table for p in self.parts}
@@ -285,7 +385,7 @@ class Extract:
 
     def label(self, table: str) -> str:
         parts = self.parts_of(table)
-        labels = list(dict.fromkeys(p.source.label for p in parts))
+        labels = list(dict.fromkeys(x for p in parts for x in p.source.label.split(" + ")))
         if len(labels) == 1:
             return labels[0]
         books = {p.source.path for p in parts}
@@ -373,7 +473,11 @@ class Extract:
         as_at_used = as_at or self.as_at or dt.date.today()
         ds = build_dataset(raws, as_at=as_at_used, source=self.source, path=self.path,
                            files=self.files)
+        for table, report in ds.quality.reports.items():
+            report.supplies = self.supplies(table)
         ds.quality.issues = _repoint_issues(ds.quality.issues, lookup)
+        if self.tallies:
+            ds.quality.tallies = tallies_frame([ds.quality.tallies, *self.tallies])
         for name, frame in ds.tables.items():
             rows = lookup.filter(pl.col("table") == name)
             ds.tables[name] = frame.with_columns(
@@ -386,8 +490,8 @@ class Extract:
         if waits:
             notes.append(
                 f"Not in this {name} extract: {', '.join(waits)}. A rule that waits for one of "
-                "these dates finds it missing (not met); supply it in a native table file if you "
-                "have it, or leave the rule out with --rules."
+                "these dates is not assessed (needs: ...); supply it in a native table file if "
+                "you have it."
             )
         if "placements.permanence_agreed_date" in absent:
             notes.append(
@@ -398,6 +502,15 @@ class Extract:
             notes.insert(0, self.as_at_note)
         ds.notes = notes
         return ds
+
+    def supplies(self, table: str) -> frozenset[tuple[str | None, str | None]] | None:
+        """What the table's rows can be, all parts together (None: anything)."""
+        out: set[tuple[str | None, str | None]] = set()
+        for p in self.parts_of(table):
+            if p.supplies is None:
+                return None
+            out |= p.supplies
+        return frozenset(out)
 
     def absent_dates(self) -> list[str]:
         """``table.column`` for the date columns (other than dates of birth) of the tables this
@@ -465,26 +578,16 @@ def _repoint_issues(issues: pl.DataFrame, lookup: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------------
 def write_text(path: Path, text: str, protected: list[Path] | None = None) -> None:
     """Write a text file atomically, never over an input file or an existing file."""
+    from casecheck.outputs import atomic_write, is_device
+
     path = Path(path)
-    resolved = path.resolve()
-    for p in protected or []:
-        if Path(p).resolve() == resolved:
-            raise UsageError(f"refusing to overwrite the input file {path}")
-    if path.exists():
+    if path.exists() and not is_device(path) and not path.is_dir():
         raise UsageError(
             f"{path} already exists: give a new file name (casecheck does not overwrite a mapping "
             "you may have edited)"
         )
-    if not path.parent.exists():
-        raise UsageError(f"cannot write {path}: the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data = text.encode("utf-8")
+    atomic_write(path, lambda tmp: tmp.write_bytes(data), protected or [])
 
 
 def table_files(folder: Path) -> list[Path]:
@@ -495,6 +598,30 @@ def table_files(folder: Path) -> list[Path]:
         p for p in folder.iterdir()
         if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES and not p.name.startswith(("~$", "."))
     )
+
+
+def native_beside(file: Path, seen: dict[str, str], beside: str) -> Part:
+    """A native table file read beside another source's files (``supervisions.csv`` beside an
+    SSD or a return): its rows as a part of its table. ``seen`` (table -> file name) refuses a
+    second file for the same table."""
+    from casecheck.schema import find_table
+    from casecheck.sources.native import map_headers
+
+    table = find_table(file.stem)
+    assert table is not None
+    if table.name in seen:
+        raise InputError(
+            f"two inputs hold the {table.name} table ({seen[table.name]} and {file.name}); keep one"
+        )
+    seen[table.name] = file.name
+    sheets = read_tables(file)
+    st = next((s for s in sheets if find_table(s.name) == table), sheets[0])
+    raw = map_headers(st.frame, table, st.label)
+    st.name, st.kind = file.stem, f"native {table.name}"
+    st.used = set(raw.mapping.values())
+    part = Part(table.name, st, raw.frame, dict(raw.mapping))
+    part.note = count_note(part) + f" (a native table file beside {beside})"
+    return part
 
 
 def read_tables(path: Path, name: str | None = None) -> list[SourceTable]:

@@ -1,6 +1,9 @@
 """Which source an extract is, from its file, sheet and column names (``--source auto``).
 
 * a folder holding ``ssd_*`` files: ``ssd``
+* a folder (or file) holding SSDA903 tables (by their headings, or the XML root ``EXPSSDA903``)
+  or CIN census XML (root ``Message``, collection ``CIN``): ``ssda903``, ``cin`` or, both,
+  ``returns`` (:func:`casecheck.sources.returns.detect_returns`)
 * a folder whose ``children`` or ``episodes`` file has the native columns: ``native``
 * a workbook with sheets named ``List 1`` ... ``List 11``: ``annex-a``
 * a workbook with sheets named after native tables: ``native``
@@ -36,7 +39,7 @@ def peek_headings(path: Path) -> list[str] | None:
     import csv
     import io
 
-    from casecheck.sources.readers import CSV_SUFFIXES, decode_bytes
+    from casecheck.sources.readers import CSV_SUFFIXES, SEP_LINE, decode_bytes
 
     if path.suffix.lower() not in CSV_SUFFIXES:
         return None
@@ -45,10 +48,13 @@ def peek_headings(path: Path) -> list[str] | None:
             head = fh.read(65536)
     except OSError:
         return None
-    text = decode_bytes(head, path.name).lstrip("\ufeff")
-    first = text.splitlines()[0] if text.strip() else ""
+    lines = decode_bytes(head, path.name).lstrip("\ufeff").splitlines()
+    hint = SEP_LINE.match(lines[0]) if lines else None  # Excel's "sep=;" line comes first
+    if hint:
+        lines = lines[1:]
+    first = lines[0] if lines else ""
     counts = {d: first.count(d) for d in ",;\t|"}
-    sep = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    sep = hint.group(1) if hint else max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     return next(csv.reader(io.StringIO(first), delimiter=sep), [])
 
 
@@ -90,6 +96,13 @@ def detect_and_read(path: Path, mapping: object | None = None) -> tuple[str, str
         if ssd:
             names = ", ".join(p.name for p in ssd[:3]) + (f" and {len(ssd) - 3} more" if len(ssd) > 3 else "")
             return "ssd", f"the folder holds SSD table files ({names})", None
+    if path.is_dir() or path.suffix.lower() in (".xml", ".csv", ".tsv", ".txt"):
+        from casecheck.sources.returns import detect_returns
+
+        found = detect_returns(path)
+        if found is not None:
+            return found[0], found[1], None
+    if path.is_dir():
         files = table_files(path)
         native = [p for p in files if find_table(p.stem) is not None]
         core = [p for p in native if find_table(p.stem).name in ("children", "episodes")]  # type: ignore[union-attr]

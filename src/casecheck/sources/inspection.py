@@ -126,8 +126,9 @@ def from_extract(extract: Extract, detected: bool, reason: str) -> SourceInspect
         )
     files = []
     for st in extract.sources:
+        mine = set(st.label.split(" + "))
         feeds = list(dict.fromkeys(
-            p.table for p in extract.parts if p.source is st or st.label in _labels(p)
+            p.table for p in extract.parts if p.source is st or mine & _labels(p)
         ))
         files.append(
             FileInspection(
@@ -194,14 +195,13 @@ def from_native(path: Path, detected: bool, reason: str) -> SourceInspection:
 
 def render_inspection(insp: SourceInspection, console, proposal_path: Path | None = None) -> None:
     """Print an inspection as Rich tables."""
-    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
     how = "detected" if insp.detected else "given"
-    head = f"[bold]{escape(str(insp.path))}[/bold]: source [bold]{escape(insp.source)}[/bold] ({how}"
-    head += f": {escape(insp.reason)})" if insp.reason else ")"
-    console.print(head)
+    reason = f": {insp.reason})" if insp.reason else ")"
+    console.print(Text.assemble((str(insp.path), "bold"), ": source ", (insp.source, "bold"),
+                                f" ({how}{reason}"))
     if insp.as_at:
         console.print(f"Default audit date: {insp.as_at.isoformat()}")
     if insp.tables:
@@ -235,9 +235,8 @@ def render_inspection(insp: SourceInspection, console, proposal_path: Path | Non
         console.print(Text(n))
     if insp.proposed_mapping is not None:
         if proposal_path is not None:
-            console.print(f"Proposed mapping written to {escape(str(proposal_path))}: edit it, then "
-                          f"run casecheck validate {escape(str(insp.path))} --mapping "
-                          f"{escape(str(proposal_path))}")
+            console.print(Text(f"Proposed mapping written to {proposal_path}: edit it, then run "
+                               f"casecheck validate {insp.path} --mapping {proposal_path}"))
         else:
             console.print(Text("Proposed mapping (save it with --propose-mapping FILE and edit it):",
                                style="bold"))

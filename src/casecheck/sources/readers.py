@@ -17,6 +17,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from casecheck.dataset import PROBLEM, ROW
@@ -33,7 +34,7 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # An encrypted (password-protected or sensitivity-labelled) Office file is an OLE compound file
 # holding a stream with this name (stored as UTF-16LE in the directory).
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
-_SEP_LINE = re.compile(r"^sep=(.)[ \t]*$")
+SEP_LINE = re.compile(r"^sep=(.)[ \t]*$")
 _CONTROL_CHARS = [chr(i) for i in range(32) if chr(i) not in "\t\r\n"]
 _WEB_PAGE = ("<!doctype html", "<html", "<head", "<body", "<table", "<meta")
 
@@ -108,7 +109,7 @@ def read_csv(path: Path, label: str | None = None) -> pl.DataFrame:
             "reporting system): export the report again"
         )
     first_line = head_text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
-    sep_line = _SEP_LINE.match(first_line)  # Excel's "sep=;" hint line
+    sep_line = SEP_LINE.match(first_line)  # Excel's "sep=;" hint line
     cr_only = "\n" not in head_text and "\r" in head_text  # classic Mac line ends
     sep = sep_line.group(1) if sep_line else _sniff_delimiter(head_text.replace("\r\n", "\n"))
     source: Path | bytes = path
@@ -138,7 +139,59 @@ def read_csv(path: Path, label: str | None = None) -> pl.DataFrame:
         if sep_line:
             text = text.split("\n", 1)[1] if "\n" in text else ""
         return _read_csv_python(text, sep, label)
-    return _finish(frame)
+    return _finish(frame, _short_row_problems(frame, source, sep, 2 if sep_line else 1))
+
+
+def short_message(values: int, width: int) -> str:
+    return (f"row has {values} value{'s' if values != 1 else ''} for {width} columns (the file cut "
+            "short, or a line break inside a value?); not used")
+
+
+def _short_row_problems(frame: pl.DataFrame, source: Path | bytes, sep: str,
+                        header_records: int) -> pl.Series | None:
+    """A ``_problem`` reason for each row with fewer values than the header has columns (Polars
+    pads such rows with blanks without a word). Only looked for when the last column has blank
+    cells, as every short row has; the file's bytes are then scanned once (vectorised, quotes
+    respected)."""
+    if frame.width < 2 or frame.height == 0 or frame[frame.columns[-1]].null_count() == 0:
+        return None
+    data = source if isinstance(source, bytes) else _read_bytes(source, source.name)
+    counts = _values_per_record(data, sep)
+    if counts is None:
+        return None
+    values, starts, ends = counts
+    body = values[header_records:header_records + frame.height]
+    if len(body) != frame.height:
+        return None
+    problems: list[str | None] = [None] * frame.height
+    for i in np.flatnonzero(body < frame.width):  # a line of blanks and separators is blank
+        at = header_records + i
+        if data[starts[at]:ends[at]].replace(sep.encode(), b"").strip():
+            problems[int(i)] = short_message(int(body[i]), frame.width)
+    if not any(problems):
+        return None
+    return pl.Series(PROBLEM, problems, dtype=pl.String)
+
+
+def _values_per_record(data: bytes, sep: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """For each CSV record (a line, or several when a quoted value holds line breaks): how many
+    values it holds, where it starts and where it ends. None when the quotes do not pair up
+    (the reader then has its own say)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    if not len(arr):
+        return None
+    newlines = np.flatnonzero(arr == 10)
+    seps = np.flatnonzero(arr == ord(sep))
+    quotes = np.flatnonzero(arr == 34)
+    if len(quotes) % 2:
+        return None
+    if len(quotes):  # a newline or separator after an odd number of quotes is inside a value
+        newlines = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+        seps = seps[np.searchsorted(quotes, seps) % 2 == 0]
+    ends = newlines if arr[-1] == 10 else np.append(newlines, len(arr))
+    starts = np.concatenate(([0], newlines + 1))[: len(ends)]
+    values = np.searchsorted(seps, ends) - np.searchsorted(seps, starts) + 1
+    return values, starts, ends
 
 
 def _read_bytes(path: Path, label: str, limit: int = -1) -> bytes:
@@ -188,6 +241,8 @@ def _read_csv_python(text: str, sep: str, label: str) -> pl.DataFrame:
     problems = [
         f"row has {len(r)} values for {width} columns (an unquoted separator?); not used"
         if len(r) > width and any(v.strip() for v in r[width:])
+        else short_message(len(r), width)
+        if len(r) < width and any(v.strip() for v in r)
         else None
         for r in body
     ]

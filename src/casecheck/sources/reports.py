@@ -32,14 +32,13 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from casecheck import parse
-from casecheck.dataset import ROW
+from casecheck import parse, vocabulary
+from casecheck.dataset import ROW, TALLY_SCHEMA
 from casecheck.errors import InputError, UsageError
 from casecheck.schema import DATE, TABLES
 from casecheck.sources.common import (
@@ -110,13 +109,9 @@ def load_mapping(spec: str | Path) -> Mapping:
             path = preset_path(str(spec).lower())
         else:
             raise UsageError(f"mapping file {spec} does not exist")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path.name} is not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path.name} could not be read: {exc}") from None
-    return parse_mapping(data, path)
+    from casecheck.tomlfile import read_toml
+
+    return parse_mapping(read_toml(path, "mapping file"), path)
 
 
 def _strs(value: object, what: str) -> tuple[str, ...]:
@@ -195,7 +190,7 @@ def _table_map(item: object, i: int, name: str) -> TableMap:
             raise UsageError(f"{where}: values.{col} maps a column that columns does not name")
         if not isinstance(vmap, dict) or not all(isinstance(v, str) for v in vmap.values()):
             raise UsageError(f"{where}: values.{col} must map report values to native values in quotes")
-        values[col] = {norm(k): v for k, v in vmap.items()}
+        values[col] = {vocabulary.key(k): v for k, v in vmap.items()}
     missing = [c for c in spec.required_columns if c not in columns and c not in constants]
     if missing:
         raise UsageError(
@@ -297,17 +292,64 @@ def _date_text(expr: pl.Expr, fmt: str) -> pl.Expr:
     return pl.when(parsed.is_not_null()).then(parsed.cast(pl.String)).otherwise(expr.cast(pl.String))
 
 
-def _mapped(st: SourceTable, heading: str, vmap: dict[str, str]) -> pl.Expr:
-    """The native value for a report value, null where the map has none (worked out on the
-    column's distinct values, then looked up)."""
+@dataclass
+class Claim:
+    """How a ``[[table]]`` that takes only the rows its value map knows (``only_mapped_values``)
+    shares a report with the others reading it (one LCS steps report feeds episodes, meetings
+    and assessments): a value another entry's map names, or that another entry's column also
+    knows, is not taken through casecheck's vocabulary: only a map decides it."""
+
+    column: str | None = None  # the coded column whose vocabulary may take a value
+    named_elsewhere: frozenset[str] = frozenset()  # keys other entries' value maps name
+    rivals: tuple[str, ...] = ()  # other entries' coded columns on the same heading
+
+
+def _mapped(st: SourceTable, heading: str, vmap: dict[str, str], claim: Claim) -> pl.Expr:
+    """The native code for a report value: the mapping's own value map first (``""`` leaves the
+    row out), then, for a table that takes only the rows it knows, casecheck's vocabulary
+    (:mod:`casecheck.vocabulary`: the spellings real systems use) where no other entry claims
+    the value; null where neither knows it (the dataset then matches it, or counts it unknown).
+    Worked out on the column's distinct values."""
     text = pl.col(heading).cast(pl.String)
     uniques = st.frame.select(text.unique().alias("u"))["u"].drop_nulls()
-    keys = pl.select(norm_expr(clean(pl.lit(uniques))).alias("k"))["k"]
-    codes = keys.replace_strict(list(vmap), list(vmap.values()), default=None, return_dtype=pl.String)
-    return text.replace_strict(uniques, codes, default=None, return_dtype=pl.String)
+    cleaned = pl.select(clean(pl.lit(uniques)).alias("c"))["c"]
+    codes = vocabulary.match_values(cleaned, None, extra=vmap).to_list() if vmap else [None] * len(uniques)
+    codes = [c if c is not None and vocabulary.key(v or "") in vmap else None
+             for v, c in zip(cleaned.to_list(), codes, strict=True)]
+    if claim.column is not None:
+        known = vocabulary.match_values(cleaned, claim.column).to_list()
+        for i, v in enumerate(cleaned.to_list()):
+            if codes[i] is not None or known[i] is None or v is None:
+                continue
+            k = vocabulary.key(v)
+            if k in claim.named_elsewhere or any(k in vocabulary.lookup(r) for r in claim.rivals):
+                continue
+            codes[i] = known[i]
+    mapped = pl.Series(codes, dtype=pl.String)
+    return text.replace_strict(uniques, mapped, default=None, return_dtype=pl.String)
 
 
-def _part(st: SourceTable, tm: TableMap, found: dict[str, str], mapping: Mapping) -> tuple[Part, pl.Series]:
+def _claims(tm: TableMap, st: SourceTable, found: dict[str, str],
+            plan: list[tuple[TableMap, SourceTable, dict[str, str]]]) -> dict[str, Claim]:
+    """For each coded column of an ``only_mapped_values`` entry, what the other entries reading
+    the same heading of the same report claim (see :class:`Claim`)."""
+    if not tm.only_mapped_values:
+        return {}
+    out: dict[str, Claim] = {}
+    for col, heading in found.items():
+        if col not in vocabulary.CODES:
+            continue
+        others = [(t, f) for t, s, f in plan if s is st and t is not tm]
+        named = frozenset(k for t, f in others for c, h in f.items() if h == heading
+                          for k in t.values.get(c, {}))
+        rivals = tuple(c for t, f in others for c, h in f.items()
+                       if h == heading and c in vocabulary.CODES and c != col)
+        out[col] = Claim(col, named, rivals)
+    return out
+
+
+def _part(st: SourceTable, tm: TableMap, found: dict[str, str], mapping: Mapping,
+          claims: dict[str, Claim] | None = None) -> tuple[Part, pl.Series]:
     exprs: list[pl.Expr] = [pl.col(ROW)]
     desc: dict[str, str] = {}
     keep = pl.lit(True)
@@ -316,14 +358,15 @@ def _part(st: SourceTable, tm: TableMap, found: dict[str, str], mapping: Mapping
         e = st.use(heading)
         desc[col] = heading
         vmap = tm.values.get(col)
-        if vmap:
-            m = _mapped(st, heading, vmap)
+        claim = (claims or {}).get(col, Claim())
+        if vmap or claim.column is not None:
+            m = _mapped(st, heading, vmap or {}, claim)
             if tm.only_mapped_values:
                 keep = keep & (m.is_not_null() & (m != "")).fill_null(False)
             else:
                 keep = keep & (m.is_null() | (m != "")).fill_null(True)
             e = pl.when(m.is_not_null()).then(m).otherwise(e.cast(pl.String))
-            desc[col] = f"{heading} (values mapped)"
+            desc[col] = f"{heading} (values mapped)" if vmap else heading
         fmt = tm.date_format or mapping.date_format
         if fmt and spec.column(col).kind == DATE:
             e = _date_text(e, fmt)
@@ -359,7 +402,9 @@ def read_reports(
         raise InputError(f"{path} holds no CSV, Excel or Parquet files")
     parts: list[Part] = []
     taken: dict[int, pl.Series] = {}
+    readers: dict[int, list[tuple[TableMap, dict[str, str]]]] = {}
     problems: dict[str, list[str]] = {}
+    plan: list[tuple[TableMap, SourceTable, dict[str, str]]] = []
     for tm in mapping.tables:
         cands, _by_name = _candidates(sources, tm)
         for st in cands:
@@ -369,10 +414,13 @@ def read_reports(
                     f"{st.label} has no {', '.join(missing)} heading"
                 )
                 continue
-            part, mask = _part(st, tm, found, mapping)
-            st.kind = st.kind or f"{mapping.source} report"
-            parts.append(part)
-            taken[id(st)] = taken[id(st)] | mask if id(st) in taken else mask
+            plan.append((tm, st, found))
+    for tm, st, found in plan:
+        part, mask = _part(st, tm, found, mapping, _claims(tm, st, found, plan))
+        st.kind = st.kind or f"{mapping.source} report"
+        parts.append(part)
+        readers.setdefault(id(st), []).append((tm, found))
+        taken[id(st)] = taken[id(st)] | mask if id(st) in taken else mask
     for required in ("children", "episodes"):
         if not any(p.table == required for p in parts):
             tm = next(t for t in mapping.tables if t.table == required)
@@ -388,6 +436,7 @@ def read_reports(
                 "propose one"
             )
     notes: list[str] = []
+    tallies: list[pl.DataFrame] = []
     for st in sources:
         mask = taken.get(id(st))
         if mask is None:
@@ -397,6 +446,7 @@ def read_reports(
         if left:
             verb = "is" if left == 1 else "are"
             notes.append(f"{st.label}: {_rows(left)} {verb} used by no table of the mapping")
+            tallies.append(_left_out(st, ~mask, readers[id(st)]))
     parts = _dedupe_children(parts)
     return Extract(
         source=mapping.source,
@@ -406,7 +456,40 @@ def read_reports(
         files=files,
         notes=notes,
         reason=f"mapping {mapping.name}",
+        tallies=tallies,
     )
+
+
+def _left_out(st: SourceTable, left: pl.Series, readers: list[tuple[TableMap, dict[str, str]]]) -> pl.DataFrame:
+    """The rows of a report no table of the mapping takes, counted by the value of the coded
+    heading that decided it: values the mapping maps to ``""`` or that a ``where`` filter keeps
+    out are left out on purpose; a value neither the mapping nor casecheck's vocabulary knows is
+    an unknown code (with a "did you mean"), so a step type spelled a new way is never dropped
+    without a word."""
+    coded = [(tm, col, found[col]) for tm, found in readers for col in tm.columns
+             if col in vocabulary.CODES and col in found]
+    tables = "/".join(dict.fromkeys(tm.table for tm, _ in readers))
+    if not coded:
+        return pl.DataFrame({"table": [tables], "column": [None], "kind": ["left_out"], "value": [None],
+                             "rows": [int(left.sum())], "detail": [f"in {st.label}, used by no table of the mapping"]},
+                            schema=TALLY_SCHEMA)
+    heading = coded[0][2]
+    counts = (st.frame.filter(left).select(clean(pl.col(heading)).alias("value"))
+              .group_by("value").len("rows").sort("rows", "value", descending=[True, False]))
+    rows = []
+    for value, n in counts.iter_rows():
+        codes = {vocabulary.match_values(pl.Series([value]), col, extra=tm.values.get(col, {})).item()
+                 for tm, col, _ in coded} if value is not None else {None}
+        if "" in codes:
+            kind, detail = "left_out", f"in {st.label}, mapped to \"\" (left out on purpose)"
+        elif codes - {None} or value is None:
+            kind, detail = "left_out", f"in {st.label}, kept out by the mapping's where or value maps"
+        else:
+            kind = "unknown_code"
+            detail = next((g for g in (vocabulary.suggest(value, col) for _, col, _ in coded) if g), None)
+        rows.append({"table": tables, "column": heading, "kind": kind, "value": value, "rows": n,
+                     "detail": detail})
+    return pl.DataFrame(rows, schema=TALLY_SCHEMA)
 
 
 def _dedupe_children(parts: list[Part]) -> list[Part]:

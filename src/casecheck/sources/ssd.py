@@ -54,13 +54,17 @@ from casecheck.sources.common import (
     Extract,
     Part,
     SourceTable,
+    allocate,
     as_date,
     clean,
     const,
     count_note,
     flag_expr,
     make_part,
+    native_beside,
     nonblank,
+    norm,
+    norm_expr,
     null_text,
     read_tables,
     table_files,
@@ -90,6 +94,11 @@ USED = {
     "ssd_cla_health": "documents (health_assessment, dental_check)",
     "ssd_missing": "missing_episodes",
 }
+#: ssd_involvements roles that mark the allocated case worker (matched ignoring case, spaces and
+#: punctuation): the SSD's description, and the role code recent Liquid Logic extracts carry
+CASE_WORKER_LABELS = ("ALLOCATED CASE WORKER", "CW", "ALLOCATED SOCIAL WORKER", "ALLOCATED WORKER",
+                      "CASE WORKER")
+CASE_WORKER_ROLES = frozenset(norm(r) for r in CASE_WORKER_LABELS)
 #: SSD tables deliberately not read, and why
 NOT_USED = {
     "ssd_contacts": "contacts are not referrals, and the SSD holds no decision date for a contact",
@@ -105,12 +114,6 @@ def is_ssd_folder(path: Path) -> list[Path]:
     return [p for p in table_files(path) if p.stem.lower().startswith("ssd_")]
 
 
-def _dates(frame: pl.DataFrame, column: str) -> pl.Series:
-    return as_date(frame[column]).alias(column) if column in frame.columns else pl.Series(
-        column, [None] * frame.height, dtype=pl.Date
-    )
-
-
 class _SSD:
     def __init__(self, path: Path, as_at: dt.date) -> None:
         self.path = path
@@ -124,8 +127,6 @@ class _SSD:
 
     # -- reading --------------------------------------------------------------------------
     def read(self) -> None:
-        from casecheck.sources.native import map_headers
-
         seen_native: dict[str, str] = {}
         for file in table_files(self.path):
             stem = file.stem.lower()
@@ -146,23 +147,10 @@ class _SSD:
                 self.tables[stem] = st
                 self.files.append(file)
                 continue
-            table = find_table(file.stem)
-            if table is None:
+            if find_table(file.stem) is None:
                 self.ignored.append(f"{file.name}: not an SSD or native table file")
                 continue
-            if table.name in seen_native:
-                raise InputError(
-                    f"two inputs hold the {table.name} table ({seen_native[table.name]} and "
-                    f"{file.name}); keep one"
-                )
-            seen_native[table.name] = file.name
-            sheets = read_tables(file)
-            st = next((s for s in sheets if find_table(s.name) == table), sheets[0])
-            raw = map_headers(st.frame, table, st.label)
-            st.name, st.kind = file.stem, f"native {table.name}"
-            st.used = set(raw.mapping.values())
-            part = Part(table.name, st, raw.frame, dict(raw.mapping))
-            part.note = count_note(part) + " (a native table file beside the SSD files)"
+            part = native_beside(file, seen_native, "the SSD files")
             self.native.append(part)
             self.files.append(file)
 
@@ -220,6 +208,10 @@ class _SSD:
         }))
 
     def _involvements(self) -> pl.DataFrame | None:
+        """The allocations of a case worker: ssd_involvements rows whose role marks the
+        allocated case worker (``ALLOCATED CASE WORKER``; ``CW`` on recent Liquid Logic
+        versions), not every professional involved. Without a role column, or with no such
+        role, every involvement is used, and the inspection says so."""
         s = self.get("ssd_involvements")
         if s is None:
             return None
@@ -233,6 +225,7 @@ class _SSD:
             )
             return None
         end = s.find("invo_involvement_end_date")
+        role = s.find("invo_professional_role_id", "invo_professional_role")
         team = self.team(s, s.find("invo_professional_team"))
         team_expr = team[0] if isinstance(team, tuple) else s.use(team) if team else null_text()
         f = s.frame.select(
@@ -242,7 +235,9 @@ class _SSD:
             pl.col(ROW).alias("i_row"),
             s.use(start).alias("i_start"),
             s.use(end).alias("i_end") if end else null_text().alias("i_end"),
+            clean(s.use(role)).alias("i_role") if role else null_text().alias("i_role"),
         )
+        f = self._case_worker_roles(s, f, role)
         # allocations that start after the audit date are not yet anyone's
         return f.with_columns(
             as_date(f["i_start"]).alias("i_s"), as_date(f["i_end"]).alias("i_e")
@@ -251,45 +246,43 @@ class _SSD:
             & (pl.col("i_s") <= pl.lit(self.as_at))
         )
 
+    def _case_worker_roles(self, s: SourceTable, f: pl.DataFrame, role: str | None) -> pl.DataFrame:
+        """Keep the involvements whose role is the allocated case worker's, and say which roles
+        were used and which were not."""
+        if role is None:
+            self.notes.append(
+                f"{s.label} has no invo_professional_role_id: every involvement is taken as an "
+                "allocation of the child's case worker"
+            )
+            return f
+        counts = (f.select(pl.col("i_role").fill_null("(blank)")).group_by("i_role").len()
+                  .sort(["len", "i_role"], descending=[True, False]))
+        allocated = norm_expr(pl.col("i_role")).is_in(list(CASE_WORKER_ROLES)).fill_null(False)
+        used = f.filter(allocated)
+
+        def listing(frame: pl.DataFrame) -> str:
+            return ", ".join(f"'{r}' ({n:,})" for r, n in frame.iter_rows())
+
+        roles_used = counts.filter(norm_expr(pl.col("i_role")).is_in(list(CASE_WORKER_ROLES)))
+        others = counts.filter(~pl.col("i_role").is_in(roles_used["i_role"].implode()))
+        if used.height == 0:
+            self.notes.append(
+                f"{s.label}: no involvement has the allocated case worker's role "
+                f"({', '.join(sorted(CASE_WORKER_LABELS))}); roles seen: {listing(counts)}. Every "
+                "involvement is used for episodes' workers; check that this is right"
+            )
+            return f
+        self.notes.append(
+            f"{s.label}: episodes' workers come from the involvements with role "
+            f"{listing(roles_used)}"
+            + (f"; other roles not used: {listing(others)}" if others.height else "")
+        )
+        return used
+
     def allocate(self, part: Part, invo: pl.DataFrame | None) -> Part:
         """Episodes without a worker take the worker (and team) of the child's involvement
         that overlaps the episode and started last."""
-        if invo is None:
-            return part
-        f = part.frame.with_row_index("__i")
-        ep = pl.DataFrame({
-            "__i": f["__i"],
-            "child": f.select(clean(pl.col("child_id")).alias("c"))["c"],
-            "s": _dates(f, "start_date"),
-            "e": _dates(f, "end_date"),
-        })
-        far = pl.date(9999, 12, 31)
-        best = (
-            ep.join(invo.select("child", "i_s", "i_e", "i_row", "i_worker", "i_team"), on="child")
-            .filter(
-                pl.col("s").is_not_null()
-                & (pl.col("i_e").fill_null(far) > pl.col("s"))
-                & (pl.col("i_s") < pl.col("e").fill_null(far))
-            )
-            .sort("__i", "i_s", "i_row")
-            .group_by("__i")
-            .agg(pl.col("i_worker").last(), pl.col("i_team").last())
-        )
-        f = f.join(best, on="__i", how="left")
-        own = clean(pl.col("worker_id")) if "worker_id" in f.columns else null_text()
-        own_team = pl.col("team") if "team" in f.columns else null_text()
-        f = f.with_columns(
-            pl.when(own.is_not_null()).then(own).otherwise(pl.col("i_worker")).alias("worker_id"),
-            pl.when(own.is_not_null()).then(own_team.cast(pl.String))
-            .otherwise(pl.col("i_team")).alias("team"),
-        ).drop("__i", "i_worker", "i_team")
-        mapping = dict(part.mapping)
-        for col in ("worker_id", "team"):
-            was = mapping.get(col)
-            mapping[col] = (f"{was}, else " if was else "") + (
-                "the child's latest overlapping allocation (ssd_involvements)"
-            )
-        return Part(part.table, part.source, f, mapping, part.note)
+        return allocate(part, invo, "ssd_involvements")
 
     def episodes(self) -> None:
         invo = self._involvements()

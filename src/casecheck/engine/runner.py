@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from casecheck.calendar import WorkingCalendar
+from casecheck.coverage import unsupplied
 from casecheck.dataset import Dataset
 from casecheck.engine import frequency, presence, recency, timescale
 from casecheck.engine.context import RuleContext
@@ -76,9 +77,11 @@ KINDS: dict[str, Callable[[RuleContext], tuple[pl.DataFrame, Detail]]] = {
 
 
 def missing_tables(ds: Dataset, rule: Rule) -> list[str]:
-    """What the extract lacks for this rule: whole tables (``supervisions``), or optional date
+    """What the extract lacks for this rule: whole tables (``supervisions``), optional date
     columns the source did not supply (``referrals.decision_date``: an Annex A or SSD extract has
-    no decision dates, so the rule cannot be assessed rather than every case failing)."""
+    no decision dates), or events its source never holds (``meeting:core_group`` in a CIN census:
+    :func:`casecheck.coverage.unsupplied`), so the rule cannot be assessed rather than every case
+    failing."""
     missing = [t for t in rule.needs if not ds.has(t) and t != "placements"]
     for ref in (*rule.events, rule.start, rule.done):
         if ref is None or ref.table in missing or not ds.has(ref.table):
@@ -87,7 +90,7 @@ def missing_tables(ds: Dataset, rule: Rule) -> list[str]:
         required = TABLES[ref.table].column(ref.date).required
         if report is not None and not required and ref.date not in report.mapping:
             missing.append(f"{ref.table}.{ref.date}")
-    return missing
+    return missing + [n for n in unsupplied(ds, rule) if n not in missing]
 
 
 def run_rule(ds: Dataset, rule: Rule, as_at: dt.date, since: dt.date | None = None,
