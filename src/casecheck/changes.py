@@ -102,12 +102,17 @@ def exceptions(findings: pl.DataFrame, profile: Profile) -> pl.DataFrame:
     )
 
 
+def findings_at(dataset: Dataset, profile: Profile, as_at: dt.date, rules: list[str] | None = None,
+                cache: dict | None = None) -> pl.DataFrame:
+    """Every finding at one date, from the extract: the point-in-time audit at ``as_at``, with
+    every timescale requirement whatever period it was decided in (one still open counts)."""
+    return audit(dataset, profile, as_at, rules=rules, period="all", cache=cache).findings
+
+
 def exceptions_at(dataset: Dataset, profile: Profile, as_at: dt.date, rules: list[str] | None = None,
                   cache: dict | None = None) -> pl.DataFrame:
-    """The exceptions at one date, from the extract: the point-in-time audit at ``as_at``, with
-    every timescale requirement (whatever period it fell due in) so that one still open counts."""
-    result = audit(dataset, profile, as_at, rules=rules, period="all", cache=cache)
-    return exceptions(result.findings, result.profile)
+    """The exceptions at one date, from the extract (see :func:`findings_at`)."""
+    return exceptions(findings_at(dataset, profile, as_at, rules, cache), profile)
 
 
 def changes(
@@ -129,7 +134,8 @@ def changes(
     if dataset is None and previous is None:
         raise UsageError("changes need the extract (to audit the previous period) or a previous findings file")
     cache = {} if cache is None else cache
-    now = _current_exceptions(result, dataset, cache)
+    current = _current_findings(result, dataset, cache)
+    now = exceptions(current, profile)
     if previous is not None:
         before = exceptions(_contract_findings(previous, previous_source or "the previous findings"), profile)
         previous_end = None
@@ -139,7 +145,7 @@ def changes(
         previous_end = result.period.previous().end
         before = exceptions_at(dataset, profile, previous_end, cache=cache)
         source = f"the extract at {previous_end:%d/%m/%Y}"
-    items = _compare(now, before, result)
+    items = _compare(now, before, current)
     if dataset is not None:
         items = _closures(items, dataset, previous_end, result.as_at)
     if previous is None:
@@ -161,22 +167,23 @@ def changes(
     return Changes(items, _summary(items, profile), result.as_at, previous_end, source)
 
 
-def _current_exceptions(result: AuditResult, dataset: Dataset | None, cache: dict) -> pl.DataFrame:
-    """This period's exceptions: the point-in-time findings already in ``result``, and for
-    timescale rules every requirement still open (audited over all periods)."""
+def _current_findings(result: AuditResult, dataset: Dataset | None, cache: dict) -> pl.DataFrame:
+    """This period's findings as exceptions are read from them: the point-in-time findings
+    already in ``result``, and for timescale rules every requirement (audited over all periods,
+    so one that fell overdue earlier and is still open, or was done late since, is there)."""
     profile = result.profile
     if dataset is None:
-        return exceptions(result.findings, profile)
+        return result.findings
     if result.over_period:  # the audit-period question: ask the point-in-time one again
-        return exceptions_at(dataset, profile, result.as_at, cache=cache)
+        return findings_at(dataset, profile, result.as_at, cache=cache)
     timescale = [r.id for r in profile.rules if r.kind == "timescale" and r.id not in result.not_assessed]
-    others = exceptions(result.findings.filter(~pl.col("rule_id").is_in(timescale)), profile)
+    others = result.findings.filter(~pl.col("rule_id").is_in(timescale))
     if not timescale:
         return others
-    return pl.concat([others, exceptions_at(dataset, profile, result.as_at, timescale, cache)])
+    return pl.concat([others, findings_at(dataset, profile, result.as_at, timescale, cache)])
 
 
-def _compare(now: pl.DataFrame, before: pl.DataFrame, result: AuditResult) -> pl.DataFrame:
+def _compare(now: pl.DataFrame, before: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
     """Outer-join the two exception lists per rule and child, and say how each one resolved."""
     key = ["rule_id", "child_id"]
     joined = now.join(before, on=key, how="full", coalesce=True, suffix="_before")
@@ -191,7 +198,7 @@ def _compare(now: pl.DataFrame, before: pl.DataFrame, result: AuditResult) -> pl
     cols = {c: pl.coalesce(c, f"{c}_before") for c in _EXCEPTION_COLUMNS if c not in key}
     joined = joined.with_columns(change=change, **cols)
     verdict_now = (
-        result.findings.select("rule_id", "child_id", "status", *(["closed_date"] if "closed_date" in result.findings.columns else []))
+        current.select("rule_id", "child_id", "status", *(["closed_date"] if "closed_date" in current.columns else []))
         .with_columns(_rank=pl.col("status").replace_strict({"not_met": 0, "pending": 1, "met": 2}, return_dtype=pl.Int8, default=3))
         .sort("_rank", descending=True)
         .unique(key, keep="first")
