@@ -64,7 +64,7 @@ def test_new_resolved_and_carried_over():
     assert rows["C3"]["resolved_by"] == "the case closed (10/03/2025)"
     assert (rows["C4"]["change"], rows["C4"]["months_out_of_timescale"]) == ("carried_over", 3)
     assert rows["C4"]["due_date"] == D(2025, 1, 2)
-    assert ch.previous_end == D(2025, 2, 28)
+    assert (ch.previous_end, ch.previous_source) == (D(2025, 2, 28), "28/02/2025")
 
 
 def test_counts_add_up():

@@ -81,7 +81,7 @@ class Changes:
     summary: pl.DataFrame  # CHANGE_SUMMARY_SCHEMA, one row per rule in profile order
     current_end: dt.date
     previous_end: dt.date | None  # None when compared with a file of unknown date
-    previous_source: str  # "the extract at 28/02/2025" or the file's name
+    previous_source: str  # the previous period end ("28/02/2025") or the file's name
 
 
 def exceptions(findings: pl.DataFrame, profile: Profile) -> pl.DataFrame:
@@ -115,37 +115,49 @@ def exceptions_at(dataset: Dataset, profile: Profile, as_at: dt.date, rules: lis
     return exceptions(findings_at(dataset, profile, as_at, rules, cache), profile)
 
 
+def exceptions_of(result: AuditResult, dataset: Dataset | None = None, cache: dict | None = None) -> pl.DataFrame:
+    """The exceptions at ``result``'s audit date (see :func:`exceptions`): its own point-in-time
+    findings, and for timescale rules every requirement still open from the extract."""
+    return exceptions(findings_as_at(result, dataset, {} if cache is None else cache), result.profile)
+
+
 def changes(
     result: AuditResult,
     dataset: Dataset | None = None,
     *,
+    before: pl.DataFrame | None = None,
+    before_end: dt.date | None = None,
     previous: pl.DataFrame | None = None,
     previous_source: str | None = None,
     cache: dict | None = None,
 ) -> Changes:
     """What changed between the previous period's end and ``result``'s audit date.
 
-    The previous exceptions come from ``dataset`` at ``result.period.previous().end`` (with the
-    consecutive months out of timescale counted back through earlier month ends, up to
-    :data:`MAX_MONTHS`), or from ``previous``: findings saved then (the columns casecheck writes;
-    ``previous_source`` names it in outputs).
+    The previous exceptions are ``before`` (from :func:`exceptions_of` on the previous period's
+    audit, at ``before_end``), else worked out from ``dataset`` at the end of
+    ``result.period.previous()``; then the consecutive month ends out of timescale are counted
+    back through earlier month ends (up to :data:`MAX_MONTHS`). Or they come from ``previous``,
+    findings saved then (the columns casecheck writes; ``previous_source`` names the file in
+    outputs), when the extract holds no history: then the months are not known.
     """
     profile = result.profile
     if dataset is None and previous is None:
         raise UsageError("changes need the extract (to audit the previous period) or a previous findings file")
     cache = {} if cache is None else cache
-    current = _current_findings(result, dataset, cache)
+    # against a saved file, like with like: this run's own findings (a timescale decided in the
+    # period and not done); from the extract, every timescale requirement still open
+    current = findings_as_at(result, dataset if previous is None else None, cache)
     now = exceptions(current, profile)
+    previous_end: dt.date | None
     if previous is not None:
-        before = exceptions(_contract_findings(previous, previous_source or "the previous findings"), profile)
-        previous_end = None
-        source = previous_source or "the previous findings"
+        then = exceptions(_contract_findings(previous, previous_source or "the previous findings"), profile)
+        previous_end, source = None, previous_source or "the previous findings"
     else:
         assert dataset is not None and result.period is not None
-        previous_end = result.period.previous().end
-        before = exceptions_at(dataset, profile, previous_end, cache=cache)
-        source = f"the extract at {previous_end:%d/%m/%Y}"
-    items = _compare(now, before, current)
+        previous_end = before_end or result.period.previous().end
+        then = before if before is not None else exceptions_at(dataset, profile, previous_end, cache=cache)
+        source = f"{previous_end:%d/%m/%Y}"
+    items = _compare(now, then, current)
     if dataset is not None:
         items = _closures(items, dataset, previous_end, result.as_at)
     if previous is None:
@@ -167,10 +179,24 @@ def changes(
     return Changes(items, _summary(items, profile), result.as_at, previous_end, source)
 
 
-def _current_findings(result: AuditResult, dataset: Dataset | None, cache: dict) -> pl.DataFrame:
-    """This period's findings as exceptions are read from them: the point-in-time findings
-    already in ``result``, and for timescale rules every requirement (audited over all periods,
-    so one that fell overdue earlier and is still open, or was done late since, is there)."""
+def with_change_counts(card: pl.DataFrame, found: Changes) -> pl.DataFrame:
+    """A per-rule summary (the scorecard) with the change counts after its own columns:
+    ``exceptions_before``, ``exceptions_now``, ``new``, ``resolved``, ``carried_over`` and
+    ``carried_3_plus`` (carried over at three month ends or more)."""
+    counts = found.summary.select(
+        "rule_id",
+        pl.col("previous").alias("exceptions_before"),
+        pl.col("current").alias("exceptions_now"),
+        "new", "resolved", "carried_over",
+        pl.col("three_months_or_more").alias("carried_3_plus"),
+    )
+    return card.join(counts, on="rule_id", how="left", maintain_order="left")
+
+
+def findings_as_at(result: AuditResult, dataset: Dataset | None, cache: dict) -> pl.DataFrame:
+    """The findings exceptions are read from at ``result``'s audit date: its own point-in-time
+    findings, and for timescale rules every requirement (audited over all periods, so one that
+    fell overdue earlier and is still open, or was done late since, is there)."""
     profile = result.profile
     if dataset is None:
         return result.findings
@@ -292,6 +318,9 @@ def _summary(items: pl.DataFrame, profile: Profile) -> pl.DataFrame:
         previous=pl.col("carried_over") + pl.col("resolved"),
         current=pl.col("carried_over") + pl.col("new"),
     )
+    if items.height and items["months_out_of_timescale"].null_count() == items.height:
+        # compared with a saved file: how long each has been out of timescale is not known
+        out = out.with_columns(three_months_or_more=pl.lit(None, dtype=pl.Int64))
     return out.select(list(CHANGE_SUMMARY_SCHEMA)).cast(CHANGE_SUMMARY_SCHEMA)  # type: ignore[arg-type]
 
 

@@ -86,6 +86,24 @@ class DipSample:
         return out.with_columns(grade=pl.lit(None, dtype=pl.String), notes=pl.lit(None, dtype=pl.String))
 
 
+    def for_auditors(self) -> pl.DataFrame:
+        """One row per sampled child that prints on a page: who, what and since when, the rules
+        out of timescale now with their due dates in one column, then the auditor's grade and
+        notes (the workbook's Sample sheet)."""
+        out = (
+            self.verdicts.filter(pl.col("status") == "not_met")
+            .group_by("child_id", maintain_order=True)
+            .agg(pl.format("{} (due {})", pl.col("rule_id"), pl.col("due_date").dt.strftime("%d/%m/%Y"))
+                 .str.join("; ").alias("out_of_timescale"))
+        )
+        return (
+            self.cases.join(out, on="child_id", how="left", maintain_order="left")
+            .select("group", "child_id", "worker_id", "episode_type", "open_since", "rules_not_met",
+                    "out_of_timescale")
+            .with_columns(grade=pl.lit(None, dtype=pl.String), notes=pl.lit(None, dtype=pl.String))
+        )
+
+
 def open_cases(dataset: Dataset, as_at: dt.date, cohort: Sequence[str] = ()) -> pl.DataFrame:
     """Children with an episode open at ``as_at`` (started on or before it, not ended by it), one
     row each: the most recently opened such episode gives the child's cohort, team, worker and
