@@ -165,18 +165,28 @@ def changes(
         items = _count_months(items, dataset, profile, previous_end, cache)
     else:
         items = items.with_columns(months_out_of_timescale=pl.lit(None, dtype=pl.Int32))
+    items = _in_order(items.select(list(CHANGE_SCHEMA)).cast(CHANGE_SCHEMA), profile)  # type: ignore[arg-type]
+    return Changes(items, _summary(items, profile), result.as_at, previous_end, source)
+
+
+def merge_changes(parts: list[pl.DataFrame], profile: Profile, as_at: dt.date,
+                  previous_end: dt.date | None) -> Changes:
+    """The changes of an audit made a slice of children at a time: each slice's items (every
+    child's in one slice), put together in the order one whole audit gives."""
+    items = _in_order(pl.concat(parts), profile)
+    return Changes(items, _summary(items, profile), as_at, previous_end,
+                   f"{previous_end:%d/%m/%Y}" if previous_end else "the previous findings")
+
+
+def _in_order(items: pl.DataFrame, profile: Profile) -> pl.DataFrame:
+    """By rule (profile order), change (new, resolved, carried over), child."""
     order = {r.id: i for i, r in enumerate(profile.rules)}
     change_order = {c: i for i, c in enumerate(CHANGES)}
-    items = (
-        items.with_columns(
-            _r=pl.col("rule_id").replace_strict(order, return_dtype=pl.Int32, default=None),
-            _c=pl.col("change").replace_strict(change_order, return_dtype=pl.Int8),
-        )
-        .sort("_r", "_c", "child_id")
-        .select(list(CHANGE_SCHEMA))
-        .cast(CHANGE_SCHEMA)  # type: ignore[arg-type]
+    return items.sort(
+        pl.col("rule_id").replace_strict(order, return_dtype=pl.Int32, default=None),
+        pl.col("change").replace_strict(change_order, return_dtype=pl.Int8),
+        "child_id",
     )
-    return Changes(items, _summary(items, profile), result.as_at, previous_end, source)
 
 
 def with_change_counts(card: pl.DataFrame, found: Changes) -> pl.DataFrame:

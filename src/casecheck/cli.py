@@ -810,7 +810,7 @@ def audit_cmd(
     started = time.perf_counter()
     unsupported = {"--xlsx": plan.xlsx, "--xlsx-per-team": plan.xlsx_per_team, "--html": plan.html,
                    "--by": plan.by, "--child": child, "--pseudonymise": hide.key is not None or None,
-                   "--previous": compare.file, "--changes-output": plan.changes_output}
+                   "--previous": compare.file}
     whole_only = {**unsupported, "--format json": plan.fmt == Fmt.json or None,
                   "findings on stdout": plan.stdout_taken or None}
     n_chunks = _chunks(common.pick(chunks, "chunks", "auto"), common.data, common.source, common.mapping,
@@ -1093,7 +1093,8 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, asked: Asked,
             common.data, common.profile, as_at, chunks, plan.output, plan.findings_fmt, since=asked.since,
             period=asked.period, over_period=asked.over_period, rules=rule_ids, protected=protected, progress=lambda msg: progress.step(msg),
             previous=previous and (not plan.quiet or plan.summary_output is not None
-                                   or plan.summary_format is not None),
+                                   or plan.summary_format is not None or plan.changes_output is not None),
+            changes=True,
         )
     elapsed = time.perf_counter() - started
     _warn_stale(result.latest, as_at)
@@ -1101,6 +1102,11 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, asked: Asked,
     _strict(shell_ds, plan.strict, _referenced(common))
     _warn_unknown(shell_ds, common, plan.quiet)
     card = score(result.summary, common.profile.select(rule_ids), result.previous, result.previous_as_at)
+    if result.changes is not None:
+        card = with_change_counts(card, result.changes)
+        if plan.changes_output is not None:
+            write_frame(result.changes.items, plan.changes_output, format_from_path(plan.changes_output, "csv"),
+                        [*protected, *result.files])
     if plan.summary_output is not None:
         write_frame(card, plan.summary_output, format_from_path(plan.summary_output, "csv"),
                     [*protected, *result.files])
@@ -1110,6 +1116,8 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, asked: Asked,
         shell = AuditResult(pl.DataFrame(schema=FINDING_SCHEMA), result.summary, common.profile.select(rule_ids),
                             as_at, None, period=result.period, over_period=result.over_period)
         render_summary(shell, out, data_label=str(common.data), card=card)
+        if result.changes is not None:
+            render_changes(result.changes, out)
         out.print(Text(f"{result.findings:,} finding(s) in {result.chunks} slices in {elapsed:.1f}s"
                        + (f"; written to {plan.output}" if plan.output else "") + ".", style="dim"))
     _exit_if_below(card, plan.fail_under)

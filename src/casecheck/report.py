@@ -335,11 +335,14 @@ def render_dip_sample(sample: DipSample, console: Console) -> None:
                    title_justify="left")
     for col, justify in [(sample.per.capitalize(), "left"), ("Open cases", "right"), ("Drawn", "right")]:
         groups.add_column(col, justify=justify)  # type: ignore[arg-type]
-    groups.add_column("", overflow="fold")
+    short = []
     for g in sample.groups.iter_rows(named=True):
-        note = g["note"] if g["open_cases"] < sample.size else ""
-        groups.add_row(g["group"], f"{g['open_cases']:,}", f"{g['sampled']:,}", Text(note, style="yellow"))
+        groups.add_row(g["group"], f"{g['open_cases']:,}", f"{g['sampled']:,}")
+        if g["open_cases"] < sample.size:
+            short.append(f"{g['group']}: {g['note']}.")
     console.print(groups)
+    for line in short:
+        console.print(Text(line, style="yellow"))
     how = "weighted towards children with exceptions" if sample.weight == "overdue" else "plain random"
     cases = Table(title=f"Drawn: {sample.cases.height} case(s), seed {sample.seed}, {how}", title_justify="left")
     for col in ("Group", "Child", "Worker", "Cohort", "Open since", "Rules not met"):
