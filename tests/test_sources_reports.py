@@ -22,6 +22,8 @@ from casecheck.sources import inspect_source, load_dataset, load_frames
 from casecheck.sources.reports import load_mapping, parse_mapping, preset_path
 from casecheck.standards import resolve_profile
 
+from conftest import without_issue_13_additions
+
 AS_AT = dt.date(2025, 3, 31)
 
 EPISODE_STEPS = {
@@ -131,7 +133,7 @@ def write_lcs(t: dict[str, pl.DataFrame], folder: Path) -> None:
 
 @pytest.fixture(scope="module")
 def sample_tables():
-    return generate_sample(children=120, seed=5, as_at=AS_AT, years=3)
+    return without_issue_13_additions(generate_sample(children=120, seed=5, as_at=AS_AT, years=3))
 
 
 @pytest.fixture(scope="module")

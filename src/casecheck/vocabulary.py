@@ -111,6 +111,8 @@ CODES: dict[str, dict[str, tuple[str, ...]]] = {
             "Family Network Meeting", "Family Network", "FNM", "Family Group Conference", "FGC",
         ),
         "pathway_plan_review": ("Pathway Plan Review", "Pathway Review", "PP Review"),
+        "care_team": ("Care Team Meeting", "Care Team"),
+        "key_review": ("Key Review", "Key Review Meeting", "Manager's Key Review", "Managers Key Review"),
     },
     "document_type": {
         "chronology": ("Chronology", "Chronology Update", "Chronology Updated", "Case Chronology"),
@@ -133,6 +135,12 @@ CODES: dict[str, dict[str, tuple[str, ...]]] = {
         "life_story": ("Life Story", "Life Story Work", "Life Story Book"),
         "direct_work": ("Direct Work", "Direct Work Session"),
         "personal_education_plan": ("Personal Education Plan", "PEP"),
+        "permanence_plan": ("Permanence Plan", "Plan for Permanence", "Permanency Plan"),
+        "closure_letter": ("Closure Letter", "Case Closure Letter", "Ending Letter"),
+        "preparing_for_adulthood": (
+            "Preparing for Adulthood", "Preparing for Adulthood Plan", "Preparation for Adulthood",
+            "PfA", "PfA Plan",
+        ),
     },
     "visit_type": {
         "statutory": (
@@ -157,6 +165,8 @@ CODES: dict[str, dict[str, tuple[str, ...]]] = {
                  "Reflective Supervision", "Case Discussion", "Formal Supervision"),
         "management_oversight": ("Management Oversight", "Manager Oversight", "Managerial Oversight",
                                  "Management Decision", "Management Review", "MO"),
+        "joint": ("Joint", "Joint Supervision"),
+        "service_manager_review": ("Service Manager Review", "Service Manager Oversight", "SM Review"),
     },
     "assessment_type": {
         "child_and_family": (
