@@ -120,22 +120,22 @@ def test_dip_sample_refuses_an_unknown_cohort_and_format(tmp_path):
 # --- a child's timeline to take away -----------------------------------------------------------
 def test_child_timeline_workbook_and_page(tmp_path):
     book, page = tmp_path / "child.xlsx", tmp_path / "child.html"
-    r = invoke(*AUDIT, "--child", "0001022", "--xlsx", str(book), "--html", str(page))
+    r = invoke(*AUDIT, "--child", "0001383", "--xlsx", str(book), "--html", str(page))
     assert r.exit_code == 0, r.output
     wb = openpyxl.load_workbook(book, read_only=True)
     assert wb.sheetnames[:3] == ["Verdicts", "Timeline", "Chronology"]
     events = [row[1] for row in wb["Chronology"].iter_rows(min_row=4, values_only=True)]
-    assert "period of care started" in events and "visit" in events
+    assert "child protection plan started" in events and "visit" in events
     text = page.read_text(encoding="utf-8")
-    assert 'id="chronology"' in text and "placement started" in text
+    assert 'id="chronology"' in text and "initial child protection conference" in text
 
 
 def test_child_refuses_other_outputs_and_suggests_leading_zeros(tmp_path):
-    r = invoke(*AUDIT, "--child", "0001022", "-o", str(tmp_path / "x.csv"))
+    r = invoke(*AUDIT, "--child", "0001383", "-o", str(tmp_path / "x.csv"))
     assert r.exit_code == 2 and "--output" in r.output
-    r = invoke(*AUDIT, "--child", "1022")
+    r = invoke(*AUDIT, "--child", "1383")
     assert r.exit_code == 2
-    assert "did you mean 0001022?" in r.output
+    assert "did you mean 0001383?" in r.output
 
 
 # --- a worker's own list -----------------------------------------------------------------------

@@ -114,7 +114,8 @@ def child_chronology(dataset: Dataset, child_id: str, as_at: dt.date | None = No
     for name, table in TABLES.items():
         if name == "children" or not dataset.has(name) or "child_id" not in table.column_names:
             continue
-        rows = dataset.table(name).filter(pl.col("child_id") == child_id)
+        # (one chunk per column: Polars cannot format over columns chunked differently)
+        rows = dataset.table(name).filter(pl.col("child_id") == child_id).rechunk()
         if rows.is_empty():
             continue
         what, detail = _code_words(name, rows), _detail(name, rows)
