@@ -133,6 +133,15 @@ def test_chunked_summary_only_runs_need_no_findings_output():
     assert {row["prev_as_at"] for row in json.loads(chunked.stdout)} == {"2025-02-28"}
 
 
+def test_chunked_changes_are_the_whole_audits(tmp_path):
+    runner = CliRunner()
+    base = ["audit", str(SAMPLE), "-s", "redcar-cleveland", "--as-at", "2025-03-31", "--quiet"]
+    for n in ("1", "3"):
+        r = runner.invoke(app, [*base, "--chunks", n, "--changes-output", str(tmp_path / f"changes-{n}.csv")])
+        assert r.exit_code == 0, r.output
+    assert (tmp_path / "changes-1.csv").read_bytes() == (tmp_path / "changes-3.csv").read_bytes()
+
+
 
 @pytest.mark.parametrize("data", [SAMPLE, DAMAGED], ids=["sample", "damaged_rows"])
 def test_chunked_validate_gives_the_whole_data_quality_record(tmp_path, data, monkeypatch):

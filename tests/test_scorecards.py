@@ -144,7 +144,9 @@ def test_cli_summary_csv_and_json_are_the_scorecard():
     header = r.stdout.splitlines()[0].split(",")
     old = ["rule_id", "title", "kind", "in_scope", "met", "not_met", "pending", "pct_met", "target_pct", "rag", "note"]
     assert header[:11] == old  # the summary's columns first, in their order
-    assert header == list(SCORECARD_SCHEMA)
+    # the scorecard's, then the changes since the previous period
+    changes = ["exceptions_before", "exceptions_now", "new", "resolved", "carried_over", "carried_3_plus"]
+    assert header == [*SCORECARD_SCHEMA, *changes]
     r = runner.invoke(app, ["audit", str(SAMPLE), "-s", "redcar-cleveland", "--as-at", "2025-03-31",
                             "--rules", "visits-cp", "--summary-format", "json"], catch_exceptions=False)
     row = json.loads(r.stdout)[0]
