@@ -22,7 +22,7 @@ from pathlib import Path
 
 from casecheck.calendar import Duration, WorkingCalendar, parse_closure_days
 from casecheck.errors import CasecheckError, ProfileError
-from casecheck.references import Age, Condition, EventRef, parse_conditions, parse_event
+from casecheck.references import Age, Condition, EventRef, Offset, parse_conditions, parse_event
 from casecheck.schema import EPISODE_TYPES, TABLES
 from casecheck.tomlfile import parse_toml, read_text
 
@@ -90,6 +90,16 @@ class Rule:
     anchor_event: EventRef | None = None
     #: the rule applies until the child's birthday of this age
     until_age: int | None = None
+    #: timescale: the clock runs from the latest such event on or before the start (``from``)
+    from_: EventRef | None = None
+    #: timescale: done must fall in this window around the clock's start (instead of ``within``);
+    #: the first may be "case" (the start of the period of involvement)
+    window: tuple[Offset | str, Offset] | None = None
+    #: timescale: one requirement per checkpoint, each after the one before (instead of ``within``)
+    checkpoints: tuple[Duration, ...] = ()
+    #: timescale: a requirement due after the start's own record ended (an assessment completed)
+    #: is not required
+    while_open: bool = False
     within: Duration | None = None
     count_from: str = "day0"
     unmatched: str = "not_met"  # timescale: a start never followed by done, once past due
@@ -123,12 +133,15 @@ class Rule:
     def refs(self) -> tuple[EventRef, ...]:
         """Every event the rule names (its events, start and done, its anchor and phase bounds)."""
         bounds = [p.until_event for p in self.phases]
-        return tuple(r for r in (*self.events, self.start, *self.dones, self.anchor_event, *bounds)
+        return tuple(r for r in (*self.events, self.start, *self.dones, self.anchor_event, self.from_, *bounds)
                      if r is not None)
 
     @property
     def durations(self) -> list[Duration]:
         out = [d for d in (self.first, self.interval, self.permanent_interval, self.within) if d]
+        out += list(self.checkpoints)
+        if self.window:
+            out += [o.duration for o in self.window if isinstance(o, Offset)]
         for p in self.phases:
             out += [d for d in (p.interval, p.until, p.permanent_interval) if d]
         return out
@@ -140,9 +153,17 @@ class Rule:
     def parameters(self) -> str:
         """The rule's numbers in one line, e.g. ``first 48h, then every 10wd``."""
         if self.kind == "timescale":
-            assert self.start and self.done and self.within
+            assert self.start and self.done
             done = " or ".join(d.text for d in self.dones)
-            return f"{done} within {self.within} of {self.start.text}"
+            start = self.start.text + (f" (from the {self.from_.text} before it)" if self.from_ else "")
+            if self.checkpoints:
+                limit = f"by {', '.join(str(c) for c in self.checkpoints)} after"
+            elif self.window:
+                lo, hi = self.window
+                limit = f"from {lo} to {hi} of"
+            else:
+                limit = f"within {self.within} of"
+            return f"{done} {limit} {start}" + (" while it is open" if self.while_open else "")
         if self.kind == "presence":
             ev = " or ".join(e.text for e in self.events)
             return f"{ev} on file" + (f" within {self.within} of the anchor" if self.within else "")
@@ -218,14 +239,17 @@ _ALLOWED = {
     "frequency": _COMMON | _COHORT | {"first", "interval", "permanent_interval", "phases", "permanence"},
     "recency": _COMMON | _COHORT | {"first", "interval", "permanent_interval", "permanence"},
     "presence": _COMMON | _COHORT | {"within"},
-    "timescale": _COMMON | {"start", "start_where", "done", "within", "unmatched"},
+    "timescale": _COMMON | {"start", "start_where", "done", "within", "unmatched", "from", "window",
+                            "checkpoints", "while_open"},
 }
 _REQUIRED = {
     "frequency": {"cohort", "events", "interval"},
     "recency": {"cohort", "events", "interval"},
     "presence": {"cohort", "events"},
-    "timescale": {"start", "done", "within"},
+    "timescale": {"start", "done"},
 }
+#: a timescale's time limit: exactly one of these
+_LIMITS = ("within", "window", "checkpoints")
 
 
 class _Locator:
@@ -404,6 +428,23 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
             return value
         return conv
 
+    def window(value, what):
+        if not isinstance(value, list) or len(value) != 2:
+            raise ProfileError(f"{what} must be two durations, e.g. [\"-3w\", \"-2w\"] (or [\"case\", \"0d\"])")
+        lo = "case" if value[0] == "case" else Offset.parse(value[0], f"{what}[0]")
+        hi = Offset.parse(value[1], f"{what}[1]")
+        return lo, hi
+
+    def checkpoints(value, what):
+        if not isinstance(value, list) or not value or len(value) > 12:
+            raise ProfileError(f"{what} must be a list of durations, e.g. [\"10wd\", \"25wd\", \"35wd\"]")
+        return tuple(_duration(v, f"{what}[{i}]") for i, v in enumerate(value))
+
+    def flag(value, what):
+        if not isinstance(value, bool):
+            raise ProfileError(f"{what} must be true or false (without quotes)")
+        return value
+
     def placement_conditions(value, what):
         return parse_conditions(value, "placements", what)
 
@@ -428,6 +469,10 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
         anchor_age=get("anchor", anchor_age, None),
         anchor_event=get("anchor", anchor_event, None),
         until_age=get("until_age", whole(0, 30), None),
+        from_=get("from", event, None),
+        window=get("window", window, None),
+        checkpoints=get("checkpoints", checkpoints, ()),
+        while_open=get("while_open", flag, False),
         events=get("events", events, ()),
         first=get("first", _duration),
         interval=get("interval", _duration),
@@ -445,6 +490,20 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
         unmatched=get("unmatched", choice(("not_met", "exclude")), "not_met"),
         line=loc.rule(index),
     )
+    if kind == "timescale":
+        limits = [k for k in _LIMITS if k in item]
+        if len(limits) != 1:
+            raise fail(limits[1] if len(limits) > 1 else None,
+                       "a timescale rule needs exactly one of within, window or checkpoints")
+        if rule.window and rule.window[0] != "case":
+            lo, hi = rule.window
+            if _signed_days(lo) > _signed_days(hi):
+                raise fail("window", "the window's first bound must come before its second")
+        if rule.checkpoints and [d.approx_days for d in rule.checkpoints] != sorted(
+                d.approx_days for d in rule.checkpoints):
+            raise fail("checkpoints", "checkpoints must be in order, earliest first")
+        if rule.done_also and rule.checkpoints:
+            raise fail("checkpoints", "checkpoints take one done event")
     if rule.start_where:
         assert rule.start is not None
         cols = TABLES[rule.start.table].column_names
@@ -452,13 +511,17 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
             if col not in cols:
                 raise fail("start_where", f"{rule.start.table} has no column '{col}'")
     if (
-        kind == "timescale" and rule.done and rule.start and not rule.done_also
+        kind == "timescale" and rule.done and rule.start and not rule.done_also and rule.from_ is None
         and rule.done.table == rule.start.table and rule.done.date == rule.start.date
         and not rule.done.filtered
     ):
         raise fail("done", "done must differ from start (or, to judge the start's own row, give "
                            "it a condition: \"visit where seen_alone\")")
     return rule
+
+
+def _signed_days(offset: Offset) -> float:
+    return -offset.duration.approx_days if offset.before else offset.duration.approx_days
 
 
 def with_floor(rule: Rule, amber_margin: float) -> Rule:
