@@ -368,3 +368,49 @@ def test_joint_supervision_for_a_child_in_care_aged_17():
                  supervisions=[{"child_id": "R18", "supervision_date": "2025-03-03", "supervision_type": "case"}])
     f = one(run(ds, rules("supervision-joint-17"), D(2025, 3, 31)))
     assert (f["status"], f["anchor_date"], f["due_date"]) == ("not_met", D(2025, 1, 15), D(2025, 3, 12))
+
+
+# ---------------------------------------------------------------------------------------------
+# Timed from the event the document names
+# ---------------------------------------------------------------------------------------------
+def test_strategy_discussion_within_2_working_days_of_the_referral():
+    # 'If a child is suffering or likely to suffer significant harm: We hold a Strategy
+    # Discussion/Meeting ... within a maximum of 2 working days'. Referral received Thu 17 Apr
+    # 2025: 2 working days (Good Friday, Easter Monday skipped) -> due Wed 23 Apr; the discussion
+    # on Thu 24 Apr is 1 working day late.
+    ds = dataset(
+        referrals=[{"child_id": "R19", "received_date": "2025-04-17", "decision_date": "2025-04-17"}],
+        meetings=[{"child_id": "R19", "meeting_type": "strategy_discussion", "meeting_date": "2025-04-24"}],
+    )
+    f = one(run(ds, rules("strategy-discussion"), D(2025, 4, 30), period="all"))
+    assert (f["status"], f["anchor_date"], f["due_date"], f["days_overdue"]) == (
+        "not_met", D(2025, 4, 17), D(2025, 4, 23), 1)
+
+
+def test_early_help_plan_reviewed_every_6_weeks_from_the_plan():
+    # 'Plans are reviewed at least once every 6 weeks; this may be within a TAF meeting': plan
+    # dated Mon 3 Feb 2025, so the first review is due Mon 17 Mar (not 15 weeks after the
+    # episode started, as before); a TAF meeting on 14 Mar is on time, next due Fri 25 Apr.
+    ep = [{"child_id": "R20", "episode_type": "early_help", "start_date": "2025-01-06"}]
+    docs = [{"child_id": "R20", "document_type": "plan", "document_date": "2025-02-03"}]
+    taf = [{"child_id": "R20", "meeting_type": "taf", "meeting_date": "2025-03-14"}]
+    f = one(run(dataset(episodes=ep, documents=docs, meetings=taf), rules("review-early-help"), D(2025, 3, 31)))
+    assert (f["status"], f["anchor_date"], f["due_date"]) == ("met", D(2025, 2, 3), D(2025, 4, 25))
+    f = one(run(dataset(episodes=ep, documents=docs, meetings=[]), rules("review-early-help"), D(2025, 3, 31)))
+    assert (f["status"], f["due_date"]) == ("not_met", D(2025, 3, 17))
+
+
+def test_genogram_by_the_end_of_the_assessment():
+    # 'Every child has a full and up to date genogram and ecomap recorded on their record by the
+    # end of the Children and Family Assessment': the assessment was completed on Fri 14 Mar
+    # 2025, so the genogram was due that day; none on file by 31 Mar is 11 working days late.
+    ep = [{"child_id": "R21", "episode_type": "child_in_need", "start_date": "2025-02-03"}]
+    ass = [{"child_id": "R21", "assessment_type": "child_and_family", "start_date": "2025-02-03",
+            "completed_date": "2025-03-14"}]
+    f = one(run(dataset(episodes=ep, assessments=ass, documents=[]), rules("genogram-present"), D(2025, 3, 31)))
+    assert (f["status"], f["anchor_date"], f["due_date"], f["days_overdue"]) == (
+        "not_met", D(2025, 3, 14), D(2025, 3, 14), 11)
+    # before the assessment is completed the rule does not apply
+    ass[0]["completed_date"] = None
+    result = run(dataset(episodes=ep, assessments=ass, documents=[]), rules("genogram-present"), D(2025, 3, 31))
+    assert result.findings.is_empty()

@@ -108,8 +108,11 @@ def test_day_10_oversight_counts_single_assessments_only():
         {"child_id": "S02", "assessment_type": "early_help", "start_date": "2025-03-03"},
     ]
     sup = [{"child_id": "S02", "supervision_date": "2025-03-17", "supervision_type": "case"}]
-    f = one(run(dataset(episodes=CIN, assessments=ass, supervisions=sup), rules("assessment-oversight-day10"), D(2025, 3, 31), period="all"))
-    assert (f["status"], f["due_date"]) == ("met", D(2025, 3, 17))
+    f = run(dataset(episodes=CIN, assessments=ass, supervisions=sup), rules("assessment-oversight"),
+            D(2025, 3, 31), period="all").findings
+    day10 = f.filter(f["due_date"] == D(2025, 3, 17))
+    assert day10["status"].to_list() == ["met"]
+    assert set(f["anchor_date"].to_list()) == {D(2025, 3, 3)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,3 +268,58 @@ def test_life_story_work_started_in_care():
     assert (f["status"], f["due_date"]) == ("pending", D(2025, 3, 31))
     f = one(run(ds, rules("life-story-work"), D(2025, 4, 1)))
     assert (f["status"], f["days_overdue"]) == ("not_met", 1)
+
+
+def test_taf_meeting_2_to_3_weeks_before_closure():
+    # 'a Team Around the Family Meeting is held 2-3 weeks before we are due to complete our
+    # involvement': closed Fri 28 Mar 2025, so the meeting falls between Fri 7 and Fri 14 Mar.
+    ep = [{"child_id": c, "episode_type": "early_help", "start_date": "2024-10-01", "end_date": "2025-03-28"}
+          for c in ("S12", "S13")]
+    taf = [{"child_id": "S12", "meeting_type": "taf", "meeting_date": "2025-03-10"},
+           {"child_id": "S13", "meeting_type": "taf", "meeting_date": "2025-03-21"}]
+    result = run(dataset(episodes=ep, meetings=taf), rules("taf-before-closure"), D(2025, 3, 31), period="all")
+    s12, s13 = one(result, child_id="S12"), one(result, child_id="S13")
+    assert (s12["status"], s12["due_date"]) == ("met", D(2025, 3, 14))
+    # 21 Mar is a week after the window: 5 working days late
+    assert (s13["status"], s13["days_overdue"]) == ("not_met", 5)
+
+
+def test_family_network_meeting_before_the_initial_conference():
+    # 'A family network meeting/discussion takes place ... prior to the Initial Child Protection
+    # Conference': ICPC Thu 20 Mar 2025; a meeting on 12 Mar in the same case counts, one in an
+    # earlier, closed case does not.
+    ep = [{"child_id": "S14", "episode_type": "child_in_need", "start_date": "2023-01-09", "end_date": "2023-06-30"},
+          {"child_id": "S14", "episode_type": "s47", "start_date": "2025-03-03", "end_date": "2025-03-20"},
+          {"child_id": "S14", "episode_type": "child_protection", "start_date": "2025-03-20"}]
+    early = [{"child_id": "S14", "meeting_type": "family_network", "meeting_date": "2023-02-01"},
+             {"child_id": "S14", "meeting_type": "icpc", "meeting_date": "2025-03-20"}]
+    f = one(run(dataset(episodes=ep, meetings=early), rules("family-network-before-icpc"), D(2025, 3, 31), period="all"))
+    assert (f["status"], f["due_date"]) == ("not_met", D(2025, 3, 20))
+    in_case = [*early, {"child_id": "S14", "meeting_type": "family_network", "meeting_date": "2025-03-12"}]
+    f = one(run(dataset(episodes=ep, meetings=in_case), rules("family-network-before-icpc"), D(2025, 3, 31), period="all"))
+    assert (f["status"], f["last_event_date"]) == ("met", D(2025, 3, 12))
+
+
+def test_assessment_oversight_at_days_10_25_and_35():
+    # 'All our single assessments benefit from Day 10; Day 25 & Day 35 management oversight/
+    # supervision': started Mon 3 Mar 2025 -> day 10 Mon 17 Mar, day 25 Mon 7 Apr, day 35 Wed
+    # 23 Apr (Good Friday and Easter Monday skipped). Oversight on 14 Mar and 10 Apr, assessment
+    # completed 16 Apr: day 10 met, day 25 three working days late, day 35 not owed.
+    ass = [{"child_id": "S15", "assessment_type": "child_and_family", "start_date": "2025-03-03",
+            "completed_date": "2025-04-16"}]
+    sup = [{"child_id": "S15", "supervision_date": d, "supervision_type": "management_oversight"}
+           for d in ("2025-03-14", "2025-04-10")]
+    ep = [{"child_id": "S15", "episode_type": "child_in_need", "start_date": "2025-03-03"}]
+    f = run(dataset(episodes=ep, assessments=ass, supervisions=sup), rules("assessment-oversight"), D(2025, 4, 30), period="all").findings
+    got = [(r["due_date"], r["status"], r["days_overdue"]) for r in f.sort("due_date").iter_rows(named=True)]
+    assert got == [(D(2025, 3, 17), "met", 0), (D(2025, 4, 7), "not_met", 3)]
+
+
+def test_cp_plan_of_nine_months_reviewed_by_the_service_manager():
+    # 'Children subject to 9+ month Child protection Plans benefit from the review and input from
+    # the relevant Service Managers': plan from Mon 3 Jun 2024 reaches 9 months on Mon 3 Mar 2025;
+    # the review falls by Thu 3 Apr 2025 (one month: casecheck default).
+    ep = [{"child_id": "S16", "episode_type": "child_protection", "start_date": "2024-06-03"}]
+    sup = [{"child_id": "S16", "supervision_date": "2025-03-12", "supervision_type": "service_manager_review"}]
+    f = one(run(dataset(episodes=ep, supervisions=sup), rules("cp-service-manager-review"), D(2025, 4, 30), period="all"))
+    assert (f["status"], f["due_date"], f["last_event_date"]) == ("met", D(2025, 4, 3), D(2025, 3, 12))

@@ -57,3 +57,17 @@ def test_initial_visit_within_one_week_of_a_new_placement():
     f = one(run(ds, rules("visits-cla"), D(2025, 3, 11)))
     assert (f["status"], f["anchor_date"], f["due_date"], f["days_overdue"]) == (
         "not_met", D(2025, 3, 3), D(2025, 3, 10), 1)
+
+
+def test_serious_concerns_visit_within_one_working_day_of_the_referral():
+    # 'MASH: ... visit within one working day for serious concerns': referral R1 received Mon
+    # 3 Mar 2025 led to the section 47 enquiry started Wed 5 Mar (referral_id R1): the visit was
+    # due Tue 4 Mar; a visit on 5 Mar is 1 working day late.
+    ds = dataset(
+        referrals=[{"child_id": "T03", "referral_id": "R1", "received_date": "2025-03-03", "decision_date": "2025-03-03"}],
+        episodes=[{"child_id": "T03", "episode_type": "s47", "start_date": "2025-03-05", "referral_id": "R1"}],
+        visits=[{"child_id": "T03", "visit_date": "2025-03-05"}],
+    )
+    f = one(run(ds, rules("visits-s47"), D(2025, 3, 31), period="all"))
+    assert (f["status"], f["anchor_date"], f["due_date"], f["days_overdue"]) == (
+        "not_met", D(2025, 3, 3), D(2025, 3, 4), 1)
