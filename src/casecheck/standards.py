@@ -15,6 +15,7 @@ the line that is wrong.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,15 @@ from pathlib import Path
 
 from casecheck.calendar import Duration, WorkingCalendar, parse_closure_days
 from casecheck.errors import CasecheckError, ProfileError
-from casecheck.references import Age, Condition, EventRef, Offset, parse_conditions, parse_event
+from casecheck.references import (
+    Age,
+    Condition,
+    EventRef,
+    Offset,
+    describe_conditions,
+    parse_conditions,
+    parse_event,
+)
 from casecheck.schema import EPISODE_TYPES, TABLES
 from casecheck.tomlfile import parse_toml, read_text
 
@@ -100,6 +109,23 @@ class Rule:
     #: timescale: a requirement due after the start's own record ended (an assessment completed)
     #: is not required
     while_open: bool = False
+    #: where the rule's numbers come from: ``(("", "document"),)`` for the whole rule, or per
+    #: parameter (``(("first", "statutory"), ("interval", "document"))``); empty: not stated
+    basis: tuple[tuple[str, str], ...] = ()
+
+    def basis_text(self) -> str:
+        """``document``, ``casecheck default``, ``first: statutory; interval: document``, or
+        ``not stated``."""
+        if not self.basis:
+            return "not stated"
+        if len(self.basis) == 1 and not self.basis[0][0]:
+            return self.basis[0][1]
+        return "; ".join(f"{k}: {v}" for k, v in self.basis)
+
+    @property
+    def defaults(self) -> tuple[str, ...]:
+        """The parameters whose numbers are casecheck's own (``("",)`` for the whole rule)."""
+        return tuple(k for k, v in self.basis if v == "casecheck default")
     within: Duration | None = None
     count_from: str = "day0"
     unmatched: str = "not_met"  # timescale: a start never followed by done, once past due
@@ -118,6 +144,22 @@ class Rule:
         for ref in self.refs:
             tables.append(ref.table)
         return tuple(dict.fromkeys(tables))
+
+    def scope(self) -> str:
+        """Who the rule is about, in one line: ``child_in_care; placement type P1 and legal status
+        C2``, ``care_leaver, until age 20``, ``child_in_need, not child_protection``."""
+        parts = [", ".join(self.cohort)]
+        if self.exclude:
+            parts[0] += f", not {', '.join(self.exclude)}"
+        if self.until_age is not None:
+            parts[0] += f", until age {self.until_age}"
+        if self.placement_where:
+            parts.append(describe_conditions(self.placement_where))
+        if self.exclude_placement:
+            parts.append("not " + describe_conditions(self.exclude_placement))
+        if self.anchor not in ("episode", "placement"):
+            parts.append(f"from {self.anchor}")
+        return "; ".join(parts)
 
     @property
     def placement_conditions(self) -> tuple[Condition, ...]:
@@ -194,6 +236,16 @@ class Profile:
     amber_margin: float = 10.0
     closure_days: list[str] = field(default_factory=list)
     path: Path | None = None
+    #: the standards document's own title and date, as outputs name it
+    document_title: str = ""
+    document_date: str = ""
+
+    @property
+    def cited(self) -> str:
+        """The standards document by its title and date: ``Practice Standards (2023)`` (the
+        profile's title when the document's is not given)."""
+        title = self.document_title or self.title
+        return f"{title} ({self.document_date})" if self.document_date else title
 
     def calendar(self) -> WorkingCalendar:
         return WorkingCalendar(closure_days=self.closure_days)
@@ -226,13 +278,15 @@ class Profile:
                 f"profile {self.id} has no rule {', '.join(unknown)} (rules: {', '.join(sorted(known))})"
             )
         keep = set(ids)
-        return Profile(
-            self.id, self.authority, self.title, self.document,
-            [r for r in self.rules if r.id in keep], self.amber_margin, self.closure_days, self.path,
-        )
+        return replace(self, rules=[r for r in self.rules if r.id in keep])
 
 
-_COMMON = {"id", "title", "kind", "target", "floor", "source", "note", "count_from", "enabled"}
+_COMMON = {"id", "title", "kind", "target", "floor", "source", "note", "count_from", "enabled", "basis"}
+#: where a rule's numbers come from
+BASES = ("document", "statutory", "casecheck default")
+#: the parameters a per-parameter basis may name (those the rule has)
+_NUMBERS = ("first", "interval", "permanent_interval", "phases", "within", "window", "checkpoints",
+            "anchor", "until_age")
 _COHORT = {"cohort", "exclude", "per", "anchor", "events", "placement_where", "exclude_placement",
            "until_age"}
 _ALLOWED = {
@@ -428,6 +482,23 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
             return value
         return conv
 
+    def basis(value, what):
+        def one(v, where):
+            if v not in BASES:
+                raise ProfileError(f"{where} must be one of {', '.join(repr(b) for b in BASES)}, not {v!r}")
+            return v
+        if isinstance(value, str):
+            return (("", one(value, what)),)
+        if isinstance(value, dict) and value:
+            numbers = [k for k in _NUMBERS if k in item]
+            for k in value:
+                if k not in numbers:
+                    raise ProfileError(f"{what} names '{k}', which is not a number of this rule "
+                                       f"(its numbers: {', '.join(numbers) or 'none'})")
+            return tuple((k, one(v, f"{what}.{k}")) for k, v in value.items())
+        raise ProfileError(f"{what} must be \"document\", \"statutory\" or \"casecheck default\", or a "
+                           "table of them by parameter, e.g. { first = \"statutory\", interval = \"document\" }")
+
     def window(value, what):
         if not isinstance(value, list) or len(value) != 2:
             raise ProfileError(f"{what} must be two durations, e.g. [\"-3w\", \"-2w\"] (or [\"case\", \"0d\"])")
@@ -473,6 +544,7 @@ def _rule(item: dict, index: int, loc: _Locator) -> Rule:
         window=get("window", window, None),
         checkpoints=get("checkpoints", checkpoints, ()),
         while_open=get("while_open", flag, False),
+        basis=get("basis", basis, ()),
         events=get("events", events, ()),
         first=get("first", _duration),
         interval=get("interval", _duration),
@@ -564,6 +636,12 @@ def parse_profile(text: str, path: Path | None = None) -> Profile:
         if not isinstance(margin, int | float) or isinstance(margin, bool) or not 0 <= margin <= 100:
             raise ProfileError("[profile] amber_margin must be a number of percentage points (0 to 100)")
         rules = [with_floor(r, float(margin)) for r in rules]
+        if isinstance(meta.get("document_date"), dt.date):  # an unquoted TOML date
+            meta["document_date"] = f"{meta['document_date']:%-d %B %Y}"
+        for key in ("document_title", "document_date"):
+            if key in meta and (not isinstance(meta[key], str) or not meta[key].strip()):
+                raise ProfileError(f"[profile] {key} must be non-empty text"
+                                   + (", e.g. \"November 2023\"" if key == "document_date" else ""))
         return Profile(
             id=meta["id"].strip(),
             authority=meta["authority"].strip(),
@@ -573,6 +651,8 @@ def parse_profile(text: str, path: Path | None = None) -> Profile:
             amber_margin=float(margin),
             closure_days=list(closure),
             path=path,
+            document_title=str(meta.get("document_title", "")).strip(),
+            document_date=str(meta.get("document_date", "")).strip(),
         )
     except CasecheckError as exc:
         raise ProfileError(f"{name}: {exc}") from None
