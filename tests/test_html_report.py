@@ -154,7 +154,8 @@ def test_xlsx_per_team_writes_one_workbook_per_team_with_its_own_children(tmp_pa
         assert {r[1] for r in rows} <= set(own["child_id"].to_list())
     # Summary numbers are the team's: visits-cp met / decided
     cp = own.filter(pl.col("rule_id") == "visits-cp")
-    row = next(r for r in summary.iter_rows(min_row=6, values_only=True) if r[0] == 3)
+    number = [r.id for r in resolve_profile("redcar-cleveland").rules].index("visits-cp") + 1
+    row = next(r for r in summary.iter_rows(min_row=6, values_only=True) if r[0] == number)
     assert (row[4], row[5]) == (cp.filter(pl.col("status") == "met").height,
                                 cp.filter(pl.col("status") != "pending").height)
 
