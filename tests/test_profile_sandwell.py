@@ -16,7 +16,7 @@ def rules(*ids: str):
     return SANDWELL.select(list(ids))
 
 
-EH = [{"child_id": "S01", "episode_type": "early_help", "start_date": "2025-03-03"}]  # Monday
+EH = [{"child_id": "S01", "episode_type": "early_help", "start_date": "2025-03-03", "allocated_date": "2025-03-03"}]  # Monday
 
 
 # ---------------------------------------------------------------------------------------------
@@ -55,15 +55,19 @@ def test_impact_chronology_within_30_calendar_days():
     assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 4, 2), 1)
 
 
-def test_early_help_genogram_by_the_day_10_visit():
+def test_early_help_genogram_at_the_initial_visit():
     # 'We will, at the initial visit, ensure the family are supported to complete a three
-    # generational genogram' and the initial visit is 'by day 10': due Thu 13 Mar 2025.
-    ds = dataset(episodes=EH, documents=[])
-    f = one(run(ds, rules("genogram-early-help"), D(2025, 3, 13)))
-    assert (f["status"], f["due_date"]) == ("pending", D(2025, 3, 13))
-    f = one(run(ds, rules("genogram-early-help"), D(2025, 3, 17)))
-    # due Thu 13 Mar; working days after it to Mon 17 Mar: 14, 17
-    assert (f["status"], f["days_overdue"]) == ("not_met", 2)
+    # generational genogram': the initial visit was on Fri 7 Mar 2025, so the genogram is due
+    # that day; none on file by Mon 10 Mar is 1 working day late. Before any visit the rule does
+    # not apply (visits-early-help checks the visit itself).
+    ds = dataset(episodes=EH, visits=[{"child_id": "S01", "visit_date": "2025-03-07"}], documents=[])
+    f = one(run(ds, rules("genogram-early-help"), D(2025, 3, 10)))
+    assert (f["status"], f["anchor_date"], f["due_date"], f["days_overdue"]) == (
+        "not_met", D(2025, 3, 7), D(2025, 3, 7), 1)
+    ds = dataset(episodes=EH, visits=[{"child_id": "S01", "visit_date": "2025-03-07"}], documents=[
+        {"child_id": "S01", "document_type": "genogram", "document_date": "2025-03-07"}])
+    assert one(run(ds, rules("genogram-early-help"), D(2025, 3, 10)))["status"] == "met"
+    assert run(dataset(episodes=EH, visits=[], documents=[]), rules("genogram-early-help"), D(2025, 3, 10)).findings.is_empty()
 
 
 # ---------------------------------------------------------------------------------------------
