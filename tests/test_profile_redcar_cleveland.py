@@ -414,3 +414,18 @@ def test_genogram_by_the_end_of_the_assessment():
     ass[0]["completed_date"] = None
     result = run(dataset(episodes=ep, assessments=ass, documents=[]), rules("genogram-present"), D(2025, 3, 31))
     assert result.findings.is_empty()
+
+
+def test_assessment_updated_before_the_child_becomes_looked_after():
+    # 'The assessment should also be updated: Prior to a child becoming looked after': in care
+    # from Mon 3 Mar 2025. An assessment completed on 14 Feb 2025 (within the 3 months before,
+    # a casecheck default) counts; one completed on 2 Oct 2024 does not.
+    ep = [{"child_id": "R22", "episode_type": "child_in_care", "start_date": "2025-03-03"}]
+    recent = [{"child_id": "R22", "assessment_type": "child_and_family", "start_date": "2025-01-20",
+               "completed_date": "2025-02-14"}]
+    f = one(run(dataset(episodes=ep, assessments=recent), rules("assessment-before-care"), D(2025, 3, 31), period="all"))
+    assert (f["status"], f["due_date"], f["last_event_date"]) == ("met", D(2025, 3, 3), D(2025, 2, 14))
+    old = [{"child_id": "R22", "assessment_type": "child_and_family", "start_date": "2024-09-02",
+            "completed_date": "2024-10-02"}]
+    f = one(run(dataset(episodes=ep, assessments=old), rules("assessment-before-care"), D(2025, 3, 31), period="all"))
+    assert (f["status"], f["due_date"]) == ("not_met", D(2025, 3, 3))
