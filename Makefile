@@ -47,7 +47,7 @@ demo: $(STAMP)
 	@echo "    source $(VENV)/bin/activate"
 	@echo "then try:"
 	@echo "    casecheck audit sample_data --standards redcar-cleveland --as-at $(AS_AT) --by team"
-	@echo "    casecheck audit sample_data --standards redcar-cleveland --as-at $(AS_AT) --child 0001022"
+	@echo "    casecheck audit sample_data --standards redcar-cleveland --as-at $(AS_AT) --child 0001383"
 	@echo "(or run $(BIN)/casecheck without activating; README.md, 'Install and run', has more)"
 
 sample-data: $(STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -22,6 +23,16 @@ AS_AT = dt.date(2025, 3, 31)
 CAL_FIRST_YEAR, CAL_LAST_YEAR = 1990, 2075
 #: the findings columns the cross-check compares, row by row
 VERDICT_COLUMNS = ("rule_id", "child_id", "anchor_date", "due_date", "status")
+
+
+def source_hash(package: Path) -> str:
+    """The hash of a package folder's .py files (or of the single module ``package``.py, as the
+    generator was before it became a package)."""
+    files = sorted(package.glob("*.py")) if package.is_dir() else [package.with_suffix(".py")]
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def table_files(data: Path) -> dict[str, Path]:

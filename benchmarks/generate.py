@@ -21,24 +21,26 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
+from common import source_hash
+
 import casecheck
 import casecheck.sample
 from casecheck.sample import generate_sample, write_sample
 
 FORMATS = ("csv", "parquet")
-ID_COLUMNS = ("child_id", "worker_id", "supervisor_id", "manager", "placement_id")
+ID_COLUMNS = ("child_id", "worker_id", "supervisor_id", "manager", "placement_id", "referral_id")
 
 
 def generator_hash() -> str:
-    """A short hash of casecheck/sample.py: data from another generator version may differ."""
-    return hashlib.sha256(Path(casecheck.sample.__file__).read_bytes()).hexdigest()[:16]
+    """A short hash of the generator's source (casecheck/sample/*.py): data from another
+    generator version may differ."""
+    return source_hash(Path(casecheck.sample.__file__).parent)
 
 
 def params(children: int, seed: int, as_at: dt.date, years: int) -> dict:

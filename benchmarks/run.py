@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
@@ -47,7 +46,7 @@ import time
 from pathlib import Path
 
 import psutil
-from common import AS_AT, SIX_RULES, STATUSES, VERDICT_COLUMNS
+from common import AS_AT, SIX_RULES, STATUSES, VERDICT_COLUMNS, source_hash
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -200,8 +199,8 @@ def counts_from(name: str, stdout: str) -> dict | None:
 # Data
 # ---------------------------------------------------------------------------------------------
 def generator_hash() -> str:
-    """As generate.py's: a short hash of the measured casecheck's sample.py."""
-    return hashlib.sha256((SRC / "casecheck" / "sample.py").read_bytes()).hexdigest()[:16]
+    """As generate.py's: a short hash of the measured casecheck's generator source."""
+    return source_hash(SRC / "casecheck" / "sample")
 
 
 def use_revision(rev: str, tmp: Path) -> dict:
@@ -243,7 +242,7 @@ def ensure_data(scale: str, data_dir: Path, regenerate: bool, mem_cap: int) -> d
         info = json.loads(marker.read_text())
         if all(info.get(k) == v for k, v in want.items()) and all((out / f).is_dir() for f in want["formats"]):
             if info.get("generator_sha256") != generator_hash():
-                log(f"  note: {out} was made by another version of casecheck/sample.py; "
+                log(f"  note: {out} was made by another version of casecheck/sample/; "
                     "reusing it (use --regenerate to make it again)")
             log(f"  reusing {out} ({info['total_rows']:,} rows)")
             info["reused"] = True

@@ -23,6 +23,7 @@ from casecheck.cli import app
 from casecheck.engine import audit
 from casecheck.report import write_frame
 from casecheck.sources import load_dataset
+from casecheck.sources.native import table_files
 from casecheck.standards import resolve_profile
 
 from conftest import ROOT, SAMPLE, SAMPLE_AS_AT
@@ -73,12 +74,14 @@ def test_chunked_cli_parquet_and_refusals(tmp_path):
 
 def test_rows_are_estimated_without_reading_the_files(tmp_path):
     # Parquet: exact, from the metadata; CSV: the file size over the mean length of its lines
+    # (of the files of casecheck's tables: a file of no table is left aside)
     shutil.copytree(SAMPLE, tmp_path / "csv")
-    exact = sum(pl.read_csv(f, infer_schema=False).height for f in (tmp_path / "csv").glob("*.csv"))
+    files = [f for f, _table in table_files(tmp_path / "csv")]
+    exact = sum(pl.read_csv(f, infer_schema=False).height for f in files)
     estimate = estimate_rows(tmp_path / "csv")
     assert abs(estimate - exact) < 0.05 * exact
     (tmp_path / "pq").mkdir()
-    for f in (tmp_path / "csv").glob("*.csv"):
+    for f in files:
         pl.read_csv(f, infer_schema=False).write_parquet(tmp_path / "pq" / f"{f.stem}.parquet")
     assert estimate_rows(tmp_path / "pq") == exact
     assert estimate_rows(tmp_path / "pq", {"children"}) == pl.read_parquet(tmp_path / "pq" / "children.parquet").height
@@ -128,6 +131,15 @@ def test_chunked_summary_only_runs_need_no_findings_output():
     assert chunked.stdout == whole.stdout
     # the scorecard's previous month too, each slice audited at 28 February and the counts added up
     assert {row["prev_as_at"] for row in json.loads(chunked.stdout)} == {"2025-02-28"}
+
+
+def test_chunked_changes_are_the_whole_audits(tmp_path):
+    runner = CliRunner()
+    base = ["audit", str(SAMPLE), "-s", "redcar-cleveland", "--as-at", "2025-03-31", "--quiet"]
+    for n in ("1", "3"):
+        r = runner.invoke(app, [*base, "--chunks", n, "--changes-output", str(tmp_path / f"changes-{n}.csv")])
+        assert r.exit_code == 0, r.output
+    assert (tmp_path / "changes-1.csv").read_bytes() == (tmp_path / "changes-3.csv").read_bytes()
 
 
 

@@ -84,7 +84,7 @@ def test_a_usage_error_comes_before_anything_on_stdout():
     assert one_line(r, 2).endswith("findings already go to stdout: give --output PATH, or --summary-output PATH")
 
 
-@pytest.mark.parametrize("extra", [["-o", "x.csv"], ["--xlsx", "x.xlsx"], ["--by", "team"], ["-f", "csv"],
+@pytest.mark.parametrize("extra", [["-o", "x.csv"], ["--changes-output", "c.csv"], ["--by", "team"], ["-f", "csv"],
                                    ["--summary-output", "s.csv"], ["--fail-under", "90"]])
 def test_child_refuses_output_options(extra, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -193,12 +193,12 @@ def test_trend_month_ends_and_cli(tmp_path, sample_dataset):
 
 
 def test_fail_under_exit_codes():
-    base = ["audit", str(SAMPLE), "-s", "redcar-cleveland", *AS_AT, "--rules", "visits-cp", "--quiet"]
+    base = ["audit", str(SAMPLE), "-s", "redcar-cleveland", *AS_AT, "--rules", "visits-cla", "--quiet"]
     assert invoke(*base).exit_code == 0
     assert invoke(*base, "--fail-under", "50").exit_code == 0
     r = invoke(*base, "--fail-under", "99")
-    assert r.exit_code == 4 and "below threshold: visits-cp" in r.stderr
-    assert invoke(*base, "--fail-under", "target").exit_code == 4  # 93.1% < 95%
+    assert r.exit_code == 4 and "below threshold: visits-cla" in r.stderr
+    assert invoke(*base, "--fail-under", "target").exit_code == 4  # 90.5% < 95%
     assert invoke(*base, "--fail-under", "lots").exit_code == 2
 
 

@@ -22,6 +22,8 @@ from casecheck.schema import TABLES
 from casecheck.sources import inspect_source, load_dataset, load_frames
 from casecheck.standards import resolve_profile
 
+from conftest import without_issue_13_additions
+
 AS_AT = dt.date(2025, 3, 31)
 FAR = dt.date(9999, 12, 31)
 
@@ -370,7 +372,7 @@ def write_ssd(t: dict[str, pl.DataFrame], folder: Path, as_at: dt.date) -> dict[
 
 @pytest.fixture(scope="module")
 def sample_tables():
-    return generate_sample(children=160, seed=11, as_at=AS_AT, years=3)
+    return without_issue_13_additions(generate_sample(children=160, seed=11, as_at=AS_AT, years=3))
 
 
 @pytest.fixture(scope="module")

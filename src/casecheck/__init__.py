@@ -25,7 +25,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+source"
 
 from casecheck.calendar import Duration, WorkingCalendar
+from casecheck.changes import Changes, changes
 from casecheck.dataset import DataQuality, Dataset
+from casecheck.dip_sample import DipSample, dip_sample
 from casecheck.engine import AuditResult, audit, explain
 from casecheck.errors import CasecheckError, InputError, ProfileError, UsageError
 from casecheck.scorecards import scorecard
@@ -35,8 +37,10 @@ from casecheck.standards import Profile, Rule, load_profile, resolve_profile
 __all__ = [
     "AuditResult",
     "CasecheckError",
+    "Changes",
     "DataQuality",
     "Dataset",
+    "DipSample",
     "Duration",
     "InputError",
     "Profile",
@@ -46,6 +50,8 @@ __all__ = [
     "WorkingCalendar",
     "__version__",
     "audit",
+    "changes",
+    "dip_sample",
     "explain",
     "inspect_source",
     "load_dataset",

@@ -29,6 +29,8 @@ from pathlib import Path
 import polars as pl
 
 from casecheck import parse
+from casecheck.changes import Changes, exceptions_of, merge_changes
+from casecheck.changes import changes as find_changes
 from casecheck.dataset import (
     DataQuality,
     Dataset,
@@ -72,6 +74,8 @@ class ChunkedResult:
     period: Period | None = None  # the reporting period
     over_period: bool = False  # whether frequency, recency and presence rules asked over it
     latest: dt.date | None = None  # the latest record in the extract
+    #: exceptions new, resolved and carried over since the previous period (with ``previous``)
+    changes: Changes | None = None
 
 
 def child_ranges(child_ids: pl.Series, chunks: int) -> list[tuple[str | None, str | None]]:
@@ -310,13 +314,15 @@ def audit_in_chunks(
     protected: Collection[Path] = (),
     progress: Callable[[str], None] | None = None,
     previous: bool = False,
+    changes: bool = False,
 ) -> ChunkedResult:
     """Audit a native folder extract ``chunks`` slices of children at a time (see module doc).
 
     Findings go to ``output`` as ``csv`` or ``parquet`` (None: not written), in the same order
     and with the same bytes as an audit of the whole extract would write. With ``previous``,
     each slice is audited at the previous period's end too (``scorecards.audit_before``)
-    and those counts added up too.
+    and those counts added up too; with ``changes`` as well, each slice's exceptions new,
+    resolved and carried over since then (a child's are all in one slice) are put together.
     """
     from casecheck.scorecards import audit_before
 
@@ -327,6 +333,7 @@ def audit_in_chunks(
     summaries: list[pl.DataFrame] = []
     earlier: list[pl.DataFrame] = []
     earlier_as_at = None
+    changed: list[pl.DataFrame] = []
     qualities: list[DataQuality] = []
     position = {rule.id: n for n, rule in enumerate(sorted(profile.rules, key=lambda r: r.id))}
     n = count = 0
@@ -342,8 +349,12 @@ def audit_in_chunks(
                 before = audit_before(ds, profile, reporting, over_period=asks_over, cache=cache)
                 earlier.append(before.summary)
                 earlier_as_at = before.as_at
+                then = exceptions_of(before, ds, cache) if changes else None
                 del before
             result = audit(ds, profile, as_at, since, period=reporting, over_period=asks_over, cache=cache)
+            if previous and changes:
+                found = find_changes(result, ds, before=then, before_end=earlier_as_at, cache=cache)
+                changed.append(compact(found.items))
             summaries.append(result.summary)
             latest += [d for d in [latest_record(ds)] if d is not None]
             del cache
@@ -374,8 +385,11 @@ def audit_in_chunks(
                 if parts else pl.LazyFrame(schema=FINDING_SCHEMA)
             )
             _write_ordered(ordered, output, fmt, protected)
+    merged = None
+    if changed:
+        merged = merge_changes(changed, profile, as_at, earlier_as_at)
     return ChunkedResult(summary, quality, n, count, files, before_summary, earlier_as_at, reporting, asks_over,
-                         max(latest, default=None))
+                         max(latest, default=None), merged)
 
 
 def _write_ordered(frame: pl.LazyFrame, output: Path, fmt: str, protected: Collection[Path]) -> None:

@@ -29,9 +29,17 @@ from rich.text import Text
 
 from casecheck import __version__
 from casecheck.calendar import Duration
+from casecheck.changes import (
+    Changes,
+    changes,
+    exceptions_of,
+    read_previous_findings,
+    with_change_counts,
+)
+from casecheck.chronology import child_chronology
 from casecheck.config import load_config
 from casecheck.dataset import Dataset, reason_kind
-from casecheck.engine import FINDING_SCHEMA, AuditResult, audit, explain
+from casecheck.engine import FINDING_SCHEMA, AuditResult, audit, count_statuses, explain
 from casecheck.errors import (
     EXIT_BELOW_TARGET,
     EXIT_INTERNAL,
@@ -50,6 +58,8 @@ from casecheck.report import (
     format_from_path,
     profile_dict,
     render_breakdown,
+    render_changes,
+    render_dip_sample,
     render_due,
     render_profile,
     render_profile_list,
@@ -76,7 +86,12 @@ from casecheck.views import (
     with_group,
 )
 from casecheck.views import trend as trend_view
-from casecheck.workbook import write_audit_workbook, write_team_workbooks, write_trend_workbook
+from casecheck.workbook import (
+    write_audit_workbook,
+    write_child_workbook,
+    write_team_workbooks,
+    write_trend_workbook,
+)
 
 app = typer.Typer(
     name="casecheck",
@@ -650,6 +665,8 @@ class AuditPlan:
     strict: bool
     html: Path | None = None
     xlsx_per_team: Path | None = None
+    changes_output: Path | None = None
+    previous_file: Path | None = None  # --previous FILE: compared with instead of the extract
 
     @property
     def stdout_taken(self) -> bool:
@@ -663,32 +680,35 @@ _XLSX_HINT = "--output writes the findings as csv, json or parquet; for the audi
 def _audit_plan(common: Common, hide: Hide, child: str | None, fmt: Fmt | None, output: Path | None,
                 summary_format: SummaryFmt | None, summary_output: Path | None, xlsx: Path | None,
                 by: Group | None, top: int | None, fail_under: str | None, quiet: bool,
-                strict: bool, html: Path | None = None, xlsx_per_team: Path | None = None) -> AuditPlan:
+                strict: bool, html: Path | None = None, xlsx_per_team: Path | None = None,
+                changes_output: Path | None = None) -> AuditPlan:
     """Resolve audit's outputs against the config file and refuse, before reading anything, a
     combination that cannot work: --child with an output, a format the file name contradicts,
     two outputs at one path or over an input, the summary and findings both on stdout."""
     if child is not None:
-        given = {"--output": output, "--summary-output": summary_output, "--xlsx": xlsx, "--by": by,
+        given = {"--output": output, "--summary-output": summary_output, "--by": by,
                  "--format": fmt if fmt not in (None, Fmt.table) else None,
                  "--summary-format": summary_format, "--fail-under": fail_under,
-                 "--pseudonymise": hide.key}
-        given["--xlsx-per-team"] = xlsx_per_team
+                 "--pseudonymise": hide.key, "--xlsx-per-team": xlsx_per_team,
+                 "--changes-output": changes_output}
         clash = [opt for opt, v in given.items() if v is not None]
         if clash:
-            raise UsageError(f"--child explains one child (on the terminal, or with --html in a "
-                             f"page): it cannot be combined with {', '.join(clash)}")
-        html = common.out(html)
-        common.check_outputs({"--html": html})
+            raise UsageError(f"--child explains one child (on the terminal, and with --xlsx or --html "
+                             f"in a file to take away): it cannot be combined with {', '.join(clash)}")
+        html, xlsx = common.out(html), common.out(xlsx)
+        common.check_outputs({"--html": html, "--xlsx": xlsx})
         check_format(html, "html", "--html")
-        return AuditPlan(Fmt.table, None, "csv", None, None, None, None, 0, None, quiet, strict, html)
+        check_format(xlsx, "xlsx", "--xlsx")
+        return AuditPlan(Fmt.table, None, "csv", None, None, xlsx, None, 0, None, quiet, strict, html)
     fmt = _choice(Fmt, common.pick(fmt, "format", Fmt.table), "--format")
     output = common.out(common.pick(output, "output"))
     summary_output = common.out(common.pick(summary_output, "summary_output"))
     xlsx = common.out(common.pick(xlsx, "xlsx"))
     html = common.out(common.pick(html, "html"))
     per_team = common.out(common.pick(xlsx_per_team, "xlsx_per_team"))
+    changes_out = common.out(common.pick(changes_output, "changes_output"))
     common.check_outputs({"--output": output, "--summary-output": summary_output, "--xlsx": xlsx,
-                          "--html": html}, *hide.inputs)
+                          "--html": html, "--changes-output": changes_out}, *hide.inputs)
     if per_team is not None and same_file(per_team, Path(common.data)):
         raise UsageError(f"refusing to write team workbooks into the extract folder {per_team}")
     sfmt = common.pick(summary_format, "summary_format")
@@ -697,7 +717,9 @@ def _audit_plan(common: Common, hide: Hide, child: str | None, fmt: Fmt | None, 
         fmt, output, fmt.value, _choice(SummaryFmt, sfmt, "--summary-format") if sfmt else None,
         summary_output, xlsx, _choice(Group, group, "--by") if group else None,
         int(common.pick(top, "top", 10)), common.pick(fail_under, "fail_under"), quiet, strict,
-        html, per_team)
+        html, per_team, changes_out)
+    if changes_out is not None:
+        check_format(changes_out, format_from_path(changes_out, "csv"), "--changes-output")
     if output is not None:
         plan.findings_fmt = format_from_path(output, "csv") if fmt == Fmt.table else fmt.value
         named = Path(output).suffix.lower()
@@ -752,7 +774,9 @@ def audit_cmd(
     fail_under: Annotated[
         str | None, typer.Option("--fail-under", metavar="PCT|target|floor", help="Exit 4 if any rated rule's % met is below PCT, or below its own target or floor.")
     ] = None,
-    previous: Annotated[bool, typer.Option("--previous/--no-previous", help="Compare each rule with the previous period (the month before): audits the extract again at that period's end.")] = True,
+    previous_file: Annotated[Path | None, typer.Option("--previous", metavar="FILE", help="Compare with the findings file casecheck wrote for the previous period (CSV or Parquet) instead of auditing this extract again at that period's end: for extracts that are not cumulative.")] = None,
+    no_previous: Annotated[bool, typer.Option("--no-previous", help="Leave out the comparison with the previous period (direction of travel and changes): one audit instead of two.")] = False,
+    changes_output: Annotated[Path | None, typer.Option("--changes-output", metavar="PATH", help="Write the exceptions new, resolved and carried over since the previous period, one row per rule and child (csv, json or parquet, from the extension).")] = None,
     child: Annotated[str | None, typer.Option("--child", metavar="CHILD_ID", help="Explain one child: the timeline behind each verdict.")] = None,
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
@@ -780,17 +804,20 @@ def audit_cmd(
     common.profile.select(rule_ids)  # unknown ids fail before loading data
     plan = _audit_plan(common, hide, child, fmt, output, summary_format, summary_output, xlsx, by, top,
                        fail_under, common.flag(quiet, "quiet"), common.flag(strict, "strict"), html,
-                       xlsx_per_team)
+                       xlsx_per_team, changes_output)
+    compare = _Compare.plan(common, hide, previous_file, no_previous, plan)
+    plan.previous_file = compare.file
     started = time.perf_counter()
     unsupported = {"--xlsx": plan.xlsx, "--xlsx-per-team": plan.xlsx_per_team, "--html": plan.html,
-                   "--by": plan.by, "--child": child, "--pseudonymise": hide.key is not None or None}
+                   "--by": plan.by, "--child": child, "--pseudonymise": hide.key is not None or None,
+                   "--previous": compare.file}
     whole_only = {**unsupported, "--format json": plan.fmt == Fmt.json or None,
                   "findings on stdout": plan.stdout_taken or None}
     n_chunks = _chunks(common.pick(chunks, "chunks", "auto"), common.data, common.source, common.mapping,
                        common.profile.select(rule_ids).tables(), whole_only, plan.quiet)
     if n_chunks > 1:
         _audit_chunked(common, n_chunks, as_at_given or dt.date.today(), asked, rule_ids, plan,
-                       unsupported, previous)
+                       unsupported, compare.on)
         return
     with Progress(plan.quiet) as progress:
         ds = common.load(as_at_given, progress, rule_ids)
@@ -802,50 +829,107 @@ def audit_cmd(
     _warn_unknown(ds, common, plan.quiet)
     _warn_stale(latest_record(ds), as_at_d)
     if child is not None:
-        explained = explain(ds, common.profile, child, as_at_d, since_d, rule_ids, period=asked.period,
-                            over_period=asked.over_period)
-        _print_explain(*explained, child)  # type: ignore[arg-type]
-        if plan.html is not None:
-            from casecheck.html_report import write_child_html
-
-            write_child_html(plan.html, *explained, child, ds, data_label=str(common.data),  # type: ignore[misc]
-                             protected=common.inputs(ds, hide))
+        _explain_child(common, ds, child, as_at_d, since_d, rule_ids, asked, plan, hide)
         return
     with Progress(plan.quiet) as progress:
         n_rules = len(common.profile.select(rule_ids).rules)
         cache: dict = {}  # the events, gathered once for both audits
-        before = None
-        # (only when a summary is shown or written: a quiet run that writes findings needs none)
-        shown = (not plan.quiet or plan.summary_output or plan.summary_format or plan.xlsx
-                 or plan.xlsx_per_team or plan.html)
-        if previous and shown:  # first, so that two audits' findings are never in memory at once
-            progress.step("Auditing the previous period")
-            before = audit_before(ds, common.profile.select(rule_ids), asked.reporting(as_at_d),
-                                  over_period=asked.over, cache=cache)
-            if plan.xlsx_per_team is None:  # only the team workbooks count its findings again
-                before = dataclasses.replace(before, findings=before.findings.clear())
-            before = hide.result(before)
+        profile = common.profile.select(rule_ids)
+        # first, so that two audits' findings are never in memory at once
+        before = compare.before(ds, profile, asked.reporting(as_at_d), asked.over, cache, progress,
+                                keep_findings=plan.xlsx_per_team is not None)
         progress.step("Checking rules", total=n_rules)
         raw = audit(ds, common.profile, as_at_d, since_d, rule_ids, period=asked.period,
                     over_period=asked.over_period,
                     progress=lambda rule: progress.advance(f"Checking {rule.id}"), cache=cache)
+        changed = compare.changes(raw, ds, cache, progress)
         del cache
         result = hide.result(raw)
-        card = scorecard(result, before)
+        card = scorecard(result, before) if compare.file is None else compare.card(result)
         reports = _Reports(result, before, card, hide.dataset(ds), str(common.data),
-                           common.inputs(ds, hide), pseudonymised=hide.key is not None)
+                           common.inputs(ds, hide), pseudonymised=hide.key is not None, changes=changed)
         reports.write(progress, xlsx=plan.xlsx, per_team=plan.xlsx_per_team, html=plan.html)
-    _audit_outputs(common, hide, ds, result, card, plan, time.perf_counter() - started, reports.team_files)
+    _audit_outputs(common, hide, ds, result, card, plan, time.perf_counter() - started, reports.team_files,
+                   changed)
+
+
+class _Compare:
+    """The comparison with the previous period an audit makes: the same extract audited again at
+    the previous period's end (the default), a findings file saved then (``--previous FILE``),
+    or none (``--no-previous``, or a quiet run that only writes findings). It gives the scorecard
+    its direction of travel and the exceptions new, resolved and carried over."""
+
+    def __init__(self, on: bool, file: Path | None, hide: Hide, wanted_changes: bool) -> None:
+        self.on, self.file, self.hide, self.wanted_changes = on, file, hide, wanted_changes
+        self.previous_findings: pl.DataFrame | None = None
+        self.before_exceptions: pl.DataFrame | None = None
+        self.before_end: dt.date | None = None
+
+    @classmethod
+    def plan(cls, common: Common, hide: Hide, file: Path | None, no_previous: bool, plan: AuditPlan) -> _Compare:
+        file = common.pick(file, "previous")
+        off = common.flag(no_previous, "no_previous")
+        if off and (file is not None or plan.changes_output is not None):
+            raise UsageError("--no-previous leaves out the comparison: it cannot be combined with "
+                             + ("--previous" if file is not None else "--changes-output"))
+        if file is not None and not Path(file).is_file():
+            raise UsageError(f"--previous {file}: no such file (give the findings file casecheck wrote last time)")
+        # (only when a summary is shown or written: a quiet run that writes findings needs none)
+        shown = bool(not plan.quiet or plan.summary_output or plan.summary_format or plan.xlsx
+                     or plan.xlsx_per_team or plan.html or plan.changes_output)
+        return cls(not off and shown, Path(file) if file is not None else None, hide,
+                   plan.xlsx is not None or plan.html is not None or plan.changes_output is not None
+                   or not plan.quiet or plan.summary_output is not None or plan.summary_format is not None)
+
+    def before(self, ds: Dataset, profile, period, over: bool, cache: dict, progress: Progress,
+               keep_findings: bool) -> AuditResult | None:
+        """The previous period's audit (for direction of travel) and its exceptions (for the
+        changes), from the extract; or the saved findings file."""
+        if not self.on:
+            return None
+        if self.file is not None:
+            self.previous_findings = read_previous_findings(self.file)
+            return None
+        progress.step("Auditing the previous period")
+        before = audit_before(ds, profile, period, over_period=over, cache=cache)
+        self.before_end = before.as_at
+        if self.wanted_changes:
+            self.before_exceptions = exceptions_of(before, ds, cache)
+        if not keep_findings:  # only the team workbooks count its findings again
+            before = dataclasses.replace(before, findings=before.findings.clear())
+        return self.hide.result(before)
+
+    def changes(self, result: AuditResult, ds: Dataset, cache: dict, progress: Progress) -> Changes | None:
+        if not self.on or not self.wanted_changes:
+            return None
+        progress.step("Comparing exceptions with the previous period")
+        if self.file is not None:
+            # a pseudonymised file holds pseudonyms: compare with this run's, without the extract
+            hidden = self.hide.key is not None
+            current = self.hide.result(result) if hidden else result
+            return changes(current, None if hidden else ds, previous=self.previous_findings,
+                           previous_source=self.file.name, cache=cache)
+        found = changes(result, ds, before=self.before_exceptions, before_end=self.before_end, cache=cache)
+        return dataclasses.replace(found, items=self.hide.frame(found.items))
+
+    def card(self, result: AuditResult) -> pl.DataFrame:
+        """The scorecard against the saved findings' counts (``--previous FILE``)."""
+        if self.previous_findings is None:
+            return scorecard(result)
+        counts = count_statuses(self.previous_findings, ["rule_id"])
+        assert result.period is not None
+        return score(result.summary, result.profile, counts, result.period.previous().end)
 
 
 class _Reports:
     """The files an audit writes for people: the workbook, one workbook per team, the HTML."""
 
     def __init__(self, result: AuditResult, previous: AuditResult | None, card: pl.DataFrame,
-                 dataset: Dataset, data_label: str, protected: list[Path], pseudonymised: bool = False) -> None:
+                 dataset: Dataset, data_label: str, protected: list[Path], pseudonymised: bool = False,
+                 changes: Changes | None = None) -> None:
         self.result, self.previous, self.card = result, previous, card
         self.dataset, self.data_label, self.protected = dataset, data_label, protected
-        self.pseudonymised = pseudonymised
+        self.pseudonymised, self.changes = pseudonymised, changes
         self.team_files: list[Path] = []
 
     def write(self, progress: Progress, xlsx: Path | None, per_team: Path | None, html: Path | None) -> None:
@@ -853,7 +937,8 @@ class _Reports:
         due = due_soon(self.result) if (xlsx or html) else None
         if xlsx is not None:
             progress.step(f"Writing {xlsx}")
-            write_audit_workbook(xlsx, self.result, self.dataset, card=self.card, due=due, **common)
+            write_audit_workbook(xlsx, self.result, self.dataset, card=self.card, due=due, changes=self.changes,
+                                 **common)
         if per_team is not None:
             progress.step(f"Writing team workbooks to {per_team}")
             self.team_files = write_team_workbooks(per_team, self.result, self.dataset, previous=self.previous,
@@ -863,7 +948,30 @@ class _Reports:
 
             progress.step(f"Writing {html}")
             write_audit_html(html, self.result, self.dataset, card=self.card, due=due,
-                             pseudonymised=self.pseudonymised, **common)
+                             pseudonymised=self.pseudonymised, changes=self.changes, **common)
+
+
+def _explain_child(common: Common, ds: Dataset, child: str, as_at: dt.date, since: dt.date | None,
+                   rule_ids: list[str] | None, asked: Asked, plan: AuditPlan, hide: Hide) -> None:
+    """``audit --child ID``: the explanation on the terminal, and with --xlsx or --html in a file
+    to take away (each rule's verdict and timeline, and the child's chronology)."""
+    result, timeline = explain(ds, common.profile, child, as_at, since, rule_ids, period=asked.period,
+                               over_period=asked.over_period)
+    if not plan.quiet or (plan.xlsx is None and plan.html is None):
+        _print_explain(result, timeline, child)
+    if plan.xlsx is None and plan.html is None:
+        return
+    events = child_chronology(ds, child, as_at)
+    files = {"data_label": str(common.data), "protected": common.inputs(ds, hide)}
+    if plan.xlsx is not None:
+        write_child_workbook(plan.xlsx, result, timeline, child, ds, events, **files)
+    if plan.html is not None:
+        from casecheck.html_report import write_child_html
+
+        write_child_html(plan.html, result, timeline, child, ds, chronology=events, **files)
+    if not plan.quiet:
+        written = ", ".join(str(p) for p in (plan.xlsx, plan.html) if p is not None)
+        out.print(Text(f"\nChild {child}'s verdicts, timeline and chronology written to {written}.", style="dim"))
 
 
 def _referenced(common: Common) -> dict[str, set[str]]:
@@ -873,9 +981,14 @@ def _referenced(common: Common) -> dict[str, set[str]]:
 
 
 def _audit_outputs(common: Common, hide: Hide, ds: Dataset, result: AuditResult, card: pl.DataFrame,
-                   plan: AuditPlan, elapsed: float, team_files: list[Path]) -> None:
+                   plan: AuditPlan, elapsed: float, team_files: list[Path],
+                   changes: Changes | None = None) -> None:
     """Write the findings and summary where the plan says, print the summary, apply --fail-under."""
     protected = common.inputs(ds, hide)
+    if changes is not None:
+        card = with_change_counts(card, changes)
+        if plan.changes_output is not None:
+            write_frame(changes.items, plan.changes_output, format_from_path(plan.changes_output, "csv"), protected)
     findings = findings_frame(result)
     if plan.output is not None:
         write_frame(findings, plan.output, plan.findings_fmt, protected)
@@ -891,16 +1004,20 @@ def _audit_outputs(common: Common, hide: Hide, ds: Dataset, result: AuditResult,
         write_frame(summary, None, sfmt.value)
     elif not plan.quiet:
         console = out if not plan.stdout_taken else err
-        render_summary(result, console, data_label=str(common.data), card=card)
+        render_summary(result, console, data_label=str(common.data), card=card,
+                       previous=f"{plan.previous_file.name}, findings saved for" if plan.previous_file else None)
         if by:
             render_breakdown(summary, result, console, by, caseload)
+        if changes is not None:
+            render_changes(changes, console)
         _render_exceptions(result, console, plan.top)
         rejected = ds.quality.rejected().height
         if rejected:
             console.print(Text(
                 f"{rejected:,} input row(s) were set aside as unusable: run 'casecheck validate "
                 f"{common.data}' to see why.", style="yellow"))
-        written = [str(p) for p in (plan.output, plan.summary_output, plan.xlsx, plan.html) if p is not None]
+        written = [str(p) for p in (plan.output, plan.summary_output, plan.xlsx, plan.html, plan.changes_output)
+                   if p is not None]
         if plan.xlsx_per_team is not None:
             written.append(f"{len(team_files)} team workbook(s) in {plan.xlsx_per_team}")
         where = f"; written to {', '.join(written)}" if written else ""
@@ -976,7 +1093,8 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, asked: Asked,
             common.data, common.profile, as_at, chunks, plan.output, plan.findings_fmt, since=asked.since,
             period=asked.period, over_period=asked.over_period, rules=rule_ids, protected=protected, progress=lambda msg: progress.step(msg),
             previous=previous and (not plan.quiet or plan.summary_output is not None
-                                   or plan.summary_format is not None),
+                                   or plan.summary_format is not None or plan.changes_output is not None),
+            changes=True,
         )
     elapsed = time.perf_counter() - started
     _warn_stale(result.latest, as_at)
@@ -984,6 +1102,11 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, asked: Asked,
     _strict(shell_ds, plan.strict, _referenced(common))
     _warn_unknown(shell_ds, common, plan.quiet)
     card = score(result.summary, common.profile.select(rule_ids), result.previous, result.previous_as_at)
+    if result.changes is not None:
+        card = with_change_counts(card, result.changes)
+        if plan.changes_output is not None:
+            write_frame(result.changes.items, plan.changes_output, format_from_path(plan.changes_output, "csv"),
+                        [*protected, *result.files])
     if plan.summary_output is not None:
         write_frame(card, plan.summary_output, format_from_path(plan.summary_output, "csv"),
                     [*protected, *result.files])
@@ -993,6 +1116,8 @@ def _audit_chunked(common: Common, chunks: int, as_at: dt.date, asked: Asked,
         shell = AuditResult(pl.DataFrame(schema=FINDING_SCHEMA), result.summary, common.profile.select(rule_ids),
                             as_at, None, period=result.period, over_period=result.over_period)
         render_summary(shell, out, data_label=str(common.data), card=card)
+        if result.changes is not None:
+            render_changes(result.changes, out)
         out.print(Text(f"{result.findings:,} finding(s) in {result.chunks} slices in {elapsed:.1f}s"
                        + (f"; written to {plan.output}" if plan.output else "") + ".", style="dim"))
     _exit_if_below(card, plan.fail_under)
@@ -1010,6 +1135,7 @@ def due(
     fmt: Annotated[SummaryFmt | None, typer.Option("--format", "-f", help="table (default), csv or json.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="PATH", help="Write the list to this file (csv or json).")] = None,
     top: Annotated[int | None, typer.Option("--top", metavar="N", min=0, max=MAX_TOP, help="Show at most N items on the terminal (default 100; 0: all); --output and csv/json give every item.")] = None,
+    per_worker: Annotated[Path | None, typer.Option("--per-worker", metavar="DIR", help="Also write one small workbook per worker into DIR (made if missing), named by worker id: that worker's overdue and due-soon children, for managers to send out.")] = None,
     source: OptSourceOpt = None,
     mapping: MappingOpt = None,
     config: ConfigOpt = None,
@@ -1033,9 +1159,14 @@ def due(
     quiet = common.flag(quiet, "quiet")
     common.check_outputs({"--output": output}, *hide.inputs)
     _list_format(output, fmt)
+    per_worker = common.out(common.pick(per_worker, "per_worker"))
+    if per_worker is not None and same_file(per_worker, Path(common.data)):
+        raise UsageError(f"refusing to write worker workbooks into the extract folder {per_worker}")
     as_at_given = resolve_as_at(common.pick(as_at, "as_at"))
     n_chunks = _chunks(common.pick(chunks, "chunks", "auto"), common.data, common.source, common.mapping,
-                       tables, {}, quiet)
+                       tables, {"--per-worker": per_worker}, quiet)
+    if n_chunks > 1 and per_worker is not None:
+        raise UsageError("--per-worker cannot be combined with --chunks")
     latest: list[dt.date] = []
 
     def due_list(ds: Dataset, as_at_d: dt.date, progress: Progress) -> pl.DataFrame:
@@ -1073,7 +1204,16 @@ def due(
             pl.col("group").alias(by.value), pl.exclude("group", by.value))  # group is the team)
     else:
         listing = listing.sort(keys, maintain_order=True)
-    if _emit(listing, output, fmt, protected) and not quiet:
+    shown = _emit(listing, output, fmt, protected) and not quiet
+    if per_worker is not None:
+        from casecheck.workbook import write_worker_workbooks
+
+        mine = listing.drop(by.value) if by is not None and by != Group.team else listing
+        files = write_worker_workbooks(per_worker, mine, common.profile, hide.dataset(ds), as_at_d, within,
+                                       data_label=str(common.data), protected=protected)
+        if not quiet:
+            err.print(f"casecheck: {len(files)} worker workbook(s) written to {per_worker}.")
+    if shown:
         render_due(listing, out, as_at_d, within, by.value if by else None, limit=top or None)
 
 
@@ -1193,6 +1333,100 @@ def standards_check(
         kinds[r.kind] = kinds.get(r.kind, 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     out.print(f"{file}: OK: profile '{profile.id}', {len(profile.rules)} rules ({summary}).")
+
+
+# ---------------------------------------------------------------------------------------------
+def _hide_sample(drawn, hide: Hide):
+    """--pseudonymise on a dip sample: child and worker ids hashed, and a group named by a worker
+    id (``--per worker``) with them."""
+    if hide.key is None:
+        return drawn
+    cases, groups = hide.frame(drawn.cases), drawn.groups
+    if drawn.per == "worker":
+        cases = cases.with_columns(group=pl.col("worker_id"))
+        groups = hide.frame(groups.rename({"group": "worker_id"})).rename({"worker_id": "group"})
+    return dataclasses.replace(drawn, cases=cases, groups=groups, verdicts=hide.frame(drawn.verdicts))
+
+
+class Per(StrEnum):
+    team = "team"
+    worker = "worker"
+
+
+class Weight(StrEnum):
+    random = "random"
+    overdue = "overdue"
+
+
+@app.command(name="dip-sample")
+@handles_errors
+def dip_sample_cmd(
+    data: OptDataArg = None,
+    standards: StandardsOpt = None,
+    as_at: AsAtOpt = None,
+    per: Annotated[Per | None, typer.Option("--per", help="Draw per team (the default) or per worker.")] = None,
+    size: Annotated[int | None, typer.Option("--size", metavar="N", min=1, max=10_000, help="Cases to draw per group (default 3).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", metavar="S", min=0, help="The draw's seed: the same seed on the same extract gives the same cases (default: a new one, printed, to note in the audit record).")] = None,
+    cohort: Annotated[str | None, typer.Option("--cohort", metavar="TYPES", help="Only open episodes of these types, comma-separated (e.g. child_protection,child_in_care).")] = None,
+    weight: Annotated[Weight | None, typer.Option("--weight", help="random (the default: every open case equally likely, an unbiased view) or overdue (a child with k rules not met is k+1 times as likely).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="PATH", help="Write the sample: .csv (one row per child), .xlsx (with the auditor's grade and notes columns) or .html.")] = None,
+    source: OptSourceOpt = None,
+    mapping: MappingOpt = None,
+    config: ConfigOpt = None,
+    pseudonymise_ids: PseudonymiseOpt = False,
+    key_file: KeyFileOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Pick open cases at random for practice audits (case file audits, dip sampling), N per team
+    or worker, with every rule's current verdict for each."""
+    import secrets
+
+    from casecheck.dip_sample import dip_sample
+
+    common = Common(config, data, standards, source, mapping, command="dip-sample")
+    hide = Hide(pseudonymise_ids, key_file, common)
+    output = common.out(common.pick(output, "output"))
+    common.check_outputs({"--output": output}, *hide.inputs)
+    kind = format_from_path(output, "csv") if output is not None else None
+    if output is not None and Path(output).suffix.lower() in (".xlsx", ".html", ".htm"):
+        kind = "xlsx" if Path(output).suffix.lower() == ".xlsx" else "html"
+    if kind not in (None, "csv", "xlsx", "html"):
+        raise UsageError(f"--output {Path(output).name}: write the sample as .csv, .xlsx or .html")  # type: ignore[arg-type]
+    per_v = _choice(Per, common.pick(per, "per", "team"), "--per").value
+    weight_v = _choice(Weight, common.pick(weight, "weight", "random"), "--weight").value
+    size_v = int(common.pick(size, "size", 3))  # type: ignore[arg-type]
+    drawn_seed = common.pick(seed, "seed")
+    seed_v = int(drawn_seed) if drawn_seed is not None else secrets.randbelow(1_000_000)  # type: ignore[arg-type]
+    cohorts = _rule_ids(common.pick(cohort, "cohort")) or []
+    quiet = common.flag(quiet, "quiet")
+    with Progress(quiet) as progress:
+        ds = common.load(resolve_as_at(common.pick(as_at, "as_at")), progress)
+        as_at_d = ds.as_at or dt.date.today()
+        _warn_stale(latest_record(ds), as_at_d)
+        progress.step("Checking rules", total=len(common.profile.rules))
+        result = audit(ds, common.profile, as_at_d, progress=lambda rule: progress.advance(f"Checking {rule.id}"))
+        drawn = dip_sample(result, ds, per=per_v, size=size_v, seed=seed_v, cohort=cohorts, weight=weight_v)
+    drawn = _hide_sample(drawn, hide)
+    protected = common.inputs(ds, hide)
+    files = {"data_label": str(common.data), "protected": protected}
+    if kind == "csv":
+        rule_ids = [r.id for r in common.profile.rules if r.id in set(drawn.verdicts["rule_id"].to_list())]
+        write_frame(drawn.wide(rule_ids), output, "csv", protected)
+    elif kind == "xlsx":
+        from casecheck.workbook import write_dip_sample_workbook
+
+        write_dip_sample_workbook(output, drawn, common.profile, hide.dataset(ds), **files)  # type: ignore[arg-type]
+    elif kind == "html":
+        from casecheck.html_report import write_dip_sample_html
+
+        write_dip_sample_html(output, drawn, common.profile, hide.dataset(ds), pseudonymised=hide.key is not None,
+                              **files)  # type: ignore[arg-type]
+    if not quiet:
+        render_dip_sample(drawn, out)
+        if drawn_seed is None:
+            out.print(Text(f"Seed {seed_v}: give --seed {seed_v} to draw the same cases again.", style="bold"))
+        if output is not None:
+            out.print(Text(f"Written to {output}.", style="dim"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from casecheck.errors import UsageError
 from casecheck.tomlfile import read_toml
 
 CONFIG_NAME = "casecheck.toml"
-COMMANDS = ("audit", "due", "trend", "validate", "inspect")
+COMMANDS = ("audit", "due", "trend", "validate", "inspect", "dip-sample")
 
 #: every setting, and the kind of value it takes
 SETTINGS: dict[str, str] = {
@@ -53,7 +53,9 @@ SETTINGS: dict[str, str] = {
     "by": "group", "fail_under": "threshold", "pseudonymise": "flag", "strict": "flag",
     "chunks": "chunks", "quiet": "flag", "format": "text", "summary_format": "text",
     "output": "output", "summary_output": "output", "xlsx": "output", "issues": "output",
-    "html": "output", "xlsx_per_team": "output",
+    "html": "output", "xlsx_per_team": "output", "changes_output": "output", "per_worker": "output",
+    "previous": "path", "no_previous": "flag", "per": "text", "size": "count", "seed": "count",
+    "cohort": "rules", "weight": "text",
     "from": "month", "to": "month",
 }  # fmt: skip
 _KEYS = set(SETTINGS)  # (kept for callers of the earlier module)

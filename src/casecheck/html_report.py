@@ -29,7 +29,9 @@ import polars as pl
 
 from casecheck import __version__
 from casecheck.about import facts, input_files
+from casecheck.changes import Changes
 from casecheck.dataset import Dataset
+from casecheck.dip_sample import DipSample
 from casecheck.engine import AuditResult
 from casecheck.report import atomic_write, change_text
 from casecheck.scorecards import LEGEND, NOT_ASSESSED, period_line, score, scorecard
@@ -315,6 +317,35 @@ def _exceptions_section(result: AuditResult) -> str:
             + "</section>")
 
 
+_CHANGE_WORDS = {"new": "New", "resolved": "Resolved", "carried_over": "Carried over"}
+
+
+def _changes_section(changes: Changes) -> str:
+    """Exceptions new, resolved and carried over since the previous period: per rule, then
+    every child (carried over first, longest out of timescale first)."""
+    summary = changes.summary.filter(pl.sum_horizontal("previous", "current") > 0)
+    cols = [Col("rule_id", "Rule"), Col("title", "Standard"), Col("previous", "Exceptions then", "int"),
+            Col("current", "Exceptions now", "int"), Col("new", "New", "int"), Col("resolved", "Resolved", "int"),
+            Col("carried_over", "Carried over", "int"), Col("three_months_or_more", "Carried over, 3+ month ends", "int")]
+    order = pl.col("change").replace_strict({"carried_over": 0, "new": 1, "resolved": 2}, return_dtype=pl.Int8)
+    items = changes.items.sort([order, "months_out_of_timescale", "rule_id", "child_id"],
+                               descending=[False, True, False, False], nulls_last=True)
+    rows, total = _frame_rows(items)
+    for r in rows:
+        r["change"] = _CHANGE_WORDS.get(r["change"], r["change"])
+    item_cols = [Col("rule_id", "Rule"), Col("child_id", "Child ID"), Col("change", "Change"),
+                 Col("months_out_of_timescale", "Month ends out of timescale", "int"), Col("team", "Team"),
+                 Col("worker_id", "Worker"), Col("due_date", "Due", "date"), Col("days_overdue", "Working days overdue", "int"),
+                 Col("resolved_by", "Resolved by"), Col("detail", "Detail")]
+    return (f'<section id="changes"><h2>Changes since {e(changes.previous_source)}</h2>'
+            '<p class="legend">An exception is a child out of timescale at the period end (for a timescale: due and '
+            "not done). Carried over + resolved = the exceptions then; carried over + new = now. Carried over for "
+            "three month ends or more: the ones to escalate.</p>"
+            + table("changes-summary", cols, summary.to_dicts(), scroll=False)
+            + table("changes-table", item_cols, rows, filterable=True, total=total, label="children")
+            + "</section>")
+
+
 def _due_section(due: pl.DataFrame, within: str) -> str:
     rows, total = _frame_rows(due)
     cols = [Col("due_date", "Due", "date"), Col("working_days_to_due", "Working days to due", "int"),
@@ -499,8 +530,10 @@ def write_audit_html(
     command: str | None = None,
     protected: Iterable[Path] = (),
     pseudonymised: bool = False,
+    changes: Changes | None = None,
 ) -> Path:
-    """The audit as one self-contained HTML file (atomically; never over an input file)."""
+    """The audit as one self-contained HTML file (atomically; never over an input file);
+    ``changes`` adds the exceptions new, resolved and carried over since the previous period."""
     from casecheck.views import breakdown, caseloads, due_soon, with_totals
 
     card = scorecard(result) if card is None else card
@@ -515,6 +548,7 @@ def write_audit_html(
         ("scorecard", "Scorecard", _scorecard_section(card)),
         ("grid", "By team", _grid_section(long, p, "team")),
         ("caseloads", "Caseloads", _caseload_section(result.as_at, loads["team"], loads["worker"])),
+        *([("changes", "Changes", _changes_section(changes))] if changes is not None else []),
         ("exceptions", "Exceptions", _exceptions_section(result)),
         ("due", "Due soon", _due_section(due, due_within)),
         ("quality", "Data quality", _quality_section(dataset)),
@@ -571,9 +605,11 @@ def write_child_html(
     data_label: str = "",
     command: str | None = None,
     protected: Iterable[Path] = (),
+    chronology: pl.DataFrame | None = None,
 ) -> Path:
     """One child's explanation (``audit --child``): each rule's verdict, its detail, and the
-    timeline behind it (anchor, every qualifying event, every gap and its due date)."""
+    timeline behind it (anchor, every qualifying event, every gap and its due date); with
+    ``chronology``, every event of the child across the tables, oldest first."""
     p = result.profile
     titles = {r.id: r.title for r in p.rules}
     blocks = []
@@ -602,9 +638,64 @@ def write_child_html(
         blocks.append(f'<p class="note">{e(rid)}: not assessed (needs: {e(", ".join(needs))})</p>')
     sections = [
         ("child", f"Child {child_id}", f'<section id="child"><h2>Child {e(child_id)}</h2>{"".join(blocks)}</section>'),
+        *([("chronology", "Chronology", _chronology_section(chronology))] if chronology is not None else []),
         ("about", "About", _about_section(p, dataset, result.as_at, period_line(result), command, None, data_label)),
     ]
     text = render_page(f"Child {child_id}: {p.authority} practice standards", f"Child {child_id}: the verdict behind each standard",
                        [f"Audit date {result.as_at:%d/%m/%Y} · {period_line(result)} · profile {p.id}"], sections,
                        _banner(False))
+    return _write(path, text, protected)
+
+
+def _chronology_section(chronology: pl.DataFrame) -> str:
+    cols = [Col("date", "Date", "date"), Col("event", "Event"), Col("detail", "Detail")]
+    return ('<section id="chronology"><h2>Chronology</h2>'
+            '<p class="legend">Every recorded event of the child across the extract\'s tables, oldest first.</p>'
+            + table("chronology-table", cols, chronology.to_dicts(), filterable=True, label="events")
+            + "</section>")
+
+
+def write_dip_sample_html(
+    path: str | Path,
+    sample: DipSample,
+    profile: Profile,
+    dataset: Dataset,
+    *,
+    data_label: str = "",
+    command: str | None = None,
+    protected: Iterable[Path] = (),
+    pseudonymised: bool = False,
+) -> Path:
+    """A dip sample as one self-contained HTML file: the sampled children with every rule's
+    verdict, each group's count, and About (seed and options)."""
+    titles = {r.id: r.title for r in profile.rules}
+    options = (f"{sample.size} per {sample.per}, seed {sample.seed}, "
+               + ("weighted towards children with exceptions" if sample.weight == "overdue" else "plain random")
+               + (f", cohorts {', '.join(sample.cohort)}" if sample.cohort else ""))
+    case_cols = [Col("group", sample.per.capitalize()), Col("child_id", "Child ID"), Col("worker_id", "Worker"),
+                 Col("episode_type", "Cohort"), Col("open_since", "Open since", "date"),
+                 Col("open_episodes", "Open episodes"), Col("rules_not_met", "Rules not met", "int")]
+    verdicts = sample.verdicts.with_columns(
+        title=pl.col("rule_id").replace_strict(titles, default=None, return_dtype=pl.String))
+    verdict_cols = [Col("child_id", "Child ID"), Col("rule_id", "Rule"), Col("title", "Standard"),
+                    Col("status", "Verdict"), Col("due_date", "Due", "date"),
+                    Col("days_overdue", "Working days overdue", "int"), Col("detail", "Detail")]
+    group_cols = [Col("group", sample.per.capitalize()), Col("open_cases", "Open cases", "int"),
+                  Col("sampled", "Drawn", "int"), Col("note", "Note")]
+    sections = [
+        ("sample", "Sample", '<section id="sample"><h2>Sampled cases</h2>'
+         f'<p class="legend">{e(options)}. The same seed on the same extract gives the same children.</p>'
+         + table("sample-table", case_cols, sample.cases.to_dicts(), filterable=True, label="cases") + "</section>"),
+        ("verdicts", "Verdicts", '<section id="verdicts"><h2>Each sampled child\'s verdicts</h2>'
+         + table("verdict-table", verdict_cols, _status(verdicts.to_dicts()), filterable=True, label="verdicts")
+         + "</section>"),
+        ("groups", "Groups", f'<section id="groups"><h2>Open cases per {e(sample.per)}</h2>'
+         + table("group-table", group_cols, sample.groups.to_dicts(), scroll=False) + "</section>"),
+        ("about", "About", _about_section(profile, dataset, sample.as_at, f"dip sample: {options}", command, None,
+                                          data_label)),
+    ]
+    text = render_page(f"{profile.authority}: dip sample {sample.as_at:%d/%m/%Y}",
+                       f"{profile.authority}: dip sample for practice audits",
+                       [f"Open cases at {sample.as_at:%d/%m/%Y} · {options}" + (f" · {data_label}" if data_label else "")],
+                       sections, _banner(pseudonymised))
     return _write(path, text, protected)

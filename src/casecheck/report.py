@@ -22,7 +22,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from casecheck.changes import Changes
 from casecheck.dataset import Dataset
+from casecheck.dip_sample import DipSample
 from casecheck.engine import FINDING_COLUMNS, AuditResult
 from casecheck.errors import UsageError
 from casecheck.outputs import atomic_write
@@ -146,7 +148,7 @@ def _rag(rag: str) -> Text:
 
 
 def render_summary(result: AuditResult, console: Console, data_label: str = "",
-                   card: pl.DataFrame | None = None) -> None:
+                   card: pl.DataFrame | None = None, previous: str | None = None) -> None:
     """The scorecard: one row per rule with met of decided, pending, % met, target, floor, RAG,
     and (when ``card`` carries it) the previous period's figure and the change.
 
@@ -159,7 +161,7 @@ def render_summary(result: AuditResult, console: Console, data_label: str = "",
     has_prev = card["prev_as_at"].drop_nulls().len() > 0
     caption = period_line(result) + (f" · {data_label}" if data_label else "")
     if has_prev:
-        caption += f"\nPrevious: the same audit at {card['prev_as_at'].drop_nulls()[0]:%d/%m/%Y}"
+        caption += f"\nPrevious: {previous or 'the same audit at'} {card['prev_as_at'].drop_nulls()[0]:%d/%m/%Y}"
     caption += (f"\nGreen at or above target, amber from floor to target, red below floor; "
                 f"not rated: fewer than {MIN_DECIDED} decided cases.")
     wide = console.width >= 120
@@ -297,6 +299,56 @@ def _add_caseload_rows(table: Table, caseload: pl.DataFrame, groups: list, by: s
         line("Average caseload", lambda r: "–" if r["average_caseload"] is None else f"{r['average_caseload']:.1f}")
     if any(rows[g]["unallocated"] for g in groups if g in rows):
         line("Unallocated", lambda r: f"{r['unallocated']:,}" if r["unallocated"] else "")
+
+
+def render_changes(changes: Changes, console: Console) -> None:
+    """One line per rule with exceptions then or now: how many are new, resolved and carried over
+    since the previous period, and how many have been out of timescale for three month ends."""
+    rows = changes.summary.filter(pl.sum_horizontal("previous", "current") > 0)
+    title = f"Changes since {changes.previous_source}: children out of timescale"
+    if rows.is_empty():
+        console.print(Text(f"{title}: none then or now."))
+        return
+    table = Table(title=title, title_justify="left", caption=(
+        "Carried over + resolved = then; carried over + new = now. 3+: out of timescale at three "
+        "month ends or more (to escalate)."), caption_justify="left")
+    for col, justify in [("Rule", "left"), ("Then", "right"), ("Now", "right"), ("New", "right"),
+                         ("Resolved", "right"), ("Carried over", "right"), ("3+", "right")]:
+        table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for r in rows.iter_rows(named=True):
+        long = r["three_months_or_more"]
+        escalate = Text(f"{long:,}", style="red" if long else "")
+        table.add_row(r["rule_id"], f"{r['previous']:,}", f"{r['current']:,}", f"{r['new']:,}",
+                      f"{r['resolved']:,}", f"{r['carried_over']:,}", escalate)
+    t = rows.select(pl.col("previous", "current", "new", "resolved", "carried_over").sum()).row(0)
+    total = f"{rows['three_months_or_more'].sum():,}"
+    table.add_row(Text("all rules", style="bold"), *(Text(f"{v:,}", style="bold") for v in t), Text(total, style="bold"))
+    console.print(table)
+
+
+def render_dip_sample(sample: DipSample, console: Console) -> None:
+    """The dip sample: each group's open cases and how many were drawn (and why fewer), then the
+    drawn cases with how many rules each is out of timescale on."""
+    groups = Table(title=f"Open cases per {sample.per} at {sample.as_at:%d/%m/%Y}: {sample.size} drawn from each",
+                   title_justify="left")
+    for col, justify in [(sample.per.capitalize(), "left"), ("Open cases", "right"), ("Drawn", "right")]:
+        groups.add_column(col, justify=justify)  # type: ignore[arg-type]
+    short = []
+    for g in sample.groups.iter_rows(named=True):
+        groups.add_row(g["group"], f"{g['open_cases']:,}", f"{g['sampled']:,}")
+        if g["open_cases"] < sample.size:
+            short.append(f"{g['group']}: {g['note']}.")
+    console.print(groups)
+    for line in short:
+        console.print(Text(line, style="yellow"))
+    how = "weighted towards children with exceptions" if sample.weight == "overdue" else "plain random"
+    cases = Table(title=f"Drawn: {sample.cases.height} case(s), seed {sample.seed}, {how}", title_justify="left")
+    for col in ("Group", "Child", "Worker", "Cohort", "Open since", "Rules not met"):
+        cases.add_column(col, justify="right" if col == "Rules not met" else "left", no_wrap=True)
+    for c in sample.cases.iter_rows(named=True):
+        cases.add_row(c["group"], c["child_id"], c["worker_id"] or "", c["episode_type"].replace("_", " "),
+                      f"{c['open_since']:%d/%m/%Y}", f"{c['rules_not_met']:,}")
+    console.print(cases)
 
 
 def render_due(listing: pl.DataFrame, console: Console, as_at, within: str, by: str | None,

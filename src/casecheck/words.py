@@ -24,6 +24,29 @@ EPISODE_TYPES = {
     "adoption": "adoption",
 }
 
+#: episode types as the thing that starts and ends ("child protection plan started")
+EPISODE_NOUNS = {
+    "early_help": "early help episode",
+    "child_in_need": "child in need episode",
+    "child_protection": "child protection plan",
+    "child_in_care": "period of care",
+    "care_leaver": "care leaver support",
+    "disabled_children": "disabled children's service episode",
+    "private_fostering": "private fostering arrangement",
+    "short_breaks": "short breaks",
+    "s47": "section 47 enquiry",
+    "adoption": "adoption placement",
+}
+
+#: referral outcomes
+OUTCOMES = {
+    "nfa": "no further action",
+    "information_advice": "information and advice",
+    "early_help": "early help",
+    "assessment": "assessment",
+    "s47": "section 47 enquiry",
+}
+
 #: assessment types (an assessment event reads "<words> assessment start")
 ASSESSMENT_TYPES = {"child_and_family": "child and family"}
 

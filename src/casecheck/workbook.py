@@ -27,7 +27,9 @@ from xlsxwriter.worksheet import Worksheet
 
 from casecheck import words
 from casecheck.about import facts, input_files
+from casecheck.changes import Changes
 from casecheck.dataset import Dataset
+from casecheck.dip_sample import GRADES, DipSample
 from casecheck.engine import AuditResult
 from casecheck.errors import UsageError
 from casecheck.outputs import atomic_write, scratch_dir
@@ -94,6 +96,17 @@ class _Book:
             for k, (bg, fg) in RAG_COLOURS.items()
         }
 
+    def top(self, base: object, text_wrap: bool = False) -> object:
+        """``base`` (one of this book's formats, or None) aligned to the top, optionally wrapped."""
+        number = {self.date: "dd/mm/yyyy", self.datetime: "dd/mm/yyyy hh:mm", self.pct: "0.0%",
+                  self.int: "#,##0", self.dec: "#,##0.0"}.get(base)  # type: ignore[call-overload]
+        props: dict = {"valign": "top", **({"num_format": number} if number else {})}
+        if base is self.date or base is self.datetime:
+            props["align"] = "left"
+        if text_wrap:
+            props["text_wrap"] = True
+        return self.fmt(**props)
+
     def fmt(self, **props) -> object:
         """A format with these properties (one per distinct set: Excel's limit is 64,000)."""
         key = tuple(sorted(props.items()))
@@ -139,9 +152,15 @@ class _Book:
         widths: dict[str, float] | None = None,
         freeze: bool = True,
         autofilter: bool = True,
+        wrap: Iterable[str] = (),
     ) -> int:
-        """Write a frame as a header row plus rows; returns the number of data rows written."""
+        """Write a frame as a header row plus rows; returns the number of data rows written.
+
+        ``wrap``: text columns whose long values wrap onto more lines in the cell (the row grows
+        when the file is opened), so a sheet with a sentence column prints readably; every cell
+        of such a table is aligned to the top."""
         headers = headers or {}
+        wrap = set(wrap)
         pct_columns = set(pct_columns)
         room = EXCEL_MAX_ROWS - first_row - 2
         truncated = frame.height > room
@@ -174,9 +193,16 @@ class _Book:
                 values, write, fmt = s.to_list(), ws.write_number, self.int if dtype.is_integer() else self.dec
             else:
                 values, write, fmt = s.cast(pl.String).to_list(), ws.write_string, None
+            if wrap:  # (a table with wrapped columns reads from the top of each row)
+                fmt = self.top(fmt, text_wrap=col in wrap)
             columns.append(values)
             writers.append((write, fmt))
+        wrapped = [(j, w) for j, (c, w) in enumerate(zip(cols, widths, strict=True)) if c in wrap]
         for i, row in enumerate(zip(*columns, strict=True), start=first_row + 1):
+            if wrapped:  # (rows are sized here: a reader does not always fit them on opening)
+                lines = max(_lines(str(row[j]), w * 1.1) if row[j] is not None else 1 for j, w in wrapped)
+                if lines > 1:
+                    ws.set_row(i, 15 * lines)
             for j, value in enumerate(row):
                 if value is not None:
                     write, fmt = writers[j]
@@ -537,14 +563,56 @@ def _cohort_words() -> pl.Expr:
     return pl.col("episode_type").replace_strict(words.EPISODE_TYPES, default=pl.col("episode_type"))
 
 
+_CHANGE_HEADERS = {"rule_id": "Rule", "title": "Standard", "previous": "Exceptions then",
+                   "current": "Exceptions now", "new": "New", "resolved": "Resolved",
+                   "carried_over": "Carried over", "three_months_or_more": "Carried over, 3+ month ends"}
+_CHANGE_ITEM_HEADERS = {"rule_id": "Rule", "child_id": "Child ID", "change": "Change",
+                        "months_out_of_timescale": "Month ends out of timescale", "episode_type": "Cohort",
+                        "team": "Team", "worker_id": "Worker", "due_date": "Due date",
+                        "days_overdue": "Working days overdue", "resolved_by": "Resolved by", "detail": "Detail"}
+CHANGE_WORDS = {"new": "New", "resolved": "Resolved", "carried_over": "Carried over"}
+
+
+def _changes_sheet(book: _Book, changes: Changes) -> None:
+    """Exceptions new, resolved and carried over since the previous period: the per-rule counts,
+    then every child, carried-over ones first (longest out of timescale first: to escalate)."""
+    ws = book.sheet("Changes", repeat=None)
+    since = changes.previous_source
+    lines = [f"Changes since {since}: exceptions new, resolved and carried over",
+             "An exception is a child out of timescale at the period end (a timescale: due and not done). "
+             "Carried over + resolved = then; carried over + new = now."]
+    top = book.write_title(ws, lines) + 1
+    summary = changes.summary.filter(pl.sum_horizontal("previous", "current") > 0)
+    n = book.write_table(ws, summary, top, _CHANGE_HEADERS, widths={"title": 50}, freeze=False, autofilter=False)
+    start = top + n + 3
+    ws.write_string(start - 1, 0, "Every child (carried over first, longest first; then new; then resolved)", book.key)
+    order = pl.col("change").replace_strict({"carried_over": 0, "new": 1, "resolved": 2}, return_dtype=pl.Int8)
+    items = (
+        changes.items.sort([order, "months_out_of_timescale", "rule_id", "child_id"],
+                           descending=[False, True, False, False], nulls_last=True)
+        .with_columns(pl.col("change").replace_strict(CHANGE_WORDS, default=pl.col("change")), _cohort_words())
+        .select(list(_CHANGE_ITEM_HEADERS))
+    )
+    book.write_table(ws, items, start, _CHANGE_ITEM_HEADERS, widths={"detail": 80, "resolved_by": 36},
+                     freeze=False)
+    ws.repeat_rows(start)
+
+
+_DUE_HEADERS = {"due_date": "Due date", "working_days_to_due": "Working days to due", "rule_id": "Rule",
+                "title": "Standard", "child_id": "Child ID", "episode_type": "Cohort", "team": "Team",
+                "worker_id": "Worker", "status": "Status", "last_event_date": "Last event", "detail": "Detail"}
+
+
 def _due_sheet(book: _Book, due: pl.DataFrame, within: str) -> None:
     ws = book.sheet("Due soon", repeat=2)
     ws.write_string(0, 0, f"Due within {within} of the audit date, or overdue (negative = working days overdue)", book.title)
-    headers = {"due_date": "Due date", "working_days_to_due": "Working days to due", "rule_id": "Rule",
-               "title": "Standard", "child_id": "Child ID", "episode_type": "Cohort", "team": "Team",
-               "worker_id": "Worker", "status": "Status", "last_event_date": "Last event", "detail": "Detail"}
+    _due_table(book, ws, due, 2)
+
+
+def _due_table(book: _Book, ws: Worksheet, due: pl.DataFrame, top: int) -> None:
     frame = due.with_columns(pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status")), _cohort_words())
-    book.write_table(ws, frame, 2, headers, widths={"title": 50, "detail": 90})
+    book.write_table(ws, frame.select([c for c in _DUE_HEADERS if c in frame.columns]), top, _DUE_HEADERS,
+                     widths={"title": 50, "detail": 90})
 
 
 def _quality_sheet(book: _Book, dataset: Dataset, rows: bool = True) -> None:
@@ -746,13 +814,15 @@ def write_audit_workbook(
     protected: Iterable[Path] = (),
     team: str | None = None,
     authority: pl.DataFrame | None = None,
+    changes: Changes | None = None,
 ) -> Path:
     """Write the audit workbook (atomically; never over an input file).
 
     ``card`` is the audit's scorecard (``scorecards.scorecard``; worked out here without the
     previous period when not given). A team's workbook (``team``) has its own scorecard with
     ``authority``, the authority's scorecard, beside it, a By worker sheet instead of By team,
-    and no rejected-row list.
+    and no rejected-row list. ``changes`` adds the Changes sheet (exceptions new, resolved and
+    carried over since the previous period).
     """
     from casecheck.views import breakdown, caseloads, due_soon, with_totals
 
@@ -770,6 +840,8 @@ def write_audit_workbook(
             _grid_sheet(book, "By worker" if team else "By team", by, breakdown(result, dataset, by),
                         result.profile, loads[by])
             _caseload_sheet(book, result.as_at, loads["team"], loads["worker"])
+            if changes is not None:
+                _changes_sheet(book, changes)
             _exception_sheets(book, result)
             _due_sheet(book, due, due_within)
             _quality_sheet(book, dataset, rows=team is None)
@@ -856,6 +928,163 @@ def write_trend_workbook(
             period = f"{_uk(ends.min())} to {_uk(ends.max())}, month by month"  # type: ignore[arg-type]
             _about_sheet(book, profile, dataset, ends.max(), question, command, data_label=data_label,  # type: ignore[arg-type]
                          period=period)
+            book.close()
+
+    return atomic_write(Path(path), write, protected)
+
+
+# ---------------------------------------------------------------------------------------------
+# One child (audit --child ID --xlsx), and one worker's list (due --per-worker)
+# ---------------------------------------------------------------------------------------------
+_VERDICT_HEADERS = {"rule_id": "Rule", "title": "Standard", "status": "Verdict", "due_date": "Due date",
+                    "days_overdue": "Working days overdue", "detail": "What the records show"}
+_STEP_HEADERS = {"rule_id": "Rule", "anchor_date": "Anchor date", "step": "#", "from_date": "From",
+                 "to_date": "To", "gap_days": "Days", "due_date": "Due by", "late": "Late?", "what": "Event"}
+_CHRONOLOGY_HEADERS = {"date": "Date", "event": "Event", "detail": "Detail"}
+
+
+def write_child_workbook(
+    path: str | Path,
+    result: AuditResult,
+    timeline: pl.DataFrame,
+    child_id: str,
+    dataset: Dataset,
+    chronology: pl.DataFrame,
+    *,
+    data_label: str = "",
+    command: str | None = None,
+    protected: Iterable[Path] = (),
+) -> Path:
+    """One child's compliance history to audit against (``audit --child ID --xlsx``): each
+    rule's verdict, the timeline behind it (every interval with its due date and whether it ran
+    late), and the chronology of all the child's events across the tables."""
+    titles = {r.id: r.title for r in result.profile.rules}
+    verdicts = result.findings.with_columns(
+        title=pl.col("rule_id").replace_strict(titles, default=None, return_dtype=pl.String),
+        status=pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status")),
+    ).with_columns(_cohort_words()).select(list(_VERDICT_HEADERS))
+
+    def write(tmp: Path) -> None:
+        with scratch_dir(tmp.parent) as scratch:
+            book = _Book(tmp, scratch)
+            ws = book.sheet("Verdicts", repeat=3)
+            book.write_title(ws, [f"Child {child_id}: the verdict on each standard",
+                                  f"Audit date {_uk(result.as_at)} · {period_line(result)} · {result.profile.authority}"])
+            book.write_table(ws, verdicts, 3, _VERDICT_HEADERS, widths={"title": 34, "detail": 60},
+                             wrap=("title", "detail"))
+            ws = book.sheet("Timeline", repeat=2)
+            ws.write_string(0, 0, "Each interval: from the anchor or an event to the next, with the date it was due", book.title)
+            book.write_table(ws, timeline.select(list(_STEP_HEADERS)), 2, _STEP_HEADERS, widths={"what": 50})
+            ws = book.sheet("Chronology", repeat=2)
+            ws.write_string(0, 0, f"Child {child_id}: every recorded event, oldest first", book.title)
+            book.write_table(ws, chronology.select(list(_CHRONOLOGY_HEADERS)), 2, _CHRONOLOGY_HEADERS,
+                             widths={"event": 40, "detail": 70}, wrap=("detail",))
+            _about_sheet(book, result.profile, dataset, result.as_at, result.question, command,
+                         data_label=data_label, period=result.period.label if result.period else "")
+            book.close()
+
+    return atomic_write(Path(path), write, protected)
+
+
+def write_worker_workbooks(
+    folder: str | Path,
+    due: pl.DataFrame,
+    profile: Profile,
+    dataset: Dataset,
+    as_at: dt.date,
+    within: str,
+    *,
+    data_label: str = "",
+    command: str | None = None,
+    protected: Iterable[Path] = (),
+) -> list[Path]:
+    """One small workbook per worker in ``folder`` (made if missing), named after the worker id
+    (``W0014.xlsx``; items with no worker in ``unallocated.xlsx``): the worker's own overdue and
+    due-soon children, for a manager to send on. Each holds only that worker's children."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--per-worker {folder} is a file: give a folder")
+    try:
+        folder.mkdir(parents=False, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
+    written = []
+    used: set[str] = set()
+    key = pl.col("worker_id").fill_null("(unallocated)")
+    for worker in sorted(set(due.select(key)["worker_id"].to_list())):
+        name = team_file_name("unallocated" if worker == "(unallocated)" else worker)
+        stem, n = name[:-5], 2
+        while name.lower() in used:
+            name, n = f"{stem} ({n}).xlsx", n + 1
+        used.add(name.lower())
+        own = due.filter(key == worker)
+
+        def write(tmp: Path, own: pl.DataFrame = own, worker: str = worker) -> None:
+            with scratch_dir(tmp.parent) as scratch:
+                book = _Book(tmp, scratch)
+                ws = book.sheet("Due soon", repeat=3)
+                overdue = own.filter(pl.col("working_days_to_due") < 0).height
+                book.write_title(ws, [f"{worker}: children due within {within} of {_uk(as_at)}, or overdue",
+                                      f"{overdue} overdue, {own.height - overdue} due soon · {profile.authority}: {profile.title}"])
+                _due_table(book, ws, own, 3)
+                _about_sheet(book, profile, dataset, as_at, f"due within {within} of the audit date, or overdue",
+                             command, data_label=data_label)
+                book.close()
+
+        written.append(atomic_write(folder / name, write, protected))
+    return written
+
+
+def write_dip_sample_workbook(
+    path: str | Path,
+    sample: DipSample,
+    profile: Profile,
+    dataset: Dataset,
+    *,
+    data_label: str = "",
+    command: str | None = None,
+    protected: Iterable[Path] = (),
+) -> Path:
+    """A dip sample for practice audits: the sampled children (one row each, every rule's
+    verdict and due date, and the auditor's grade and notes to fill in, the grade from a list),
+    every verdict in full, each group's count, and About (the seed and options, so the draw can
+    be evidenced and repeated)."""
+    sheet = sample.for_auditors().with_columns(_cohort_words())
+    headers = {"group": sample.per.capitalize(), "child_id": "Child ID", "worker_id": "Worker",
+               "episode_type": "Cohort", "open_since": "Open since", "rules_not_met": "Rules not met",
+               "out_of_timescale": "Out of timescale now (due date)", "grade": "Auditor's grade",
+               "notes": "Auditor's notes"}
+    titles = {r.id: r.title for r in profile.rules}
+    verdicts = sample.verdicts.with_columns(
+        title=pl.col("rule_id").replace_strict(titles, default=None, return_dtype=pl.String),
+        status=pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status")),
+    ).select("child_id", "rule_id", "title", "status", "due_date", "days_overdue", "detail")
+    options = (f"{sample.size} per {sample.per}, seed {sample.seed}, "
+               + ("weighted towards children with exceptions" if sample.weight == "overdue" else "plain random")
+               + (f", cohorts {', '.join(sample.cohort)}" if sample.cohort else ""))
+
+    def write(tmp: Path) -> None:
+        with scratch_dir(tmp.parent) as scratch:
+            book = _Book(tmp, scratch)
+            ws = book.sheet("Sample", repeat=3)
+            book.write_title(ws, [f"Dip sample for practice audits: {sample.cases.height} open case(s) at {_uk(sample.as_at)}",
+                                  f"{options} · {profile.authority} · the same seed on the same extract gives the same children"])
+            n = book.write_table(ws, sheet, 3, headers, widths={"out_of_timescale": 44, "notes": 40, "grade": 16,
+                                                                 "group": 20}, wrap=("out_of_timescale", "group"))
+            grade_col = sheet.columns.index("grade")
+            if n:
+                ws.data_validation(4, grade_col, 3 + n, grade_col,
+                                   {"validate": "list", "source": list(GRADES), "ignore_blank": True})
+            ws = book.sheet("Verdicts", repeat=2)
+            ws.write_string(0, 0, "Every sampled child's verdict on each standard", book.title)
+            book.write_table(ws, verdicts, 2, {"child_id": "Child ID", **_VERDICT_HEADERS},
+                             widths={"title": 34, "detail": 60}, wrap=("title", "detail"))
+            ws = book.sheet("Groups", repeat=2)
+            ws.write_string(0, 0, f"Open cases per {sample.per} and how many were drawn", book.title)
+            book.write_table(ws, sample.groups, 2, {"group": sample.per.capitalize(), "open_cases": "Open cases",
+                                                    "sampled": "Drawn", "note": "Note"}, widths={"note": 50})
+            _about_sheet(book, profile, dataset, sample.as_at, f"dip sample: {options}", command,
+                         data_label=data_label)
             book.close()
 
     return atomic_write(Path(path), write, protected)

@@ -8,6 +8,7 @@ import datetime as dt
 import polars as pl
 
 from casecheck.calendar import WorkingCalendar
+from casecheck.chronology import did_you_mean
 from casecheck.dataset import Dataset
 from casecheck.engine.cohorts import cohort
 from casecheck.engine.context import RuleContext
@@ -58,7 +59,9 @@ def explain(
     date it was due and whether it ran late. The questions and period are those of :func:`audit`.
     """
     if child_id not in set(dataset.table("children")["child_id"].to_list()):
-        raise UsageError(f"child {child_id!r} is not in the children table")
+        near = did_you_mean(dataset, child_id)
+        hint = f": did you mean {' or '.join(near)}? (a spreadsheet may have dropped its leading zeros)" if near else ""
+        raise UsageError(f"child {child_id[:60]!r} is not in the children table{hint}")
     ds = only_child(dataset, child_id)
     result = audit(ds, profile, as_at, since, rules, calendar, period=period, over_period=over_period)
     as_at = result.as_at
