@@ -88,8 +88,8 @@ def test_compared_with_a_saved_findings_file(tmp_path):
     rows = _by_child(ch)
     assert {c: r["change"] for c, r in rows.items()} == {
         "C1": "new", "C2": "resolved", "C3": "resolved", "C4": "carried_over"}
-    # a file holds no history: the months are not known
-    assert rows["C4"]["months_out_of_timescale"] is None
+    # the months out of timescale come from the due date: the same as from the extract
+    assert rows["C4"]["months_out_of_timescale"] == 3
     assert ch.previous_source == "february.csv"
 
 

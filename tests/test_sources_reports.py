@@ -420,8 +420,7 @@ def test_inspect_native_sample():
     assert insp.source == "native" and insp.detected
     tables = {t.table: t for t in insp.tables}
     assert tables["episodes"].columns["episode_type"] == "episode_type"
-    # (the sample gains issue 13's optional columns with the sample's own issue-13 work)
-    assert set(tables["episodes"].not_supplied) <= {"allocated_date", "referral_id"}
+    assert tables["episodes"].not_supplied == []
     assert any(line.startswith("README.txt") for line in insp.ignored)
 
 

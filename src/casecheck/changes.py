@@ -32,20 +32,17 @@ import polars as pl
 from casecheck.dataset import Dataset
 from casecheck.engine import AuditResult, audit
 from casecheck.errors import InputError, UsageError
-from casecheck.periods import add_months, month_end
 from casecheck.standards import Profile
 
 CHANGES = ("new", "resolved", "carried_over")
-#: how many month ends back a carried-over exception is followed (the count says "12 or more")
-MAX_MONTHS = 12
 
 #: one row per rule x child that is an exception at either period end
 CHANGE_SCHEMA: dict[str, pl.DataType] = {
     "rule_id": pl.String(),
     "child_id": pl.String(),
     "change": pl.String(),
-    #: consecutive month ends out of timescale up to this period's end (0 for resolved); null
-    #: when the previous exceptions came from a file (the extract holds no history)
+    #: consecutive month ends out of timescale up to this period's end, counting it: those since
+    #: the due date passed (0 for resolved)
     "months_out_of_timescale": pl.Int32(),
     "episode_type": pl.String(),
     "team": pl.String(),
@@ -135,10 +132,10 @@ def changes(
 
     The previous exceptions are ``before`` (from :func:`exceptions_of` on the previous period's
     audit, at ``before_end``), else worked out from ``dataset`` at the end of
-    ``result.period.previous()``; then the consecutive month ends out of timescale are counted
-    back through earlier month ends (up to :data:`MAX_MONTHS`). Or they come from ``previous``,
-    findings saved then (the columns casecheck writes; ``previous_source`` names the file in
-    outputs), when the extract holds no history: then the months are not known.
+    ``result.period.previous()``. Or they come from ``previous``, findings saved then (the
+    columns casecheck writes; ``previous_source`` names the file in outputs), when the extract
+    holds no history. Each exception says for how many consecutive month ends it has been out
+    of timescale: those since its due date passed.
     """
     profile = result.profile
     if dataset is None and previous is None:
@@ -160,11 +157,7 @@ def changes(
     items = _compare(now, then, current)
     if dataset is not None:
         items = _closures(items, dataset, previous_end, result.as_at)
-    if previous is None:
-        assert dataset is not None and previous_end is not None
-        items = _count_months(items, dataset, profile, previous_end, cache)
-    else:
-        items = items.with_columns(months_out_of_timescale=pl.lit(None, dtype=pl.Int32))
+    items = _count_months(items, result.as_at)
     items = _in_order(items.select(list(CHANGE_SCHEMA)).cast(CHANGE_SCHEMA), profile)  # type: ignore[arg-type]
     return Changes(items, _summary(items, profile), result.as_at, previous_end, source)
 
@@ -270,45 +263,21 @@ def _closures(items: pl.DataFrame, dataset: Dataset, since: dt.date | None, as_a
     ).drop("_closed")
 
 
-def _count_months(items: pl.DataFrame, dataset: Dataset, profile: Profile, previous_end: dt.date,
-                  cache: dict) -> pl.DataFrame:
-    """Consecutive month ends out of timescale: 1 for new, 2 or more for carried over (followed
-    back through earlier month ends while the child stays an exception, up to MAX_MONTHS), 0 for
-    resolved. Each earlier audit covers only the children still being followed."""
-    months = (
-        pl.when(pl.col("change") == "new").then(1)
-        .when(pl.col("change") == "carried_over").then(2)
-        .otherwise(0)
-    )
-    items = items.with_columns(months_out_of_timescale=months.cast(pl.Int32))
-    following = items.filter(pl.col("change") == "carried_over").select("rule_id", "child_id")
-    end = previous_end
-    for n in range(3, MAX_MONTHS + 1):
-        if following.is_empty():
-            break
-        end = month_end(add_months(end, -1))
-        rules = following["rule_id"].unique().sort().to_list()
-        children = following.select("child_id").unique()
-        ds = _restricted(dataset, children)
-        still = exceptions_at(ds, profile, end, rules).select("rule_id", "child_id")
-        following = following.join(still, on=["rule_id", "child_id"], how="semi")
-        items = items.join(following.with_columns(_more=pl.lit(True)), on=["rule_id", "child_id"], how="left")
-        items = items.with_columns(
-            months_out_of_timescale=pl.when(pl.col("_more")).then(pl.lit(n, dtype=pl.Int32))
-            .otherwise(pl.col("months_out_of_timescale"))
-        ).drop("_more")
-    return items
+def _count_months(items: pl.DataFrame, as_at: dt.date) -> pl.DataFrame:
+    """Consecutive month ends out of timescale: the month ends since the exception's due date
+    passed, up to the audit date (which counts as a period end). An exception is the same one
+    all that time: nothing was done since it fell due (a visit, an update, the document, the
+    assessment's completion would have ended it), so it was out of timescale at every month end
+    after its due date. Resolved exceptions: 0."""
+    def month_ends_by(day: pl.Expr) -> pl.Expr:  # month ends on or before ``day`` (from year 0)
+        return (day.dt.year().cast(pl.Int32) * 12 + day.dt.month().cast(pl.Int32)
+                - (day != day.dt.month_end()).cast(pl.Int32))
 
-
-def _restricted(dataset: Dataset, children: pl.DataFrame) -> Dataset:
-    """The dataset cut down to some children (earlier month ends for a few carried-over cases)."""
-    from dataclasses import replace
-
-    tables = {
-        name: t.join(children, on="child_id", how="semi") if "child_id" in t.columns else t
-        for name, t in dataset.tables.items()
-    }
-    return replace(dataset, tables=tables)
+    audit_date = pl.lit(as_at)
+    since_due = month_ends_by(audit_date) - month_ends_by(pl.col("due_date"))
+    count = since_due + (audit_date != audit_date.dt.month_end()).cast(pl.Int32)  # the audit date itself
+    months = pl.when(pl.col("change") == "resolved").then(0).otherwise(pl.max_horizontal(count, pl.lit(1)))
+    return items.with_columns(months_out_of_timescale=months.cast(pl.Int32))
 
 
 def _summary(items: pl.DataFrame, profile: Profile) -> pl.DataFrame:
@@ -328,9 +297,6 @@ def _summary(items: pl.DataFrame, profile: Profile) -> pl.DataFrame:
         previous=pl.col("carried_over") + pl.col("resolved"),
         current=pl.col("carried_over") + pl.col("new"),
     )
-    if items.height and items["months_out_of_timescale"].null_count() == items.height:
-        # compared with a saved file: how long each has been out of timescale is not known
-        out = out.with_columns(three_months_or_more=pl.lit(None, dtype=pl.Int64))
     return out.select(list(CHANGE_SUMMARY_SCHEMA)).cast(CHANGE_SUMMARY_SCHEMA)  # type: ignore[arg-type]
 
 

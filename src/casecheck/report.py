@@ -311,20 +311,17 @@ def render_changes(changes: Changes, console: Console) -> None:
         return
     table = Table(title=title, title_justify="left", caption=(
         "Carried over + resolved = then; carried over + new = now. 3+: out of timescale at three "
-        "month ends or more (to escalate)." if changes.previous_end else
-        "Carried over + resolved = then; carried over + new = now (from a saved findings file: "
-        "months out of timescale not known)."), caption_justify="left")
+        "month ends or more (to escalate)."), caption_justify="left")
     for col, justify in [("Rule", "left"), ("Then", "right"), ("Now", "right"), ("New", "right"),
                          ("Resolved", "right"), ("Carried over", "right"), ("3+", "right")]:
         table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for r in rows.iter_rows(named=True):
         long = r["three_months_or_more"]
-        escalate = Text("–" if long is None else f"{long:,}", style="red" if long else "")
+        escalate = Text(f"{long:,}", style="red" if long else "")
         table.add_row(r["rule_id"], f"{r['previous']:,}", f"{r['current']:,}", f"{r['new']:,}",
                       f"{r['resolved']:,}", f"{r['carried_over']:,}", escalate)
     t = rows.select(pl.col("previous", "current", "new", "resolved", "carried_over").sum()).row(0)
-    long = rows["three_months_or_more"]
-    total = "–" if long.null_count() == long.len() else f"{long.sum():,}"
+    total = f"{rows['three_months_or_more'].sum():,}"
     table.add_row(Text("all rules", style="bold"), *(Text(f"{v:,}", style="bold") for v in t), Text(total, style="bold"))
     console.print(table)
 

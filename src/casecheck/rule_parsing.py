@@ -112,7 +112,124 @@ def _phase(item: object, what: str) -> Phase:
     )
 
 
+def _events(value, what):
+    return tuple(parse_event(e) for e in _strs(value, what))
+
+
+def _event(value, what):
+    if not isinstance(value, str):
+        raise ProfileError(f"{what} must be one event reference")
+    return parse_event(value)
+
+
+def _events_or_one(value, what):
+    if isinstance(value, list) and value:
+        return _events(value, what)
+    return (_event(value, what),)
+
+
+def _episode_types(value, what):
+    types = _strs(value, what)
+    bad = [t for t in types if t not in EPISODE_TYPES]
+    if bad:
+        raise ProfileError(f"unknown episode type {bad[0]!r} (known: {', '.join(EPISODE_TYPES)})")
+    return types
+
+
+def _choice(options):
+    def conv(value, what):
+        if value not in options:
+            raise ProfileError(f"{what} must be one of {', '.join(options)}")
+        return value
+    return conv
+
+
+def _anchor_text(value, what):
+    if not isinstance(value, str) or not value.strip():
+        raise ProfileError(f"{what} must be \"episode\", \"placement\", an age such as "
+                           "\"age:15y8mo\", or an event such as \"meeting:cla_review#2\"")
+    value = value.strip()
+    if value not in ("episode", "placement"):
+        _anchor_age(value, what)
+        _anchor_event(value, what)
+    return value
+
+
+def _anchor_age(value, what):
+    text = str(value).strip()
+    return Age.parse(text.removeprefix("age:")) if text.startswith("age:") else None
+
+
+def _anchor_event(value, what):
+    text = str(value).strip()
+    if text in ("episode", "placement") or text.startswith("age:"):
+        return None
+    return parse_event(text, allow_nth=True)
+
+
+def _whole(lo, hi):
+    def conv(value, what):
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise ProfileError(f"{what} must be a whole number from {lo} to {hi}")
+        return value
+    return conv
+
+
+def _basis(item: dict):
+    """The converter for ``basis``, which may name only the numbers ``item`` has."""
+
+    def conv(value, what):
+        def one(v, where):
+            if v not in BASES:
+                raise ProfileError(f"{where} must be one of {', '.join(repr(b) for b in BASES)}, not {v!r}")
+            return v
+        if isinstance(value, str):
+            return (("", one(value, what)),)
+        if isinstance(value, dict) and value:
+            numbers = [k for k in _NUMBERS if k in item]
+            for k in value:
+                if k not in numbers:
+                    raise ProfileError(f"{what} names '{k}', which is not a number of this rule "
+                                       f"(its numbers: {', '.join(numbers) or 'none'})")
+            return tuple((k, one(v, f"{what}.{k}")) for k, v in value.items())
+        raise ProfileError(f"{what} must be \"document\", \"statutory\" or \"casecheck default\", or a "
+                           "table of them by parameter, e.g. { first = \"statutory\", interval = \"document\" }")
+
+    return conv
+
+
+def _window(value, what):
+    if not isinstance(value, list) or len(value) != 2:
+        raise ProfileError(f"{what} must be two durations, e.g. [\"-3w\", \"-2w\"] (or [\"case\", \"0d\"])")
+    lo = "case" if value[0] == "case" else Offset.parse(value[0], f"{what}[0]")
+    hi = Offset.parse(value[1], f"{what}[1]")
+    return lo, hi
+
+
+def _checkpoints(value, what):
+    if not isinstance(value, list) or not value or len(value) > 12:
+        raise ProfileError(f"{what} must be a list of durations, e.g. [\"10wd\", \"25wd\", \"35wd\"]")
+    return tuple(_duration(v, f"{what}[{i}]") for i, v in enumerate(value))
+
+
+def _flag(value, what):
+    if not isinstance(value, bool):
+        raise ProfileError(f"{what} must be true or false (without quotes)")
+    return value
+
+
+def _placement_conditions(value, what):
+    return parse_conditions(value, "placements", what)
+
+
+def _phases(value, what):
+    if not isinstance(value, list):
+        raise ProfileError("phases must be an array of tables ([[rule.phases]])")
+    return tuple(_phase(p, f"{what}[{i}]") for i, p in enumerate(value))
+
+
 def parse_rule(item: dict, index: int, loc: Locator) -> Rule:
+    """One ``[[rule]]`` table as a :class:`Rule`; a bad key is a ProfileError naming its line."""
     rid = item.get("id")
     label = f"rule {rid!r}" if rid else f"rule #{index + 1}"
 
@@ -120,10 +237,66 @@ def parse_rule(item: dict, index: int, loc: Locator) -> Rule:
         line = loc.key(index, key) if key else loc.rule(index)
         return ProfileError(f"line {line}: {label}: {message}")
 
+    _check_common(item, fail)
+    kind = item["kind"]
+
+    def get(key: str, conv, default=None):
+        if key not in item:
+            return default
+        try:
+            return conv(item[key], key)
+        except ProfileError as exc:
+            raise fail(key, str(exc)) from None
+
+    floor = item.get("floor")
+    default_per = "episode" if kind == "frequency" else "child"
+    rule = Rule(
+        id=rid,
+        title=item["title"].strip(),
+        kind=kind,
+        target=float(item["target"]),
+        floor=None if floor is None else float(floor),
+        source=item["source"].strip(),
+        note=str(item.get("note", "")).strip(),
+        cohort=get("cohort", _episode_types, ()),
+        exclude=get("exclude", _episode_types, ()),
+        per=get("per", _choice(("episode", "child")), default_per),
+        anchor=get("anchor", _anchor_text, "episode"),
+        anchor_age=get("anchor", _anchor_age, None),
+        anchor_event=get("anchor", _anchor_event, None),
+        until_age=get("until_age", _whole(0, 30), None),
+        from_=get("from", _event, None),
+        window=get("window", _window, None),
+        checkpoints=get("checkpoints", _checkpoints, ()),
+        while_open=get("while_open", _flag, False),
+        basis=get("basis", _basis(item), ()),
+        events=get("events", _events, ()),
+        first=get("first", _duration),
+        interval=get("interval", _duration),
+        permanent_interval=get("permanent_interval", _duration),
+        phases=get("phases", _phases, ()),
+        start=get("start", _event),
+        start_where=get("start_where", _where, ()),
+        done=get("done", _events_or_one, (None,))[0],
+        done_also=get("done", _events_or_one, (None,))[1:],
+        within=get("within", _duration),
+        count_from=get("count_from", _choice(("day0", "day1")), "day0"),
+        placement_where=get("placement_where", _placement_conditions, ()),
+        exclude_placement=get("exclude_placement", _placement_conditions, ()),
+        permanence=get("permanence", _choice(("placement", "episode")), "placement"),
+        unmatched=get("unmatched", _choice(("not_met", "exclude")), "not_met"),
+        line=loc.rule(index),
+    )
+    _check_timescale(rule, item, fail)
+    return rule
+
+
+def _check_common(item: dict, fail) -> None:
+    """The keys every rule has: present, of the right kind, for this kind of rule."""
     for key in ("id", "title", "kind", "target", "source"):
         if key not in item:
-            return_error = fail(None, f"missing '{key}'")
-            raise return_error
+            raise fail(None, f"missing '{key}'")
+    rid = item.get("id")
     if not isinstance(rid, str) or not _RULE_ID.match(rid):
         raise fail("id", "id must be lower-case words joined by hyphens, e.g. visits-cp")
     kind = item["kind"]
@@ -149,148 +322,11 @@ def parse_rule(item: dict, index: int, loc: Locator) -> Rule:
         if not isinstance(item[key], str) or not item[key].strip():
             raise fail(key, f"{key} must be non-empty text")
 
-    def get(key: str, conv, default=None):
-        if key not in item:
-            return default
-        try:
-            return conv(item[key], key)
-        except ProfileError as exc:
-            raise fail(key, str(exc)) from None
 
-    def events(value, what):
-        return tuple(parse_event(e) for e in _strs(value, what))
-
-    def event(value, what):
-        if not isinstance(value, str):
-            raise ProfileError(f"{what} must be one event reference")
-        return parse_event(value)
-
-    def events_or_one(value, what):
-        if isinstance(value, list) and value:
-            return events(value, what)
-        return (event(value, what),)
-
-    def episode_types(value, what):
-        types = _strs(value, what)
-        bad = [t for t in types if t not in EPISODE_TYPES]
-        if bad:
-            raise ProfileError(f"unknown episode type {bad[0]!r} (known: {', '.join(EPISODE_TYPES)})")
-        return types
-
-    def choice(options):
-        def conv(value, what):
-            if value not in options:
-                raise ProfileError(f"{what} must be one of {', '.join(options)}")
-            return value
-        return conv
-
-    def anchor_text(value, what):
-        if not isinstance(value, str) or not value.strip():
-            raise ProfileError(f"{what} must be \"episode\", \"placement\", an age such as "
-                               "\"age:15y8mo\", or an event such as \"meeting:cla_review#2\"")
-        value = value.strip()
-        if value not in ("episode", "placement"):
-            anchor_age(value, what)
-            anchor_event(value, what)
-        return value
-
-    def anchor_age(value, what):
-        text = str(value).strip()
-        return Age.parse(text.removeprefix("age:")) if text.startswith("age:") else None
-
-    def anchor_event(value, what):
-        text = str(value).strip()
-        if text in ("episode", "placement") or text.startswith("age:"):
-            return None
-        return parse_event(text, allow_nth=True)
-
-    def whole(lo, hi):
-        def conv(value, what):
-            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-                raise ProfileError(f"{what} must be a whole number from {lo} to {hi}")
-            return value
-        return conv
-
-    def basis(value, what):
-        def one(v, where):
-            if v not in BASES:
-                raise ProfileError(f"{where} must be one of {', '.join(repr(b) for b in BASES)}, not {v!r}")
-            return v
-        if isinstance(value, str):
-            return (("", one(value, what)),)
-        if isinstance(value, dict) and value:
-            numbers = [k for k in _NUMBERS if k in item]
-            for k in value:
-                if k not in numbers:
-                    raise ProfileError(f"{what} names '{k}', which is not a number of this rule "
-                                       f"(its numbers: {', '.join(numbers) or 'none'})")
-            return tuple((k, one(v, f"{what}.{k}")) for k, v in value.items())
-        raise ProfileError(f"{what} must be \"document\", \"statutory\" or \"casecheck default\", or a "
-                           "table of them by parameter, e.g. { first = \"statutory\", interval = \"document\" }")
-
-    def window(value, what):
-        if not isinstance(value, list) or len(value) != 2:
-            raise ProfileError(f"{what} must be two durations, e.g. [\"-3w\", \"-2w\"] (or [\"case\", \"0d\"])")
-        lo = "case" if value[0] == "case" else Offset.parse(value[0], f"{what}[0]")
-        hi = Offset.parse(value[1], f"{what}[1]")
-        return lo, hi
-
-    def checkpoints(value, what):
-        if not isinstance(value, list) or not value or len(value) > 12:
-            raise ProfileError(f"{what} must be a list of durations, e.g. [\"10wd\", \"25wd\", \"35wd\"]")
-        return tuple(_duration(v, f"{what}[{i}]") for i, v in enumerate(value))
-
-    def flag(value, what):
-        if not isinstance(value, bool):
-            raise ProfileError(f"{what} must be true or false (without quotes)")
-        return value
-
-    def placement_conditions(value, what):
-        return parse_conditions(value, "placements", what)
-
-    def phases(value, what):
-        if not isinstance(value, list):
-            raise ProfileError("phases must be an array of tables ([[rule.phases]])")
-        return tuple(_phase(p, f"{what}[{i}]") for i, p in enumerate(value))
-
-    default_per = "episode" if kind == "frequency" else "child"
-    rule = Rule(
-        id=rid,
-        title=item["title"].strip(),
-        kind=kind,
-        target=float(target),
-        floor=None if floor is None else float(floor),
-        source=item["source"].strip(),
-        note=str(item.get("note", "")).strip(),
-        cohort=get("cohort", episode_types, ()),
-        exclude=get("exclude", episode_types, ()),
-        per=get("per", choice(("episode", "child")), default_per),
-        anchor=get("anchor", anchor_text, "episode"),
-        anchor_age=get("anchor", anchor_age, None),
-        anchor_event=get("anchor", anchor_event, None),
-        until_age=get("until_age", whole(0, 30), None),
-        from_=get("from", event, None),
-        window=get("window", window, None),
-        checkpoints=get("checkpoints", checkpoints, ()),
-        while_open=get("while_open", flag, False),
-        basis=get("basis", basis, ()),
-        events=get("events", events, ()),
-        first=get("first", _duration),
-        interval=get("interval", _duration),
-        permanent_interval=get("permanent_interval", _duration),
-        phases=get("phases", phases, ()),
-        start=get("start", event),
-        start_where=get("start_where", _where, ()),
-        done=get("done", events_or_one, (None,))[0],
-        done_also=get("done", events_or_one, (None,))[1:],
-        within=get("within", _duration),
-        count_from=get("count_from", choice(("day0", "day1")), "day0"),
-        placement_where=get("placement_where", placement_conditions, ()),
-        exclude_placement=get("exclude_placement", placement_conditions, ()),
-        permanence=get("permanence", choice(("placement", "episode")), "placement"),
-        unmatched=get("unmatched", choice(("not_met", "exclude")), "not_met"),
-        line=loc.rule(index),
-    )
+def _check_timescale(rule: Rule, item: dict, fail) -> None:
+    """What only the whole rule can show wrong (a timescale's limit, its start's filter, a done
+    that is its start)."""
+    kind = rule.kind
     if kind == "timescale":
         limits = [k for k in _LIMITS if k in item]
         if len(limits) != 1:
@@ -318,7 +354,6 @@ def parse_rule(item: dict, index: int, loc: Locator) -> Rule:
     ):
         raise fail("done", "done must differ from start (or, to judge the start's own row, give "
                            "it a condition: \"visit where seen_alone\")")
-    return rule
 
 
 def _signed_days(offset: Offset) -> float:

@@ -112,7 +112,7 @@ CODES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "pathway_plan_review": ("Pathway Plan Review", "Pathway Review", "PP Review"),
         "care_team": ("Care Team Meeting", "Care Team", "Care Team Review", "Team Around the Child in Care"),
-        "key_review": ("Key Review", "Manager's Key Review", "Managers Key Review", "Key Review Meeting",
+        "key_review": ("Key Review", "Key Review Meeting", "Manager's Key Review", "Managers Key Review",
                        "Management Key Review"),
     },
     "document_type": {
@@ -136,13 +136,14 @@ CODES: dict[str, dict[str, tuple[str, ...]]] = {
         "life_story": ("Life Story", "Life Story Work", "Life Story Book"),
         "direct_work": ("Direct Work", "Direct Work Session"),
         "personal_education_plan": ("Personal Education Plan", "PEP"),
-        "permanence_plan": ("Permanence Plan", "Permanency Plan", "Permanence Planning Report",
-                            "Permanence Report", "Plan for Permanence"),
-        "closure_letter": ("Closure Letter", "Case Closure Letter", "Ending Letter",
-                           "Goodbye Letter", "Closing Letter"),
-        "preparing_for_adulthood": ("Preparing for Adulthood", "Preparation for Adulthood",
-                                    "Preparing for Adulthood Plan", "Preparation for Independence",
-                                    "Independence Plan", "PfA", "PfA Plan"),
+        "permanence_plan": ("Permanence Plan", "Plan for Permanence", "Permanency Plan",
+                            "Permanence Planning Report", "Permanence Report"),
+        "closure_letter": ("Closure Letter", "Case Closure Letter", "Ending Letter", "Goodbye Letter",
+                           "Closing Letter"),
+        "preparing_for_adulthood": (
+            "Preparing for Adulthood", "Preparing for Adulthood Plan", "Preparation for Adulthood",
+            "PfA", "PfA Plan", "Preparation for Independence", "Independence Plan",
+        ),
     },
     "visit_type": {
         "statutory": (
