@@ -158,3 +158,80 @@ def test_timescale_limits_are_validated(extra, message):
     rule = {"kind": "timescale", "start": "meeting:icpc", "done": "meeting:family_network"} | extra
     with pytest.raises(ProfileError, match=message):
         profile(rule)
+
+
+def test_one_late_event_does_not_meet_two_checkpoints():
+    # Sandwell: "managers' key reviews process, at 3 and 6 months". Allocated Thu 22 Aug 2024:
+    # due by 22 Nov and 22 Feb. One key review, on Fri 29 Nov: late for the first; it is not also
+    # the second, which is then missed.
+    rule = {"id": "key-review", "kind": "timescale", "start": "episode:early_help",
+            "done": "meeting:key_review", "checkpoints": ["3mo", "6mo"]}
+    ep = [{"child_id": "1", "episode_type": "early_help", "start_date": "2024-08-22"}]
+    meetings = [{"child_id": "1", "meeting_type": "key_review", "meeting_date": "2024-11-29"}]
+    res = run(dataset(episodes=ep, meetings=meetings), profile(rule), D(2025, 3, 31), period="all")
+    rows = res.findings.select("due_date", "status", "last_event_date").rows()
+    assert rows == [(D(2024, 11, 22), "not_met", D(2024, 11, 29)), (D(2025, 2, 22), "not_met", None)]
+
+
+def test_a_letter_after_closure_is_owed():
+    # Sandwell: "a closure letter is written ... once our service says 'goodbye'" (within 5
+    # working days of the end, a casecheck default): the clock starts at the episode's own end,
+    # so the letter due after it is owed, not cancelled by the closure; an event after the end
+    # counts
+    rule = {"id": "closure-letter", "kind": "timescale", "start": "episodes.end_date",
+            "start_where": {"episode_type": ["early_help"]}, "done": "document:closure_letter",
+            "window": ["case", "5wd"]}
+    ep = [{"child_id": c, "episode_type": "early_help", "start_date": "2024-11-04", "end_date": "2025-03-14"}
+          for c in "12"]
+    docs = [{"child_id": "1", "document_type": "closure_letter", "document_date": "2025-03-18"}]
+    res = run(dataset(episodes=ep, documents=docs), profile(rule), D(2025, 3, 31), period="all")
+    # ended Fri 14 Mar + 5 working days = Fri 21 Mar: 1's letter (Tue 18 Mar) on time; 2 has
+    # none, 6 working days overdue at 31 Mar
+    assert (one(res, child_id="1")["status"], one(res, child_id="1")["due_date"]) == ("met", D(2025, 3, 21))
+    f = one(res, child_id="2")
+    assert (f["status"], f["days_overdue"]) == ("not_met", 6)
+    assert f["detail"].startswith("Closure letter due by 21/03/2025 (by 5 working days after the end of the "
+                                  "early help episode on 14/03/2025): not done")
+
+
+def test_an_own_row_check_grows_no_more_overdue():
+    rule = {"kind": "timescale", "start": "visit", "done": "visit where seen_alone = yes|no", "within": "0d"}
+    ds = dataset(episodes=[{"child_id": "1", "episode_type": "child_in_need", "start_date": "2024-06-03"}],
+                 visits=[{"child_id": "1", "visit_date": "2024-07-16", "seen_alone": None}])
+    f = one(run(ds, profile(rule), D(2025, 3, 31), period="all"))
+    assert (f["status"], f["days_overdue"]) == ("not_met", 0)
+
+
+def test_an_allocation_start_in_words():
+    rule = {"kind": "timescale", "start": "episodes.allocated_date", "start_where": {"episode_type": ["early_help"]},
+            "done": ["family_contact", "visit"], "within": "5d"}
+    ep = [{"child_id": "1", "episode_type": "early_help", "start_date": "2024-12-02", "allocated_date": "2024-12-04"}]
+    ds = dataset(episodes=ep, visits=[{"child_id": "1", "visit_date": "2024-12-06"}], family_contacts=[])
+    f = one(run(ds, profile(rule), D(2025, 3, 31), period="all"))
+    assert f["detail"] == ("Contact with the child or family or visit (child seen) on 06/12/2024: within 5 days "
+                           "of the allocation of the early help episode on 04/12/2024.")
+
+
+@pytest.mark.parametrize("rule", [
+    {"id": "fnm", "kind": "timescale", "start": "meeting:icpc", "done": "meeting:family_network",
+     "window": ["case", "0d"]},
+    {"id": "taf", "kind": "timescale", "start": "episodes.end_date", "start_where": {"episode_type": ["early_help"]},
+     "done": "meeting:taf", "window": ["-3w", "-2w"]},
+    {"id": "oversight", "kind": "timescale", "start": "assessment", "done": "supervision:management_oversight",
+     "checkpoints": ["10wd", "25wd", "35wd"], "while_open": True},
+    {"id": "s47-visit", "kind": "timescale", "start": "episode:s47", "from": "referral", "done": "visit",
+     "within": "1wd"},
+], ids=lambda r: r["id"])
+def test_windows_checkpoints_and_links_add_up_month_by_month(rule, sample_dataset):
+    # each requirement is decided once, never before its start event happened: the months of a
+    # financial year add up to the year
+    import polars as pl
+
+    from casecheck.views import trend
+
+    prof = profile(rule)
+    ends = pl.date_range(pl.date(2024, 5, 1), pl.date(2025, 4, 1), "1mo", eager=True).dt.offset_by("-1d").to_list()
+    months = trend(sample_dataset, prof, ends, [rule["id"]])
+    year = run(sample_dataset, prof, D(2025, 3, 31), period="year").summary
+    assert (months["met"].sum(), months["not_met"].sum()) == (year["met"][0], year["not_met"][0])
+    assert year["met"][0] + year["not_met"][0] > 0

@@ -694,9 +694,11 @@ def _defaults_block(book: _Book, ws, r: int, rules: list) -> int:
     """The rules whose numbers are casecheck's defaults rather than the document's or statute's
     (so no one mistakes them for the authority's standard), and those whose basis the profile
     does not state. Returns the next free row."""
+    intro = ("Numbers casecheck supplies where the document gives none: not the authority's standard "
+             "(targets are casecheck's defaults for every rule)")
+    ws.set_row(r, 15 * _lines(intro, 100 * 1.1))
     ws.write_string(r, 0, "Casecheck defaults", book.key)
-    ws.write_string(r, 1, "Numbers casecheck supplies where the document gives none: not the authority's "
-                          "standard (targets are casecheck's defaults for every rule)", book.fmt(text_wrap=True))
+    ws.write_string(r, 1, intro, book.fmt(text_wrap=True, valign="top"))
     r += 1
     defaults = [x for x in rules if x.defaults]
     unstated = [x.id for x in rules if not x.basis]

@@ -122,6 +122,7 @@ def expand(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
             lo = pl.col(f"_lo{i}")
         parts.append(dated.with_columns(
             checkpoint=pl.lit(s.label or None, dtype=pl.String), due_date=pl.col(f"_hi{i}"), earliest=lo,
+            _k=pl.lit(i, dtype=pl.Int32),
         ))
     out = pl.concat(parts) if len(parts) > 1 else parts[0]
     return out.drop([c for c in out.columns if c.startswith(("_hi", "_lo"))])

@@ -154,6 +154,11 @@ def check_rule(ctx: RuleContext) -> tuple[pl.DataFrame, int]:
     return out.select(*FINDING_COLUMNS[:-1]).with_columns(by_branch(out, detail)), left
 
 
+def basis_notes(profile: Profile) -> dict[str, str]:
+    """Rule id -> ``numbers: ...`` for the rules whose numbers are not all their document's."""
+    return {r.id: note for r in profile.rules if (note := basis_note(r))}
+
+
 def basis_note(rule: Rule) -> str:
     """``numbers: casecheck default`` (or ``numbers: first statutory, interval document``) for a
     rule whose numbers are not all its document's; blank otherwise (or when not stated)."""
@@ -203,12 +208,10 @@ def summarise(findings: pl.DataFrame, profile: Profile, not_assessed: dict[str, 
             "needs": [", ".join(not_assessed.get(r.id, [])) for r in profile.rules],
             "question": ["decided_in_period" if r.kind == "timescale" else asked for r in profile.rules],
             "closed_before_due": [left.get(r.id, 0) for r in profile.rules],
-            "numbers": [basis_note(r) for r in profile.rules],
             "order": list(range(len(profile.rules))),
         },
         schema={"rule_id": pl.String, "title": pl.String, "kind": pl.String, "target_pct": pl.Float64,
-                "needs": pl.String, "question": pl.String, "closed_before_due": pl.Int64,
-                "numbers": pl.String, "order": pl.Int64},
+                "needs": pl.String, "question": pl.String, "closed_before_due": pl.Int64, "order": pl.Int64},
     )
     out = rules.join(counts, on="rule_id", how="left").with_columns(
         [pl.col(c).fill_null(0).cast(pl.Int64) for c in ("in_scope", "met", "not_met", "pending")],
@@ -218,11 +221,8 @@ def summarise(findings: pl.DataFrame, profile: Profile, not_assessed: dict[str, 
     assessed = pl.col("needs") == ""
     out = out.with_columns(pct_met_expr()).with_columns(
         rag=pl.when(assessed).then(rag_expr(profile.amber_margin)).otherwise(pl.lit("not assessed")),
-        note=pl.when(assessed).then(summary_note()).otherwise(pl.format("not assessed (needs: {})", pl.col("needs"))),
-    ).with_columns(  # where the numbers come from, when not (all) the document's
-        note=pl.when(pl.col("numbers") == "").then(pl.col("note"))
-        .when(pl.col("note") == "").then(pl.col("numbers"))
-        .otherwise(pl.format("{}; {}", pl.col("note"), pl.col("numbers"))),
+        note=pl.when(assessed).then(summary_note(basis_notes(profile)))
+        .otherwise(pl.format("not assessed (needs: {})", pl.col("needs"))),
     )
     return out.sort("order").select(list(SUMMARY_SCHEMA)).cast(SUMMARY_SCHEMA)  # type: ignore[arg-type]
 

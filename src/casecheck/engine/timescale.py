@@ -51,9 +51,16 @@ CARRIED = ("episode_type", "team", "worker_id")
 def check(ctx: RuleContext) -> tuple[pl.DataFrame, Detail]:
     rule, as_at = ctx.rule, ctx.as_at
     rows = _with_case(ctx, requirements.linked(ctx, _starts(ctx)))
-    rows = _with_done(ctx, requirements.expand(ctx, rows))
+    rows = requirements.expand(ctx, rows.with_row_index("_s"))
+    if _ends_case(ctx):
+        # the clock starts at the episode's own end ("a closure letter once we say goodbye"):
+        # what is due after it is the point of the rule, not work the closure cancels
+        rows = rows.with_columns(closed_date=pl.when(pl.col("due_date") < pl.col("closed_date")).then(
+            pl.col("closed_date")))
+    rows = _with_done(ctx, rows)
     if ctx.start is not None:  # what cannot have been decided in the period, nor be pending
-        rows = rows.filter((pl.col("done_date") >= ctx.start) | (pl.col("due_date") >= _day_before(ctx.start)))
+        rows = rows.filter((pl.col("done_date") >= ctx.start) | (pl.col("due_date") >= _day_before(ctx.start))
+                           | (pl.col("start_date") >= ctx.start))
     has = pl.col("done_date").is_not_null()
     stop = pl.coalesce("closed_date", pl.lit(as_at))
     # (with while_open, a requirement due after the start's own record ended, such as a
@@ -62,8 +69,8 @@ def check(ctx: RuleContext) -> tuple[pl.DataFrame, Detail]:
     if rule.while_open:
         owed = pl.col("own_end").is_null() | (pl.col("own_end") > pl.col("due_date"))
     status = (
-        pl.when(~owed).then(pl.lit(LEFT))
-        .when(has & (pl.col("done_date") <= pl.col("due_date"))).then(pl.lit("met"))
+        pl.when(has & (pl.col("done_date") <= pl.col("due_date"))).then(pl.lit("met"))
+        .when(~owed).then(pl.lit(LEFT))
         .when(pl.col("closed_date").is_not_null() & (pl.col("due_date") >= pl.col("closed_date"))).then(pl.lit(LEFT))
         .when(has).then(pl.lit("not_met"))
         .when(pl.col("due_date") >= as_at).then(pl.lit("pending"))
@@ -81,8 +88,11 @@ def check(ctx: RuleContext) -> tuple[pl.DataFrame, Detail]:
         rows = rows.filter(_decided_in(ctx.start, late_when_done=rule.unmatched == "exclude"))
     rows = _with_team(ctx, rows)
     until = pl.when(has).then(pl.min_horizontal("done_date", stop)).otherwise(stop)
+    overdue = pl.col("status") == "not_met"
+    if requirements.own_row(ctx):  # a record that lacks something grows no more overdue with time
+        overdue = pl.lit(False)
     rows = rows.with_columns(
-        days_overdue=pl.when(pl.col("status") == "not_met")
+        days_overdue=pl.when(overdue)
         .then(ctx.cal.working_days_after_expr(pl.col("due_date"), until))
         .otherwise(0)
         .cast(pl.Int32),
@@ -98,17 +108,19 @@ def _day_before(day: dt.date) -> dt.date:
 def _decided_in(start: dt.date, late_when_done: bool = False) -> pl.Expr:
     """Counted in a period from ``start`` (to the audit date): met in it (done on time), not met
     in it (fallen overdue in it, the day after the due date, whether done late since or not);
-    pending; or (LEFT) closed in it.
+    pending; or (LEFT) closed in it. Never before the start event itself: a family network
+    meeting held before the conference it had to precede is decided when the conference is.
 
     ``late_when_done`` (``unmatched = "exclude"``): a start may rightly need no B, so a lapse is
     known only when B comes, late: it is decided on that day."""
     status = pl.col("status")
-    fell_overdue = pl.col("due_date") >= _day_before(start)
-    late = (pl.col("done_date") >= start) if late_when_done else fell_overdue
+    started = pl.col("start_date") >= start
+    fell_overdue = (pl.col("due_date") >= _day_before(start)) | started
+    late = ((pl.col("done_date") >= start) | started) if late_when_done else fell_overdue
     return (
         (status == "pending")
-        | ((status == LEFT) & (pl.col("left_on") >= start))
-        | ((status == "met") & (pl.col("done_date") >= start))
+        | ((status == LEFT) & ((pl.col("left_on") >= start) | started))
+        | ((status == "met") & ((pl.col("done_date") >= start) | started))
         | ((status == "not_met") & late)
     )
 
@@ -149,20 +161,42 @@ def _starts(ctx: RuleContext) -> pl.DataFrame:
 def _with_done(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
     """B from another table: the child's first qualifying event on or after the requirement's
     earliest day (the clock's start, for ``within``), on or before the audit date, and not after
-    the period of involvement closed."""
+    the period of involvement closed. At checkpoints, an event that met one checkpoint (late)
+    does not meet the next as well."""
     if requirements.same_row(ctx):
-        return rows.drop("case_start")
+        return rows.drop("case_start", "_s", "_k")
     assert ctx.rule.done is not None
-    ev = qualifying_events(ctx, ctx.rule.dones)
-    if not in_order(rows, "child_id", "earliest"):
-        rows = rows.sort("child_id", "earliest")
-    found = rows.join_asof(
-        ev.rename({"date": "done_date"}), left_on="earliest", right_on="done_date", by="child_id",
-        strategy="forward", check_sortedness=False,
-    )
-    in_time = (pl.col("done_date") <= ctx.as_at) & (
-        pl.col("closed_date").is_null() | (pl.col("done_date") <= pl.col("closed_date")))
-    return found.with_columns(done_date=pl.when(in_time).then(pl.col("done_date"))).drop("case_start")
+    ev = qualifying_events(ctx, ctx.rule.dones).rename({"date": "done_date"})
+
+    def first_after(part: pl.DataFrame) -> pl.DataFrame:
+        if not in_order(part, "child_id", "earliest"):
+            part = part.sort("child_id", "earliest")
+        found = part.join_asof(ev, left_on="earliest", right_on="done_date", by="child_id",
+                               strategy="forward", check_sortedness=False)
+        in_time = (pl.col("done_date") <= ctx.as_at) & (
+            pl.col("closed_date").is_null() | (pl.col("done_date") <= pl.col("closed_date")))
+        return found.with_columns(done_date=pl.when(in_time).then(pl.col("done_date")))
+
+    if not ctx.rule.checkpoints:
+        return first_after(rows).drop("case_start", "_s", "_k")
+    parts: list[pl.DataFrame] = []
+    used: pl.DataFrame | None = None  # per start, the latest event a checkpoint so far has used
+    for k in range(len(ctx.rule.checkpoints)):
+        part = rows.filter(pl.col("_k") == k)
+        if used is not None:  # after the events the checkpoints before used, late or not
+            part = part.join(used, on="_s", how="left").with_columns(
+                earliest=pl.max_horizontal("earliest", pl.col("_used") + dt.timedelta(days=1))).drop("_used")
+        parts.append(first_after(part))
+        done = parts[-1].select("_s", pl.col("done_date").alias("_now"))
+        used = done.rename({"_now": "_used"}) if used is None else used.join(done, on="_s", how="left").select(
+            "_s", pl.max_horizontal("_used", "_now").alias("_used"))
+    return pl.concat(parts).sort("child_id", "start_date", "_k").drop("case_start", "_s", "_k")
+
+
+def _ends_case(ctx: RuleContext) -> bool:
+    """Whether the clock starts at an episode's own end (``episodes.end_date``)."""
+    start = ctx.rule.start
+    return start is not None and start.table == "episodes" and start.date == "end_date"
 
 
 def _with_case(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
