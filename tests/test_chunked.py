@@ -49,8 +49,10 @@ def test_chunked_findings_summary_and_quality_equal_the_whole(tmp_path, data, ch
     result = audit_in_chunks(data, prof, SAMPLE_AS_AT, chunks, tmp_path / "chunked.csv", "csv")
     assert (tmp_path / "chunked.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
     assert result.summary.equals(whole.summary)
-    assert result.quality.summary().equals(ds.quality.summary())
-    assert result.quality.issues.equals(ds.quality.issues)
+    # (a chunked audit reads only the tables the profile's rules read)
+    read = pl.col("table").is_in(sorted(prof.tables()))
+    assert result.quality.summary().equals(ds.quality.summary().filter(read))
+    assert result.quality.issues.equals(ds.quality.issues.filter(read))
     assert result.findings == whole.findings.height
 
 
@@ -201,7 +203,8 @@ def test_chunked_trend_gives_the_whole_trend(tmp_path, monkeypatch):
     whole = runner.invoke(app, [*args, "-o", str(tmp_path / "whole.csv"), "--chunks", "1"])
     assert whole.exit_code == 0 and "slices" not in whole.stderr
     assert (tmp_path / "sliced.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
-    assert len((tmp_path / "whole.csv").read_text().splitlines()) == 1 + 6 * 37
+    n_rules = len(resolve_profile("redcar-cleveland").rules)
+    assert len((tmp_path / "whole.csv").read_text().splitlines()) == 1 + 6 * n_rules
     assert (tmp_path / "t.xlsx").stat().st_size > 0
 
 

@@ -210,6 +210,55 @@ def test_phased_weekly_then_six_weekly():
     assert (f["status"], f["days_overdue"]) == ("not_met", 1)
 
 
+def test_seen_in_each_of_the_first_four_weeks_then_within_six_weeks():
+    # Torbay: "Initial visit within one week, then weekly for the first four weeks, and every
+    # six weeks thereafter". Placed Mon 6 Jan 2025, seen 10, 17, 24 and 31 Jan (once in each of
+    # the four weeks), then Mon 10 Mar. The weekly phase ends with week four (Mon 3 Feb): after
+    # the visit on Fri 31 Jan a weekly visit would be due Fri 7 Feb, past the end of week four,
+    # so the next is due in six weeks: Fri 14 Mar. 10 Mar is on time.
+    placements = [{"child_id": "001", "placement_id": "P1", "start_date": "2025-01-06"}]
+    rule = dict(CLA, first="1w", phases=[{"until": "4w", "interval": "1w"}])
+    ep = [{"child_id": "001", "episode_type": "child_in_care", "start_date": "2025-01-06"}]
+    visits = [{"child_id": "001", "visit_date": d} for d in
+              ("2025-01-10", "2025-01-17", "2025-01-24", "2025-01-31", "2025-03-10")]
+    ds = dataset(episodes=ep, placements=placements, visits=visits)
+    f = one(run(ds, profile(rule), D(2025, 3, 10), since=D(2025, 1, 6)))
+    assert f["status"] == "met"  # every interval kept
+    # the point-in-time question on 12 Feb: in date until 14 Mar, "every 6 weeks after the first
+    # 4 weeks of the placement"
+    f = one(run(ds, profile(rule), D(2025, 2, 12)))
+    assert (f["status"], f["due_date"]) == ("met", D(2025, 3, 14))
+    assert f["detail"] == ("Last visit (child seen) on 31/01/2025; next due by 14/03/2025 (every 6 weeks "
+                           "after the first 4 weeks of the placement).")
+    # a visit on Mon 27 Jan leaves the next due Mon 3 Feb: the end of week four, still weekly
+    ds = dataset(episodes=ep, placements=placements,
+                 visits=[{"child_id": "001", "visit_date": d} for d in ("2025-01-10", "2025-01-17", "2025-01-27")])
+    f = one(run(ds, profile(rule), D(2025, 2, 4)))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 2, 3), 1)
+
+
+def test_weekly_until_the_first_review():
+    # Redcar & Cleveland: "Children with temporarily approved foster carers ... seen weekly until
+    # the first review and then at least every 4-weeks". Placed Mon 3 Feb 2025; first review on
+    # Thu 27 Feb. Seen weekly: 3, 10, 17, 24 Feb; after 24 Feb a weekly visit (3 Mar) would fall
+    # after the review, so the next is due in 4 weeks: Mon 24 Mar.
+    rule = {"kind": "frequency", "cohort": ["child_in_care"], "events": ["visit"], "anchor": "placement",
+            "first": "1w", "interval": "4w", "phases": [{"until_event": "meeting:cla_review", "interval": "1w"}]}
+    ep = [{"child_id": "001", "episode_type": "child_in_care", "start_date": "2025-02-03"}]
+    placements = [{"child_id": "001", "placement_id": "P1", "start_date": "2025-02-03"}]
+    visits = [{"child_id": "001", "visit_date": d} for d in ("2025-02-03", "2025-02-10", "2025-02-17", "2025-02-24")]
+    meetings = [{"child_id": "001", "meeting_type": "cla_review", "meeting_date": "2025-02-27"}]
+    ds = dataset(episodes=ep, placements=placements, visits=visits, meetings=meetings)
+    f = one(run(ds, profile(rule), D(2025, 3, 5)))
+    assert (f["status"], f["due_date"]) == ("met", D(2025, 3, 24))
+    assert "(every 4 weeks after the first child in care review)" in f["detail"]
+    # with no review yet, the child is still seen weekly: due Mon 3 Mar, 2 working days late on 5 Mar
+    ds = dataset(episodes=ep, placements=placements, visits=visits, meetings=[])
+    f = one(run(ds, profile(rule), D(2025, 3, 5)))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 3, 3), 2)
+    assert "(every week until the first child in care review)" in f["detail"]
+
+
 def test_phased_audit_period_finds_a_missed_weekly_visit():
     placements = [{"child_id": "001", "placement_id": "P1", "start_date": "2025-01-06"}]
     # 13 Jan visit missed: 6 Jan -> 20 Jan is a 2-week gap in the weekly phase (due 13 Jan)
@@ -276,6 +325,13 @@ def test_age_phase_care_leaver():
     # 001 turned 20 on 15 Mar 2025: 6-monthly -> 30 Oct 2025; 002 is 19: 2-monthly -> 30 Jun 2025
     assert one(result, child_id="001")["due_date"] == D(2025, 10, 30)
     assert one(result, child_id="002")["due_date"] == D(2025, 6, 30)
+    # "seen at least every 2-months ... until they are 20": 002 turns 20 on 15 Mar 2026. Seen
+    # 30 Jan 2026, the next 2-monthly visit (30 Mar 2026) would be after the birthday: the
+    # next is due in 6 months, 30 Jul 2026. Seen 15 Jan 2026: 15 Mar 2026 is the birthday
+    # itself, still within the phase.
+    for seen, due in (("2026-01-30", D(2026, 7, 30)), ("2026-01-15", D(2026, 3, 15))):
+        ds = dataset(children=children, episodes=ep, visits=[{"child_id": "002", "visit_date": seen}])
+        assert one(run(ds, profile(rule), D(2026, 2, 1)), child_id="002")["due_date"] == due
 
 
 def test_local_closure_days_are_not_working_days():

@@ -277,7 +277,8 @@ def test_point_in_time_frequency_rules_hold_it_whatever_first_and_interval(
 # ... including when first is longer than interval (an early event used to break it)
 # ---------------------------------------------------------------------------------------------
 def test_an_early_event_keeps_the_first_period_over_the_audit_period():
-    """review-early-help: first TAF within 15 weeks, then every 6 weeks. Meetings on 20 Dec,
+    """A review rule (as Redcar's review-early-help was written before issue 13): first TAF
+    within 15 weeks, then every 6 weeks. Meetings on 20 Dec,
     31 Jan and 14 Mar meet it. An extra one on 8 Oct is early: the next is due 6 weeks later
     (19 Nov), but never before the episode's first due date (1 Oct + 15 weeks = 14 Jan), so the
     meeting on 20 Dec is on time and the period is still met."""
@@ -286,11 +287,12 @@ def test_an_early_event_keeps_the_first_period_over_the_audit_period():
                 for d in ("2024-12-20", "2025-01-31", "2025-03-14")]  # fmt: skip
     early = {"child_id": "1", "meeting_type": "taf", "meeting_date": "2024-10-08"}
     since = dt.date(2024, 10, 1)
-    rules = ["review-early-help"]
+    rule = profile({"id": "review-early-help", "kind": "frequency", "cohort": ["early_help"],
+                    "events": ["meeting:taf"], "first": "15w", "interval": "6w"})
 
     def status(extra: list[dict], since: dt.date | None) -> str:
         ds = dataset(AS_AT, episodes=episodes, meetings=meetings + extra)
-        return one(audit(ds, REDCAR, AS_AT, since, rules))["status"]
+        return one(audit(ds, rule, AS_AT, since))["status"]
 
     assert status([], since) == status([early], since) == "met"
     assert status([], None) == status([early], None) == "met"

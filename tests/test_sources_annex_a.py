@@ -67,7 +67,7 @@ HEADINGS = {
                      "Date of Last IRO Visit / Contact to the Child",
                      "Date of Last Health Assessment", "Date of Last Dental Check",
                      "Date Ceased to be Looked After", "Start Date of Most Recent Placement",
-                     "Placement Type", "Allocated Team", "Allocated Worker"],
+                     "Placement Type", "Child's Legal Status", "Allocated Team", "Allocated Worker"],
     "List 9": ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
                "Does the Child have a Disability", "Allocated Team", "Allocated Worker",
                "Eligibility Category", "LA in Touch", "Type of Accommodation",
@@ -152,13 +152,15 @@ def rows() -> dict[str, list[dict]]:
              "Date of Last Health Assessment": D(2024, 9, 2),
              "Date of Last Dental Check": "not known",
              "Start Date of Most Recent Placement": D(2024, 2, 1),
-             "Placement Type": "a) U1", "Allocated Team": "Children in Care", "Allocated Worker": "Lee"},
+             "Placement Type": "a) U1", "Child's Legal Status": "b) C2 - Full care order",
+             "Allocated Team": "Children in Care", "Allocated Worker": "Lee"},
             {"Child Unique ID": "C06", "Date of Birth": D(2010, 4, 4), "Age of Child (Years)": 14.99,
              "Date Started to be Looked After": D(2020, 5, 5),
              "Date of Latest Statutory Review": D(2024, 12, 9),
              "Date of Last Social Work Visit": D(2025, 3, 14),
              "Date of Last Health Assessment": D(2024, 6, 3),
              "Date of Last Dental Check": D(2024, 11, 11),
+             "Date of Last IRO Visit / Contact to the Child": D(2025, 2, 10),
              "Start Date of Most Recent Placement": D(2022, 8, 1),
              "Placement Type": "U4", "Allocated Team": "Children in Care", "Allocated Worker": "Lee"},
         ],
@@ -276,7 +278,7 @@ def test_list_rows_spread_over_native_tables(annex):
         ("C05", date(2025, 3, 1), None, None),
         ("C06", date(2025, 3, 14), None, None),
     ]
-    meetings = table(ds, "meetings")
+    meetings = table(ds, "meetings").select("child_id", "meeting_type", "meeting_date")
     assert meetings.rows() == [
         ("C02", "strategy_discussion", date(2025, 3, 10)),
         ("C03", "icpc", date(2024, 12, 2)),
@@ -290,8 +292,12 @@ def test_list_rows_spread_over_native_tables(annex):
         ("C06", "dental_check", date(2024, 11, 11)),
         ("C06", "health_assessment", date(2024, 6, 3)),
     ]
-    assert table(ds, "placements").select("child_id", "start_date", "placement_type").rows() == [
-        ("C05", date(2024, 2, 1), "U1"), ("C06", date(2022, 8, 1), "U4"),
+    assert table(ds, "placements").select("child_id", "start_date", "placement_type", "legal_status").rows() == [
+        ("C05", date(2024, 2, 1), "U1", "C2"), ("C06", date(2022, 8, 1), "U4", None),
+    ]
+    # the last IRO contact is a contact with the child by the IRO
+    assert table(ds, "family_contacts").select("child_id", "contact_date", "contact_by").rows() == [
+        ("C06", date(2025, 2, 10), "iro"),
     ]
     assert table(ds, "assessments").rows() == [
         ("C01", "child_and_family", date(2024, 6, 4), date(2024, 7, 19), date(2024, 7, 19)),

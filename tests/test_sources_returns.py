@@ -88,11 +88,20 @@ def test_903_periods_of_care_chain_episodes_across_years(d903):
 
 def test_903_placements_start_at_changes_of_placement_not_at_legal_status_or_temporary_moves(d903):
     # C001: a new placement on 01/09/2023 (RNE P) and 01/07/2024 (RNE T, same carers, new
-    # address); not on 15/01/2024 (RNE L: legal status only), nor at the hospital stay
-    # 01/10/2024 (T1) and the return to the same placement on 05/10/2024.
+    # address); not at the hospital stay 01/10/2024 (T1) and the return to the same placement on
+    # 05/10/2024. On 15/01/2024 (RNE L: legal status only, to C2) the placement goes on: a new
+    # row of the same placement (same placement_id), with the new legal status.
+    got = rows(d903, "placements", "child_id", "placement_id", "start_date", "end_date",
+               "placement_type", "legal_status")
+    c001 = [r for r in got if r[0] == "C001"]
+    assert c001[1][1] == c001[2][1] == "C001/2023-09-01"
+    assert [r[2:] for r in c001[1:3]] == [(D(2023, 9, 1), D(2024, 1, 15), "U4", c001[1][5]),
+                                         (D(2024, 1, 15), D(2024, 7, 1), "U4", "C2")]
+    assert c001[1][5] != "C2"
     assert rows(d903, "placements", "child_id", "start_date", "end_date", "placement_type") == [
         ("C001", D(2023, 5, 10), D(2023, 9, 1), "U4"),
-        ("C001", D(2023, 9, 1), D(2024, 7, 1), "U4"),
+        ("C001", D(2023, 9, 1), D(2024, 1, 15), "U4"),
+        ("C001", D(2024, 1, 15), D(2024, 7, 1), "U4"),
         ("C001", D(2024, 7, 1), None, "U4"),
         ("C002", D(2022, 11, 1), D(2023, 12, 15), "K2"),
         ("C004", D(2021, 3, 1), D(2023, 8, 20), "U6"),
@@ -342,8 +351,9 @@ def test_what_the_903_cannot_tell(d903):
     assert lack["review-short-breaks"] == ["meeting:cla_review|cin_review of short_breaks episodes"]
     assert "review-cla" not in lack
     red = _lacking(d903, "redcar-cleveland")
-    assert red["review-cin"] == ["episode:child_in_need"]
-    assert red["family-network-meeting"] == ["episode:child_in_need", "meeting:family_network"]
+    assert red["review-cin"] == ["episode:child_in_need or episode:disabled_children"]
+    assert red["family-network-meeting"] == ["episode:child_in_need|disabled_children",
+                                             "meeting:family_network"]
 
 
 def test_what_the_census_cannot_tell(dcin):

@@ -200,13 +200,28 @@ def write_ssd(t: dict[str, pl.DataFrame], folder: Path, as_at: dt.date) -> dict[
         dept_of("team").alias("clea_care_leaver_allocated_team"),
         pl.col("worker_id").alias("clea_care_leaver_worker_id"),
     ))
+    # the latest contact is also a contact by the personal adviser
+    eq["family_contacts"] = cl.filter(pl.col("contact").is_not_null()).select(
+        "child_id", pl.col("contact").alias("contact_date"), pl.lit("personal_adviser").alias("contact_by"),
+    )
+    # CP plans and periods of care take their worker, and its allocation date, from the
+    # involvement that overlaps them and started last
+    own = ep.filter(~pl.col("episode_type").is_in(["care_leaver"])).with_row_index("_e")
+    alloc = (
+        own.filter(pl.col("episode_type").is_in(["child_protection", "child_in_care"]))
+        .join(invo.select("child_id", pl.col("start_date").alias("i_s"), pl.col("end_date").alias("i_e")),
+              on="child_id")
+        .filter((pl.col("i_e").fill_null(FAR) > pl.col("start_date"))
+                & (pl.col("i_s") < pl.col("end_date").fill_null(FAR)))
+        .group_by("_e").agg(pl.col("i_s").max().alias("allocated_date"))
+    )
     eq["episodes"] = pl.concat([
-        ep.filter(~pl.col("episode_type").is_in(["care_leaver"])).with_columns(
+        own.join(alloc, on="_e", how="left").drop("_e").with_columns(
             pl.col("episode_type").replace({"disabled_children": "child_in_need"})
         ),
         cl.select("child_id", "episode_type", pl.col("cl_start").alias("start_date"),
                   pl.lit(None, dtype=pl.Date).alias("end_date"), "team", "worker_id"),
-    ])
+    ], how="diagonal_relaxed")
 
     # visits: statutory ones, each in the SSD table of the child's episode kind
     kind = ep.group_by("child_id").agg(
@@ -297,9 +312,11 @@ def write_ssd(t: dict[str, pl.DataFrame], folder: Path, as_at: dt.date) -> dict[
             pl.col("ppr").alias("meeting_date")),
     ])
 
-    r = t["referrals"]
-    _write(folder, "ssd_cin_episodes", r.with_row_index("i").select(
-        pl.format("R{}", "i").alias("cine_referral_id"),
+    r = t["referrals"].with_row_index("i")
+    own_id = pl.col("referral_id") if "referral_id" in r.columns else pl.lit(None, dtype=pl.String)
+    r = r.with_columns(pl.coalesce(own_id, pl.format("R{}", "i")).alias("referral_id")).drop("i")
+    _write(folder, "ssd_cin_episodes", r.select(
+        pl.col("referral_id").alias("cine_referral_id"),
         pl.col("child_id").alias("cine_person_id"),
         _sql("received_date").alias("cine_referral_date"),
         pl.when(pl.col("outcome") == "nfa").then(pl.lit("Y")).otherwise(pl.lit("N")).alias("cine_referral_nfa"),
@@ -384,7 +401,10 @@ def test_ssd_and_equivalent_native_tables_give_identical_findings(ssd_pair, prof
     native = load_frames(eq, as_at=AS_AT)
     a, b = _findings(from_ssd, profile), _findings(native, profile)
     assert a.height > 100
-    assert_frame_equal(a, b)
+    # a rule the SSD never holds the events for (early help assessments) is not assessed from
+    # the SSD, while the native tables simply have none: compare the rules assessed in both
+    both = set(a["rule_id"]) & set(b["rule_id"])
+    assert_frame_equal(a.filter(pl.col("rule_id").is_in(both)), b.filter(pl.col("rule_id").is_in(both)))
 
 
 def test_ssd_tables_equal_the_equivalent_native_tables(ssd_pair):
@@ -451,16 +471,21 @@ def test_small_ssd_extract(tmp_path):
     assert ds.source == "ssd"
     ep = ds.tables["episodes"].drop(ROW).sort("child_id", "start_date")
     assert ep.rows() == [
-        # the CP plan takes the worker whose allocation overlaps it and started last
-        ("007", "child_protection", dt.date(2024, 11, 4), None, "Safeguarding 2", "W2"),
+        # the CP plan takes the worker whose allocation overlaps it and started last, and the
+        # day that allocation started
+        ("007", "child_protection", dt.date(2024, 11, 4), None, "Safeguarding 2", "W2",
+         dt.date(2024, 12, 1), None),
         # two SSD episodes of one period of care make one episode
-        ("008", "child_in_care", dt.date(2022, 1, 10), dt.date(2024, 5, 6), None, None),
+        ("008", "child_in_care", dt.date(2022, 1, 10), dt.date(2024, 5, 6), None, None, None, None),
         # a care leaver from the date they left care
-        ("008", "care_leaver", dt.date(2024, 5, 6), None, None, "W3"),
+        ("008", "care_leaver", dt.date(2024, 5, 6), None, None, "W3", None, None),
         # a gap between episodes starts a new period
-        ("009", "child_in_care", dt.date(2023, 1, 1), dt.date(2023, 2, 1), None, None),
-        ("009", "child_in_care", dt.date(2024, 3, 1), None, None, None),
+        ("009", "child_in_care", dt.date(2023, 1, 1), dt.date(2023, 2, 1), None, None, None, None),
+        ("009", "child_in_care", dt.date(2024, 3, 1), None, None, None, None, None),
     ]
+    # the care leaver's latest contact is a visit and a contact by the personal adviser
+    assert ds.tables["family_contacts"].drop(ROW).rows() == [
+        ("008", dt.date(2025, 3, 1), None, "personal_adviser", None)]
     issues = ds.quality.issues.select("table", "file", "row", "reason").rows()
     assert ("episodes", "ssd_cla_episodes.csv", 6, "start_date is not a date: 'next week'") in issues
     assert ("visits", "ssd_cp_visits.csv", 3,
@@ -469,7 +494,7 @@ def test_small_ssd_extract(tmp_path):
     assert ("visits", "ssd_cp_visits.csv", 2, "duplicate of row 2 of ssd_cin_visits.csv") in issues
     # a review of an unknown period of care has no child
     assert ("meetings", "ssd_cla_reviews.csv", 4, "child_id is blank") in issues
-    meetings = ds.tables["meetings"].drop(ROW).rows()
+    meetings = ds.tables["meetings"].select("child_id", "meeting_type", "meeting_date").rows()
     assert meetings == [("009", "cla_review", dt.date(2024, 3, 20))]  # the cancelled one is left out
     rep = ds.quality.reports["meetings"]
     assert any("1 of its rows is cancelled, left out" in n for n in rep.notes)
@@ -481,7 +506,7 @@ def test_ssd_inspection_lists_what_is_not_read(tmp_path):
     insp = inspect_source(small_ssd(tmp_path / "ssd"))
     assert insp.source == "ssd" and insp.detected
     assert any(line.startswith("ssd_contacts.csv: not used (contacts are not referrals") for line in insp.ignored)
-    assert any(line.startswith("ssd_legal_status.csv") for line in insp.ignored)
+    assert not any(line.startswith("ssd_legal_status.csv") for line in insp.ignored)
     cla = next(f for f in insp.files if f.file == "ssd_cla_episodes.csv")
     assert cla.unmapped == ["clae_cla_episode_id"]
     assert cla.tables == ["episodes", "meetings"] or cla.tables == ["episodes"]
@@ -535,3 +560,33 @@ def test_involvements_without_a_case_worker_role_are_all_used_and_said_so(tmp_pa
     notes = " ".join(inspect_source(folder).notes)
     assert "no involvement has the allocated case worker's role" in notes
     assert "roles seen: 'Key worker' (1)" in notes
+
+
+def test_ssd_legal_status_splits_a_placement_and_iro_contacts_are_read(tmp_path):
+    # 008 placed at home (P1) on 10 Jan 2022 under an interim care order (C1); the full care order
+    # (C2) is made on 1 Mar 2022 while the placement goes on: two rows of one placement
+    folder = small_ssd(
+        tmp_path / "ssd",
+        ssd_cla_placement="clap_cla_placement_id,clap_person_id,clap_cla_placement_start_date,"
+                          "clap_cla_placement_end_date,clap_cla_placement_type\n"
+                          "PL1,008,2022-01-10 00:00:00.000,2024-05-06 00:00:00.000,P1\n",
+        ssd_legal_status="lega_legal_status_id,lega_person_id,lega_legal_status,"
+                         "lega_legal_status_start_date,lega_legal_status_end_date\n"
+                         "LS1,008,C1,2022-01-10 00:00:00.000,2022-03-01 00:00:00.000\n"
+                         "LS2,008,C2,2022-03-01 00:00:00.000,NULL\n",
+        ssd_cla_episodes="clae_cla_episode_id,clae_person_id,clae_cla_episode_start_date,"
+                         "clae_cla_episode_ceased_date,clae_cla_id,clae_cla_last_iro_contact_date\n"
+                         "E1,008,2022-01-10 00:00:00.000,2022-06-01 00:00:00.000,C1,2022-05-20 00:00:00.000\n"
+                         "E2,008,2022-06-01 00:00:00.000,2024-05-06 00:00:00.000,C1,2022-05-20 00:00:00.000\n",
+    )
+    ds = load_dataset(folder, as_at=AS_AT)
+    places = ds.tables["placements"].select("placement_id", "start_date", "end_date", "placement_type",
+                                            "legal_status").sort("start_date").rows()
+    assert places == [
+        ("PL1", dt.date(2022, 1, 10), dt.date(2022, 3, 1), "P1", "C1"),
+        ("PL1", dt.date(2022, 3, 1), dt.date(2024, 5, 6), "P1", "C2"),
+    ]
+    # the last IRO contact, repeated on both SSD episodes of the period, is one contact
+    iro = ds.tables["family_contacts"].filter(pl.col("contact_by") == "iro")
+    assert iro.select("child_id", "contact_date").rows() == [("008", dt.date(2022, 5, 20))]
+    assert ds.quality.reports["placements"].mapping["legal_status"].startswith("the legal status in force")

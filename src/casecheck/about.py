@@ -62,7 +62,7 @@ def facts(profile: Profile, dataset: Dataset, as_at: dt.date, question: str, com
          + (f". Warning: {stale[:1].upper()}{stale[1:]}" if stale else "")),
         ("Compared with", compared),
         ("Standards profile", f"{profile.id}: {profile.authority}, {profile.title}"),
-        ("Profile document", profile.document),
+        ("Standards document", profile.cited),
         ("Profile file", profile_file(profile)),
         ("Input", data_label or (Path(dataset.path).name if dataset.path else "")),
         ("Source format", dataset.source),

@@ -44,6 +44,7 @@ from casecheck.engine import (
     FINDING_SCHEMA,
     SUMMARY_SCHEMA,
     audit,
+    basis_notes,
     pct_met_expr,
     rag_expr,
     resolve_period,
@@ -188,8 +189,8 @@ def _add_up(parts: list[pl.DataFrame], keys: list[str], profile: Profile) -> pl.
     out = out.with_columns(pct_met_expr()).with_columns(
         rag=pl.when(assessed).then(rag_expr(profile.amber_margin)).otherwise(pl.col("rag"))
     )
-    if "note" in out.columns:  # (how many left the scope: from the totals)
-        out = out.with_columns(note=pl.when(assessed).then(summary_note()).otherwise(pl.col("note")))
+    if "note" in out.columns:  # (how many left the scope: from the totals; where the numbers come from)
+        out = out.with_columns(note=pl.when(assessed).then(summary_note(basis_notes(profile))).otherwise(pl.col("note")))
     return out
 
 

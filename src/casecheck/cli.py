@@ -1298,7 +1298,7 @@ def standards_list(
         import json
 
         rows = [{"id": p.id, "authority": p.authority, "title": p.title, "rules": len(p.rules),
-                 "document": p.document} for p in profiles]
+                 "document": p.document, "cited": p.cited} for p in profiles]
         typer.echo(json.dumps(rows, indent=1))
         return
     render_profile_list(profiles, out)
@@ -1310,7 +1310,8 @@ def standards_show(
     name: Annotated[str, typer.Argument(help="Profile name or .toml file.", metavar="NAME|FILE")],
     fmt: Annotated[ShowFmt, typer.Option("--format", help="table or json.")] = ShowFmt.table,
 ) -> None:
-    """Each rule of a profile with its numbers and source."""
+    """Each rule of a profile with its numbers, where they come from (the document, statute or a
+    casecheck default) and its source."""
     profile = resolve_profile(name)
     if fmt == ShowFmt.json:
         import json

@@ -83,7 +83,8 @@ def unsupplied(ds: Dataset, rule: Rule) -> list[str]:
     if rule.start is not None:
         wheres = tuple(rule.start.where) + tuple(rule.start_where)
         needs.append(_lacks(ds, rule.start, wheres, cohorts))
-    if rule.done is not None:
-        needs.append(_lacks(ds, rule.done, rule.done.where, cohorts))
+    dones = [_lacks(ds, d, d.where, cohorts) for d in rule.dones]
+    if dones and all(dones):  # alternatives: one is enough
+        needs += dones
     needs = [n for n in needs if n]
     return list(dict.fromkeys(needs))

@@ -385,11 +385,12 @@ def _about_section(profile: Profile, dataset: Dataset, as_at: dt.date, question:
     for rule in (with_floor(r, profile.amber_margin) for r in profile.rules):
         reading = f"<details><summary>reading</summary><p>{e(rule.note)}</p></details>" if rule.note else ""
         rules.append({"rule_id": rule.id, "title": rule.title, "kind": rule.kind, "parameters": rule.parameters(),
+                      "numbers": rule.basis_text(),
                       "target": f"{rule.target:g}%", "target__v": rule.target,
                       "floor": f"{rule.floor:g}%", "floor__v": rule.floor,
                       "source": Safe(e(rule.source) + reading), "source__v": rule.source})
     rule_cols = [Col("rule_id", "Rule"), Col("title", "Standard"), Col("kind", "Kind"), Col("parameters", "Parameters"),
-                 Col("target", "Target"), Col("floor", "Floor"), Col("source", "Source and reading", "safe")]
+                 Col("numbers", "Numbers"), Col("target", "Target"), Col("floor", "Floor"), Col("source", "Source and reading", "safe")]
     return ('<section id="about"><h2>About this report</h2>'
             f'<dl class="facts">{"".join(items)}</dl>'
             "<h3>Input files</h3>" + table("files-table", file_cols, input_files(dataset).to_dicts(), scroll=False)
@@ -555,7 +556,7 @@ def write_audit_html(
     ]
     subtitle = [f"Audit date {result.as_at:%d/%m/%Y} · {period_line(result)}"
                 + (f" · compared with {compared:%d/%m/%Y}" if compared else "") + (f" · {data_label}" if data_label else ""),
-                p.title]
+                p.cited]
     text = render_page(f"{p.authority}: practice standards audit {result.as_at:%d/%m/%Y}",
                        f"{p.authority}: practice standards scorecard", subtitle, sections, _banner(pseudonymised))
     return _write(path, text, protected)
@@ -587,7 +588,7 @@ def write_trend_html(
         ("about", "About", _about_section(profile, dataset, last, question, command, before, data_label)),
     ]
     subtitle = [f"Month ends {months[0]:%B %Y} to {last:%B %Y}" + (f" · {data_label}" if data_label else ""),
-                profile.title]
+                profile.cited]
     text = render_page(f"{profile.authority}: practice standards trend to {last:%d/%m/%Y}",
                        f"{profile.authority}: practice standards trend", subtitle, sections,
                        _banner(pseudonymised, ids=not dataset.quality.issues.is_empty()))

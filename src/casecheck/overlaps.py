@@ -7,7 +7,8 @@ that say so.
   worker of the latest to start. The child is counted once.
 * **Placements.** A child is in one placement at a time. A placement that starts while an earlier
   one is still open ends that earlier one, for the rules: the latest start is the current
-  placement.
+  placement. Rows with the same ``placement_id`` that follow on (a change of legal status during
+  the placement) are one placement.
 * **Periods of involvement** (for timescale rules, whose start is a referral, an assessment or a
   meeting rather than an episode): the child's episodes of any type that overlap or follow on,
   the next starting no later than the day after the last one ended, are one period; the case
@@ -68,14 +69,17 @@ def group_overlaps(frame: pl.DataFrame | pl.LazyFrame, by: list[str], start: str
 def merged_episodes(episodes: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     """Each child's episodes of one type merged where they overlap: one row per period of
     involvement (child_id, episode_type, start_date, end_date, team, worker_id), with the team
-    and worker of the latest to start."""
+    and worker (allocation date, referral) of the latest to start."""
     grouped = group_overlaps(
-        episodes.lazy().select("child_id", "episode_type", "start_date", "end_date", "team", "worker_id"),
+        episodes.lazy().select("child_id", "episode_type", "start_date", "end_date", "team", "worker_id",
+                               *[c for c in ("allocated_date", "referral_id")
+                                 if c in episodes.collect_schema().names()]),
         ["child_id", "episode_type"], "start_date", "end_date",
     )
     return grouped.filter(pl.col("last")).select(
         "child_id", "episode_type", pl.col("group_start").alias("start_date"),
         pl.col("group_end").alias("end_date"), "team", "worker_id",
+        *[c for c in ("allocated_date", "referral_id") if c in episodes.collect_schema().names()],
     )
 
 
@@ -102,6 +106,26 @@ def current_placements(placements: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         .then(nxt)
         .otherwise(pl.col("end_date"))
     )
+
+
+def placement_runs(placements: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    """Placements (as :func:`current_placements` gives them) with the rows of one placement
+    joined: rows of a child with the same ``placement_id`` that follow on (the next starts the
+    day the one before ends) are one placement, from the first row's start to the last row's
+    end, with the last row's type and legal status and the first permanence date recorded. (A
+    change of legal status during a placement is a new row of it, as the SSDA903 records it.)"""
+    ordered = placements.lazy().sort("child_id", "start_date", nulls_last=True, maintain_order=True)
+    same = (pl.col("child_id") == pl.col("child_id").shift(1)) & (
+        pl.col("placement_id") == pl.col("placement_id").shift(1)) & (
+        pl.col("start_date") == pl.col("end_date").shift(1))
+    runs = ordered.with_columns(_run=(~same.fill_null(False)).cum_sum())
+    extra = [c for c in placements.collect_schema().names()
+             if c not in ("child_id", "placement_id", "start_date", "end_date", "permanence_agreed_date", "_run")]
+    return runs.group_by("_run", maintain_order=True).agg(
+        pl.col("child_id").first(), pl.col("placement_id").first(), pl.col("start_date").first(),
+        pl.col("end_date").last(), pl.col("permanence_agreed_date").drop_nulls().first(),
+        *[pl.col(c).last() for c in extra],
+    ).drop("_run")
 
 
 def overlap_notes(tables: dict[str, pl.DataFrame], files: dict[str, str]) -> list[pl.DataFrame]:

@@ -28,6 +28,7 @@ from casecheck.dip_sample import DipSample
 from casecheck.engine import FINDING_COLUMNS, AuditResult
 from casecheck.errors import UsageError
 from casecheck.outputs import atomic_write
+from casecheck.references import describe_conditions
 from casecheck.scorecards import MIN_DECIDED, period_line, scorecard
 from casecheck.standards import Profile, Rule, with_floor
 from casecheck.views import CASELOAD_COHORTS
@@ -156,7 +157,7 @@ def render_summary(result: AuditResult, console: Console, data_label: str = "",
     """
     card = scorecard(result) if card is None else card
     p = result.profile
-    title = f"{p.authority}: {p.title}"
+    title = f"{p.authority}: {p.cited}"
     has_prev = card["prev_as_at"].drop_nulls().len() > 0
     caption = period_line(result) + (f" · {data_label}" if data_label else "")
     if has_prev:
@@ -454,24 +455,25 @@ def render_profile_list(profiles: list[Profile], console: Console) -> None:
     for col in ("Profile", "Authority", "Rules", "Document"):
         table.add_column(col, overflow="fold")
     for p in profiles:
-        table.add_row(p.id, p.authority, str(len(p.rules)), p.document)
+        table.add_row(p.id, p.authority, str(len(p.rules)), p.cited)
     console.print(table)
 
 
 def render_profile(profile: Profile, console: Console) -> None:
-    table = Table(title=f"{profile.id}: {profile.authority}, {profile.title}", title_justify="left",
+    table = Table(title=f"{profile.id}: {profile.authority}, {profile.cited}", title_justify="left",
                   show_lines=True)
-    for col in ("Rule", "Kind", "Cohort", "Parameters", "Target", "Source"):
+    for col in ("Rule", "Kind", "Cohort", "Parameters", "Numbers", "Target", "Source"):
         table.add_column(col, overflow="fold")
     for r in profile.rules:
         params = Text(r.parameters())
         if r.note:  # (Text, not markup: a note may hold "[" and "]")
             params.append(f"\n{r.note}", style="dim")
-        cohort = ", ".join(r.cohort) if r.cohort else (r.start.text if r.start else "")
+        cohort = r.scope() if r.cohort else (r.start.text if r.start else "")
         floor = with_floor(r, profile.amber_margin).floor
         rule = Text.assemble(r.id, (f"\n{r.title}", "dim"))
         target = Text.assemble(f"{r.target:g}%", (f"\nfloor {floor:g}%", "dim"))
-        table.add_row(rule, Text(r.kind), Text(cohort), params, target, Text(r.source))
+        numbers = Text(r.basis_text(), style="bold" if r.defaults else "")
+        table.add_row(rule, Text(r.kind), Text(cohort), params, numbers, target, Text(r.source))
     console.print(table)
 
 
@@ -494,16 +496,27 @@ def rule_dict(rule: Rule) -> dict:
         "permanent_interval": dur(rule.permanent_interval),
         "phases": [
             {"interval": dur(p.interval), "until": dur(p.until), "until_age": p.until_age,
+             "until_event": p.until_event.text if p.until_event else None,
              "count": p.count, "permanent_interval": dur(p.permanent_interval)}
             for p in rule.phases
         ],
+        "placement_where": [describe_conditions((alt,)) for alt in rule.placement_where],
+        "exclude_placement": [describe_conditions((alt,)) for alt in rule.exclude_placement],
+        "permanence": rule.permanence,
+        "until_age": rule.until_age,
         "start": rule.start.text if rule.start else None,
-        "done": rule.done.text if rule.done else None,
+        "from": rule.from_.text if rule.from_ else None,
+        "done": (rule.done.text if len(rule.dones) == 1 else [d.text for d in rule.dones]) if rule.done else None,
         "within": dur(rule.within),
+        "window": [str(w) for w in rule.window] if rule.window else None,
+        "checkpoints": [str(c) for c in rule.checkpoints],
+        "while_open": rule.while_open,
         "count_from": rule.count_from,
         "target": rule.target,
         "floor": rule.floor,
         "parameters": rule.parameters(),
+        "basis": dict(rule.basis) if len(rule.basis) > 1 or (rule.basis and rule.basis[0][0])
+        else (rule.basis[0][1] if rule.basis else None),
         "source": rule.source,
         "note": rule.note,
     }
@@ -515,6 +528,9 @@ def profile_dict(profile: Profile) -> dict:
         "authority": profile.authority,
         "title": profile.title,
         "document": profile.document,
+        "document_title": profile.document_title or None,
+        "document_date": profile.document_date or None,
+        "cited": profile.cited,
         "amber_margin": profile.amber_margin,
         "closure_days": profile.closure_days,
         "rules": [rule_dict(r) for r in profile.rules],

@@ -76,7 +76,8 @@ TABLES: dict[str, Table] = {
         ),
         _t(
             "episodes",
-            "child_id*:id episode_type*:text start_date*:date end_date:date team:text worker_id:id",
+            "child_id*:id episode_type*:text start_date*:date end_date:date team:text worker_id:id "
+            "allocated_date:date referral_id:id",
             required=True,
             event_date="start_date",
             interval=("start_date", "end_date"),
@@ -85,15 +86,16 @@ TABLES: dict[str, Table] = {
         _t(
             "placements",
             "child_id*:id placement_id:id start_date*:date end_date:date placement_type:text "
-            "permanence_agreed_date:date",
+            "legal_status:text permanence_agreed_date:date",
             event_date="start_date",
             interval=("start_date", "end_date"),
-            description="placements of children in care",
+            description="placements of children in care (a row per placement, or per legal status "
+            "within it: rows with the same placement_id that follow on are one placement)",
         ),
         _t(
             "visits",
             "child_id*:id visit_date*:date seen:flag seen_alone:flag bedroom_seen:flag "
-            "visit_type:text worker_id:id recorded_date:date",
+            "unannounced:flag visit_type:text worker_id:id recorded_date:date",
             event_date="visit_date",
             interval=("visit_date", "recorded_date"),
             description="visits to the child (only visits where the child was seen count)",
@@ -120,13 +122,14 @@ TABLES: dict[str, Table] = {
         ),
         _t(
             "meetings",
-            "child_id*:id meeting_type*:text meeting_date*:date",
+            "child_id*:id meeting_type*:text meeting_date*:date plan_sent_date:date "
+            "recommendations_date:date record_date:date",
             event_date="meeting_date",
             description="strategy discussions, conferences, core groups, reviews...",
         ),
         _t(
             "referrals",
-            "child_id*:id received_date*:date decision_date:date outcome:text",
+            "child_id*:id referral_id:id received_date*:date decision_date:date outcome:text",
             event_date="received_date",
             interval=("received_date", "decision_date"),
             description="contacts and referrals to children's social care",
@@ -137,6 +140,13 @@ TABLES: dict[str, Table] = {
             event_date="start_date",
             interval=("start_date", "return_date"),
             description="episodes of a child missing from home or care",
+        ),
+        _t(
+            "family_contacts",
+            "child_id*:id contact_date*:date contact_type:text contact_by:text worker_id:id",
+            event_date="contact_date",
+            description="contacts with the child or family other than a statutory visit (phone, "
+            "text, video, office, face to face), by a social worker, IRO, personal adviser...",
         ),
     ]
 }
@@ -163,8 +173,10 @@ CODE_COLUMNS = {
     "supervisions": ("supervision_type",),
     "visits": ("visit_type",),
     "assessments": ("assessment_type",),
-    "placements": ("placement_type",),
+    "placements": ("placement_type", "legal_status"),
     "referrals": ("outcome",),
+    #: the first is the column an event reference's ``:<code>`` filters (``family_contact:iro``)
+    "family_contacts": ("contact_by", "contact_type"),
 }
 
 _HEADER_JUNK = re.compile(r"[\s_\-\u00a0]+")

@@ -111,8 +111,9 @@ CODES: dict[str, dict[str, tuple[str, ...]]] = {
             "Family Network Meeting", "Family Network", "FNM", "Family Group Conference", "FGC",
         ),
         "pathway_plan_review": ("Pathway Plan Review", "Pathway Review", "PP Review"),
-        "care_team": ("Care Team Meeting", "Care Team"),
-        "key_review": ("Key Review", "Key Review Meeting", "Manager's Key Review", "Managers Key Review"),
+        "care_team": ("Care Team Meeting", "Care Team", "Care Team Review", "Team Around the Child in Care"),
+        "key_review": ("Key Review", "Key Review Meeting", "Manager's Key Review", "Managers Key Review",
+                       "Management Key Review"),
     },
     "document_type": {
         "chronology": ("Chronology", "Chronology Update", "Chronology Updated", "Case Chronology"),
@@ -135,11 +136,13 @@ CODES: dict[str, dict[str, tuple[str, ...]]] = {
         "life_story": ("Life Story", "Life Story Work", "Life Story Book"),
         "direct_work": ("Direct Work", "Direct Work Session"),
         "personal_education_plan": ("Personal Education Plan", "PEP"),
-        "permanence_plan": ("Permanence Plan", "Plan for Permanence", "Permanency Plan"),
-        "closure_letter": ("Closure Letter", "Case Closure Letter", "Ending Letter"),
+        "permanence_plan": ("Permanence Plan", "Plan for Permanence", "Permanency Plan",
+                            "Permanence Planning Report", "Permanence Report"),
+        "closure_letter": ("Closure Letter", "Case Closure Letter", "Ending Letter", "Goodbye Letter",
+                           "Closing Letter"),
         "preparing_for_adulthood": (
             "Preparing for Adulthood", "Preparing for Adulthood Plan", "Preparation for Adulthood",
-            "PfA", "PfA Plan",
+            "PfA", "PfA Plan", "Preparation for Independence", "Independence Plan",
         ),
     },
     "visit_type": {
@@ -165,8 +168,9 @@ CODES: dict[str, dict[str, tuple[str, ...]]] = {
                  "Reflective Supervision", "Case Discussion", "Formal Supervision"),
         "management_oversight": ("Management Oversight", "Manager Oversight", "Managerial Oversight",
                                  "Management Decision", "Management Review", "MO"),
-        "joint": ("Joint", "Joint Supervision"),
-        "service_manager_review": ("Service Manager Review", "Service Manager Oversight", "SM Review"),
+        "joint": ("Joint", "Joint Supervision", "Joint Case Supervision", "Transition Supervision"),
+        "service_manager_review": ("Service Manager Review", "Service Manager Oversight",
+                                   "Service Manager Supervision", "Head of Service Review", "SM Review"),
     },
     "assessment_type": {
         "child_and_family": (
@@ -220,6 +224,52 @@ CODES: dict[str, dict[str, tuple[str, ...]]] = {
         "Z1": ("Other placements", "Other placement"),
         "Z11": (), "Z12": (), "Z13": (), "Z14": (),
     },
+    # SSDA903 LS codes (the legal status during a placement) and descriptions
+    "legal_status": {
+        "C1": ("Interim care order", "ICO", "Interim Care Order (s38)"),
+        "C2": ("Full care order", "Care order", "Care Order (s31)", "Full Care Order (s31)"),
+        "D1": ("Freeing order granted", "Freeing order"),
+        "E1": ("Placement order granted", "Placement order"),
+        "J1": ("Remanded to the local authority or youth detention accommodation",
+               "Remanded to local authority accommodation or to youth detention accommodation",
+               "Remand"),
+        "J2": ("Placed in the local authority accommodation under the Police and Criminal Evidence "
+               "Act 1984", "PACE accommodation", "PACE"),
+        "J3": ("Sentenced to youth rehabilitation order with residence or intensive fostering "
+               "requirement", "Youth rehabilitation order"),
+        "L1": ("Under police protection and in local authority accommodation", "Police protection"),
+        "L2": ("Emergency protection order", "EPO"),
+        "L3": ("Under child assessment order and in local authority accommodation",
+               "Child assessment order"),
+        "V2": ("Single period of accommodation under section 20", "Section 20", "S20",
+               "Accommodated under section 20", "Voluntary accommodation"),
+        "V3": ("Accommodated under an agreed series of short-term breaks, when individual episodes "
+               "of care are recorded", "Short breaks (episodes recorded)"),
+        "V4": ("Accommodated under an agreed series of short-term breaks, when agreements are "
+               "recorded", "Short breaks (agreements recorded)"),
+    },
+    "contact_type": {
+        "face_to_face": ("Face to Face", "Face-to-Face Contact", "In Person", "Office Visit",
+                         "Office Appointment", "Home Visit (non-statutory)"),
+        "phone": ("Phone", "Phone Call", "Telephone", "Telephone Call", "Telephone Contact", "Call"),
+        "text": ("Text", "Text Message", "SMS", "WhatsApp", "Message"),
+        "email": ("Email", "E-mail", "Email Contact"),
+        "video": ("Video", "Video Call", "Teams Call", "Microsoft Teams", "Zoom", "Virtual",
+                  "Virtual Contact"),
+        "letter": ("Letter", "Letter Sent", "Written"),
+        "other": ("Other", "Other Contact"),
+    },
+    "contact_by": {
+        "social_worker": ("Social Worker", "SW", "Allocated Social Worker", "Allocated Worker",
+                          "Case Worker", "Social Work"),
+        "early_help_practitioner": ("Early Help Practitioner", "Lead Practitioner",
+                                    "Family Support Worker", "Early Help Worker", "EH Practitioner"),
+        "iro": ("IRO", "Independent Reviewing Officer", "Reviewing Officer", "CP Chair",
+                "Child Protection Chair"),
+        "personal_adviser": ("Personal Adviser", "Personal Advisor", "PA", "Leaving Care Worker",
+                             "Leaving Care Personal Adviser"),
+        "other": ("Other", "Other Professional"),
+    },
     "outcome": {
         "nfa": ("NFA", "No Further Action", "No Further Action (NFA)", "Referral NFA", "Closed - NFA",
                 "Close - No Further Action"),
@@ -237,7 +287,7 @@ CODES: dict[str, dict[str, tuple[str, ...]]] = {
 
 CODED_COLUMNS = CODE_COLUMNS  # the coded columns of each native table
 #: columns whose codes are written upper case (the DfE's), not as lower-case words
-UPPER = {"placement_type"}
+UPPER = {"placement_type", "legal_status"}
 UNKNOWN_SCHEMA = {"value": pl.String, "rows": pl.Int64, "suggestion": pl.String}
 _PREFIX = r"^[a-zA-Z]\)\s*"  # Annex A's "b) Female"
 _LEADING_CODE = r"^([A-Za-z]\d{1,2})(?:\s*[-:.)]|\s+\S)"  # "U4 - Foster placement ..."
@@ -360,10 +410,12 @@ def referenced_codes(profile) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for rule in profile.rules:
         out.setdefault("episode_type", set()).update(rule.cohort, rule.exclude)
-        refs = [*rule.events, rule.start, rule.done]
-        wheres = [w for r in refs if r is not None for w in r.where] + list(rule.start_where)
+        wheres = [w for r in rule.refs for w in r.where] + list(rule.start_where)
+        wheres += [(c.column, c.values) for r in rule.refs for c in r.conds]
+        wheres += [(c.column, c.values) for alt in rule.placement_conditions for c in alt]
         for col, values in wheres:
-            out.setdefault(col, set()).update(values)
+            if col in CODES:
+                out.setdefault(col, set()).update(v for v in values if isinstance(v, str))
     return out
 
 

@@ -62,6 +62,8 @@ TYPES = {
     "taf": "team around the family meeting",
     "family_network": "family network meeting",
     "pathway_plan_review": "pathway plan review",
+    "care_team": "care team meeting",
+    "key_review": "manager's key review",
     # documents
     "chronology": "chronology",
     "genogram": "genogram",
@@ -73,10 +75,25 @@ TYPES = {
     "working_agreement": "working agreement",
     "health_assessment": "health assessment",
     "dental_check": "dental check",
+    "permanence_plan": "permanence plan",
+    "closure_letter": "closure letter",
+    "life_story": "life story work",
+    "preparing_for_adulthood": "preparing for adulthood plan",
     # supervision
     "case": "case supervision",
     "allocation": "allocation supervision",
     "management_oversight": "management oversight",
+    "joint": "joint supervision",
+    "service_manager_review": "service manager review",
+    # contacts: who was in touch
+    "social_worker": "social worker",
+    "early_help_practitioner": "early help practitioner",
+    "iro": "IRO",
+    "personal_adviser": "personal adviser",
+    # contacts: how
+    "face_to_face": "face to face",
+    "phone": "phone",
+    "video": "video call",
 } | EPISODE_TYPES | ASSESSMENT_TYPES
 
 #: dated columns named directly in a rule (``assessments.completed_date``), as the event they
@@ -102,6 +119,11 @@ DATE_COLUMNS = {
     ("missing_episodes", "return_date"): "return from missing",
     ("missing_episodes", "return_interview_date"): "return home interview",
     ("children", "date_of_birth"): "birth",
+    ("episodes", "allocated_date"): "allocation",
+    ("meetings", "plan_sent_date"): "plan sent out",
+    ("meetings", "recommendations_date"): "recommendations sent out",
+    ("meetings", "record_date"): "meeting record",
+    ("family_contacts", "contact_date"): "contact with the child or family",
 }
 
 

@@ -668,9 +668,11 @@ def _about_sheet(book: _Book, profile: Profile, dataset: Dataset, as_at: dt.date
                          freeze=False, autofilter=False, widths={"file": 26, "sha256": 100, "rows": 11})
     r = r + n + 3
     rules = [with_floor(x, profile.amber_margin) for x in profile.rules]
+    r = _defaults_block(book, ws, r, rules)
     sections = [
         ("Rules: what each checks", "Standard and parameters",
-         [f"{x.title} — {x.kind}: {x.parameters()}; target {x.target:g}%, floor {x.floor:g}%" for x in rules]),
+         [f"{x.title} — {x.kind}: {x.parameters()}; target {x.target:g}%, floor {x.floor:g}%; numbers: "
+          f"{x.basis_text()}" for x in rules]),
         ("Rules: where each comes from", "Source and reading",
          [x.source + (f"\nReading: {x.note}" if x.note else "") for x in rules]),
     ]
@@ -686,6 +688,35 @@ def _about_sheet(book: _Book, profile: Profile, dataset: Dataset, as_at: dt.date
             r += 1
         r += 1
     ws.print_area(0, 0, r, 2)
+
+
+def _defaults_block(book: _Book, ws, r: int, rules: list) -> int:
+    """The rules whose numbers are casecheck's defaults rather than the document's or statute's
+    (so no one mistakes them for the authority's standard), and those whose basis the profile
+    does not state. Returns the next free row."""
+    intro = ("Numbers casecheck supplies where the document gives none: not the authority's standard "
+             "(targets are casecheck's defaults for every rule)")
+    ws.set_row(r, 15 * _lines(intro, 100 * 1.1))
+    ws.write_string(r, 0, "Casecheck defaults", book.key)
+    ws.write_string(r, 1, intro, book.fmt(text_wrap=True, valign="top"))
+    r += 1
+    defaults = [x for x in rules if x.defaults]
+    unstated = [x.id for x in rules if not x.basis]
+    for x in defaults:
+        which = "every number" if "" in x.defaults else ", ".join(x.defaults)
+        ws.write_string(r, 0, x.id, book.fmt(valign="top"))
+        ws.write_string(r, 1, f"{which} ({x.parameters()})", book.fmt(text_wrap=True, valign="top"))
+        r += 1
+    if not defaults:
+        ws.write_string(r, 1, "None: the profile gives every rule's numbers as the document's or statute's"
+                        if not unstated else "None stated")
+        r += 1
+    if unstated:
+        text = f"Not stated for {len(unstated)} rule{'s' if len(unstated) > 1 else ''}: {', '.join(unstated)}"
+        ws.set_row(r, 15 * _lines(text, 100 * 1.1))
+        ws.write_string(r, 1, text, book.fmt(text_wrap=True, valign="top"))
+        r += 1
+    return r + 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,10 +27,18 @@ The rooms, in import order:
 ``findings``    the finding and summary schemas, counts, RAG, order
 ``sentences``   the pieces of the detail sentence (branches, dates in words, the anchor)
 ``context``     the context one rule runs in (dataset, rule, calendar, period, shared cache)
-``events``      qualifying events: the rows an event reference names, as (child, date)
+``events``      qualifying events: the rows an event reference names, as (child, date), and the
+                conditions on a row (``where``)
+``placements``  the placements a rule reads: rows of one placement, the placement filters
+                (``placement_where``, ``exclude_placement``), permanence
+``anchors``     age and event anchors (``age:15y8mo``, ``meeting:cla_review#2``), ``until_age``
 ``cohorts``     the episodes (or placements, or children) a rule checks, with their clocks,
                 and the periods of involvement timescale rules close with
 ``schedules``   due dates and intervals shared by frequency and recency rules
+``schedule_words`` their detail sentence
+``requirements`` a timescale's clock (``from``) and windows (``within``, ``window``,
+                ``checkpoints``), and how its ``done`` is read
+``timescale_words`` a timescale's detail sentence
 ``frequency``, ``recency``, ``timescale``, ``presence``: one module per rule kind, each with
                 ``check(ctx) -> (findings, detail)``
 ``runner``      runs the rules (``run_rule``, ``audit``) and sums them up (``summarise``)
@@ -59,6 +67,7 @@ from casecheck.engine.runner import (
     KINDS,
     AuditResult,
     audit,
+    basis_notes,
     check_rule,
     missing_tables,
     resolve_period,
@@ -80,6 +89,7 @@ __all__ = [
     "TIMELINE_SCHEMA",
     "AuditResult",
     "audit",
+    "basis_notes",
     "by_branch",
     "check_rule",
     "cohort",

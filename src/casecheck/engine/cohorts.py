@@ -19,16 +19,20 @@ from __future__ import annotations
 
 import polars as pl
 
+from casecheck.engine import anchors
 from casecheck.engine.context import RuleContext
-from casecheck.overlaps import (
-    current_placements,
-    group_overlaps,
-    involvement_periods,
-    merged_episodes,
+from casecheck.engine.placements import (
+    at_end,
+    episode_permanence,
+    matches,
+    placements,
+    uses_permanence,
+    uses_placement_at_end,
 )
+from casecheck.overlaps import group_overlaps, involvement_periods, merged_episodes
 
 COHORT_COLUMNS = ["child_id", "episode_type", "team", "worker_id", "anchor", "end", "closed_date",
-                  "perm", "dob", "excl_start", "excl_end"]
+                  "perm", "dob", "excl_start", "excl_end", "age_end"]
 
 
 def cohort(ctx: RuleContext) -> pl.DataFrame:
@@ -39,8 +43,9 @@ def cohort(ctx: RuleContext) -> pl.DataFrame:
     and excl_end.
     """
     r = ctx.rule
-    key = ("cohort", r.cohort, r.exclude, r.per, r.anchor, _uses_permanence(ctx), ctx.as_at,
-           ctx.window_start, ctx.over_period)
+    key = ("cohort", r.cohort, r.exclude, r.per, r.anchor, uses_permanence(ctx) and r.permanence,
+           r.placement_where, r.exclude_placement, r.until_age, ctx.as_at, ctx.window_start,
+           ctx.over_period)
     return ctx.cached(key, lambda: _build(ctx))
 
 
@@ -58,37 +63,32 @@ def cases(ctx: RuleContext) -> pl.DataFrame:
     )
 
 
-def placements(ctx: RuleContext) -> pl.DataFrame:
-    """Placements, each ending when the child's next one starts (one at a time)."""
-    return ctx.cached(("placements",), lambda: current_placements(ctx.ds.table("placements")).collect())
-
-
-def _uses_permanence(ctx: RuleContext) -> bool:
-    r = ctx.rule
-    return r.permanent_interval is not None or any(p.permanent_interval for p in r.phases)
-
-
 def _build(ctx: RuleContext) -> pl.DataFrame:
     rule, as_at, lo = ctx.rule, ctx.as_at, ctx.window_start
     ends_after = pl.lit(True) if lo is None else pl.col("end_date") > lo
     open_in_window = (pl.col("start_date") <= as_at) & (pl.col("end_date").is_null() | ends_after)
+    dob = ctx.ds.table("children").lazy().select("child_id", pl.col("date_of_birth").alias("dob"))
     rows = (
         episodes(ctx).lazy()
         .filter(open_in_window & pl.col("episode_type").is_in(list(rule.cohort)))
         .select("child_id", "episode_type", "team", "worker_id",
                 pl.col("start_date").alias("ep_start"), pl.col("end_date").alias("ep_end"))
+        .join(dob, on="child_id", how="left")
     )
-    rows = _with_anchor(ctx, rows)
+    rows = anchors.with_age_end(ctx, anchors.with_anchor(ctx, _with_anchor(ctx, rows)))
     ends_first = pl.col("row_end").is_not_null() & (pl.col("row_end") <= as_at)
     rows = rows.with_columns(
         end=pl.when(ends_first).then(pl.col("row_end")).otherwise(pl.lit(as_at)),
         closed_date=pl.when(ends_first).then(pl.col("row_end")),
-    )
+    ).filter(pl.col("anchor") <= pl.col("end"))  # (an age or event anchor still to come: not yet)
+    # the birthday ended the row (by the audit date), not the episode's end
+    rows = rows.with_columns(age_end=pl.when(pl.col("age_end") == pl.col("closed_date")).then(pl.col("age_end")))
     if ctx.over_period:  # open at some time in the period (a row that ended on its first day is not)
         if lo is not None:
             rows = rows.filter(pl.col("end") > lo)
     else:
         rows = rows.filter(pl.col("closed_date").is_null())
+    rows = _by_placement(ctx, rows)
     rows = rows.sort("child_id", "anchor", "episode_type", "ep_start", nulls_last=True)
     if rule.exclude:
         rows = _exclude(ctx, rows)
@@ -96,49 +96,61 @@ def _build(ctx: RuleContext) -> pl.DataFrame:
         rows = rows.with_columns(excl_start=pl.lit(None, dtype=pl.Date), excl_end=pl.lit(None, dtype=pl.Date))
     if rule.per == "child":
         rows = _one_per_child(rows)
-    dob = ctx.ds.table("children").lazy().select("child_id", pl.col("date_of_birth").alias("dob"))
-    out = rows.join(dob, on="child_id", how="left", maintain_order="left").select(COHORT_COLUMNS).collect()
-    return out.with_row_index("key")
+    return rows.select(COHORT_COLUMNS).collect().with_row_index("key")
 
 
 def _with_anchor(ctx: RuleContext, rows: pl.LazyFrame) -> pl.LazyFrame:
     """Add anchor, row_end and perm: the episode's start and end, or (``anchor = "placement"``)
-    each placement's within the episode (an episode without a placement keeps its own)."""
+    each placement's within the episode (an episode without a placement keeps its own, unless the
+    rule asks for a kind of placement)."""
     rule, as_at, lo = ctx.rule, ctx.as_at, ctx.window_start
-    places = placements(ctx).lazy().select(
-        "child_id",
-        pl.col("start_date").alias("p_start"),
-        pl.col("end_date").alias("p_end"),
-        pl.col("permanence_agreed_date").alias("perm"),
-    )
-    if rule.anchor == "placement":
-        joined = rows.join(places, on="child_id", how="inner").filter(
+    if rule.anchor != "placement":
+        return rows.with_columns(anchor=pl.col("ep_start"), row_end=pl.col("ep_end"),
+                                 perm=pl.lit(None, dtype=pl.Date))
+
+    def overlapping(keep=(), drop=()) -> pl.LazyFrame:
+        places = placements(ctx, keep, drop).lazy().select(
+            "child_id", pl.col("start_date").alias("p_start"), pl.col("end_date").alias("p_end"),
+            pl.col("permanence_agreed_date").alias("perm"),
+        )
+        return rows.join(places, on="child_id", how="inner").filter(
             (pl.col("p_start") <= as_at)
             & (pl.col("p_end").is_null() | (pl.lit(True) if lo is None else pl.col("p_end") > lo))
             & (pl.col("p_end").is_null() | (pl.col("p_end") > pl.col("p_start")))
             & (pl.col("ep_end").is_null() | (pl.col("p_start") < pl.col("ep_end")))
             & (pl.col("p_end").is_null() | (pl.col("p_end") > pl.col("ep_start")))
         )
-        joined = joined.with_columns(
-            anchor=pl.max_horizontal("p_start", "ep_start"),
-            row_end=pl.min_horizontal("p_end", "ep_end"),
-        ).drop("p_start", "p_end")
-        bare = rows.join(joined.select("child_id", "ep_start").unique(), on=["child_id", "ep_start"], how="anti")
-        bare = bare.with_columns(
-            anchor=pl.col("ep_start"), row_end=pl.col("ep_end"), perm=pl.lit(None, dtype=pl.Date)
-        )
-        return pl.concat([joined, bare], how="diagonal_relaxed")
-    rows = rows.with_columns(anchor=pl.col("ep_start"), row_end=pl.col("ep_end"))
-    if not _uses_permanence(ctx):
-        return rows.with_columns(perm=pl.lit(None, dtype=pl.Date))
-    perm = (
-        rows.select("child_id", "anchor")
-        .join(places, on="child_id")
-        .filter(pl.col("perm").is_not_null() & (pl.col("p_start") <= as_at))
-        .group_by("child_id", "anchor")
-        .agg(pl.col("perm").min())
-    )
-    return rows.join(perm, on=["child_id", "anchor"], how="left")
+
+    # the placements that meet the rule's placement filter (rows of one placement that meet it
+    # and follow on are one)
+    joined = overlapping(rule.placement_where, rule.exclude_placement).with_columns(
+        anchor=pl.max_horizontal("p_start", "ep_start"),
+        row_end=pl.min_horizontal("p_end", "ep_end"),
+    ).drop("p_start", "p_end")
+    if rule.placement_where:
+        return joined
+    placed = overlapping() if rule.exclude_placement else joined
+    bare = rows.join(placed.select("child_id", "ep_start").unique(), on=["child_id", "ep_start"], how="anti")
+    bare = bare.with_columns(anchor=pl.col("ep_start"), row_end=pl.col("ep_end"), perm=pl.lit(None, dtype=pl.Date))
+    return pl.concat([joined, bare], how="diagonal_relaxed")
+
+
+def _by_placement(ctx: RuleContext, rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Episode-anchored rows: keep those whose current placement meets the rule's placement
+    filter, and give them its permanence; either anchor: the episode's permanence, when the rule
+    asks for it (:mod:`.placements`)."""
+    rule = ctx.rule
+    episode_perm = uses_permanence(ctx) and rule.permanence == "episode"
+    if uses_placement_at_end(ctx):
+        rows = at_end(ctx, rows)
+        if rule.placement_where:
+            rows = rows.filter(matches(rule.placement_where))
+        if rule.exclude_placement:
+            rows = rows.filter(~matches(rule.exclude_placement))
+        rows = rows.with_columns(perm=pl.col("p_perm") if uses_permanence(ctx) else pl.lit(None, dtype=pl.Date))
+    if episode_perm:
+        rows = episode_permanence(ctx, rows)
+    return rows
 
 
 def _exclusions(ctx: RuleContext) -> pl.LazyFrame:

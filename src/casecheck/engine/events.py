@@ -10,12 +10,18 @@ import polars as pl
 from casecheck.dataset import Dataset
 from casecheck.engine.context import RuleContext
 from casecheck.engine.frames import in_order, same_as_previous
-from casecheck.standards import EventRef
+from casecheck.references import Condition, EventRef
 
 
 def ref_filter(ref: EventRef) -> pl.Expr:
-    """The rows of ``ref``'s table that are qualifying events (dated, of the type, seen)."""
-    cond = pl.col(ref.date).is_not_null()
+    """The rows of ``ref``'s table that are qualifying events (dated, of the type, seen, and
+    meeting its conditions: a blank value never meets one)."""
+    return pl.col(ref.date).is_not_null() & row_filter(ref)
+
+
+def row_filter(ref: EventRef) -> pl.Expr:
+    """Whether a row meets ``ref``'s type and conditions (whatever its date)."""
+    cond = pl.lit(True)
     for col, values in ref.where:
         cond &= pl.col(col).is_in(list(values))
     if ref.seen:
@@ -23,7 +29,18 @@ def ref_filter(ref: EventRef) -> pl.Expr:
         cond &= pl.col("visit_type").is_null() | pl.col("visit_type").str.starts_with("statutory")
     if ref.seen_alone:
         cond &= pl.col("seen_alone").fill_null(False)
-    return cond
+    return cond & conditions(ref.conds)
+
+
+def conditions(conds: Condition) -> pl.Expr:
+    """All of ``conds`` hold (a blank cell meets none)."""
+    out = pl.lit(True)
+    for c in conds:
+        found = pl.col(c.column).is_in(list(c.values)).fill_null(False)
+        if c.negate:
+            found = pl.col(c.column).is_not_null() & ~found
+        out &= found
+    return out
 
 
 def event_dates(ds: Dataset, refs: tuple[EventRef, ...], as_at: dt.date | None = None) -> pl.DataFrame:

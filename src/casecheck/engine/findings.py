@@ -108,12 +108,18 @@ def sort_findings(frame: pl.DataFrame) -> pl.DataFrame:
     return out[perm]
 
 
-def summary_note() -> pl.Expr:
+def summary_note(numbers: dict[str, str] | None = None) -> pl.Expr:
     """The note of an assessed rule: how many episodes left its scope by closing before a
-    requirement fell due (blank when none)."""
+    requirement fell due, and (``numbers``: rule id -> ``numbers: casecheck default``) where its
+    numbers come from when not (all) its document's; blank when neither."""
     n = pl.col("closed_before_due")
-    return (
+    closed = (
         pl.when(n == 1).then(pl.lit("1 episode closed before its next due date: left out"))
         .when(n > 1).then(pl.format("{} episodes closed before their next due date: left out", n))
         .otherwise(pl.lit(""))
     )
+    if not numbers:
+        return closed
+    basis = pl.col("rule_id").replace_strict(numbers, default=pl.lit(""), return_dtype=pl.String)
+    return pl.when(basis == "").then(closed).when(closed == "").then(basis).otherwise(
+        pl.format("{}; {}", closed, basis))

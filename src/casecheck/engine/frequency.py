@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from casecheck.engine import schedules
+from casecheck.engine import schedule_words, schedules
 from casecheck.engine.cohorts import cohort
 from casecheck.engine.context import RuleContext
 from casecheck.engine.events import qualifying_events
@@ -22,4 +22,4 @@ def check(ctx: RuleContext) -> tuple[pl.DataFrame, Detail]:
     rows = cohort(ctx)
     events = qualifying_events(ctx, ctx.rule.events)
     ask = schedules.over_period if ctx.over_period else schedules.point_in_time
-    return ask(ctx, rows, events, carry_prior=False), schedules.detail(ctx)
+    return ask(ctx, rows, events, carry_prior=False), schedule_words.detail(ctx)

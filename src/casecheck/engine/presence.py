@@ -72,7 +72,7 @@ def _detail(ctx: RuleContext) -> Detail:
     what = " or ".join(e.describe() for e in rule.events)
     first, due = fmt_date(pl.col("first_doc")), fmt_date(pl.col("due_date"))
     has = pl.col("first_doc").is_not_null()
-    closed = closed_note()
+    closed = closed_note(rule)
     if not rule.within:
         return [
             (pl.col("status") == "met", pl.format(f"{capitalised(what)} on file, first dated {{}}.", first)),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from casecheck.engine import schedules
+from casecheck.engine import schedule_words, schedules
 from casecheck.engine.cohorts import cohort
 from casecheck.engine.context import RuleContext
 from casecheck.engine.events import qualifying_events
@@ -23,4 +23,4 @@ def check(ctx: RuleContext) -> tuple[pl.DataFrame, Detail]:
     rows = cohort(ctx)
     events = qualifying_events(ctx, ctx.rule.events)
     ask = schedules.over_period if ctx.over_period else schedules.point_in_time
-    return ask(ctx, rows, events, carry_prior=True), schedules.detail(ctx)
+    return ask(ctx, rows, events, carry_prior=True), schedule_words.detail(ctx)

@@ -82,15 +82,34 @@ def missing_tables(ds: Dataset, rule: Rule) -> list[str]:
     no decision dates), or events its source never holds (``meeting:core_group`` in a CIN census:
     :func:`casecheck.coverage.unsupplied`), so the rule cannot be assessed rather than every case
     failing."""
-    missing = [t for t in rule.needs if not ds.has(t) and t != "placements"]
-    for ref in (*rule.events, rule.start, rule.done):
-        if ref is None or ref.table in missing or not ds.has(ref.table):
+    missing = [t for t in rule.needs if not ds.has(t) and (t != "placements" or rule.placement_where)]
+    for ref in rule.refs:
+        if ref.table in missing or not ds.has(ref.table):
             continue
-        report = ds.quality.reports.get(ref.table)
-        required = TABLES[ref.table].column(ref.date).required
-        if report is not None and not required and ref.date not in report.mapping:
-            missing.append(f"{ref.table}.{ref.date}")
+        for col in (ref.date, *sorted(ref.columns)):
+            if not supplied(ds, ref.table, col) and f"{ref.table}.{col}" not in missing:
+                missing.append(f"{ref.table}.{col}")
+    # a rule for a kind of placement needs the columns that say what kind (a rule that only
+    # leaves some kinds out runs without them, leaving no one out)
+    for alt in rule.placement_where:
+        for c in alt:
+            if ds.has("placements") and not supplied(ds, "placements", c.column):
+                missing.append(f"placements.{c.column}")
+    missing = list(dict.fromkeys(missing))
     return missing + [n for n in unsupplied(ds, rule) if n not in missing]
+
+
+#: columns a rule may read that count as supplied when blank (their blank has a meaning)
+_BLANK_MEANS = {("visits", "seen"), ("visits", "visit_type")}
+
+
+def supplied(ds: Dataset, table: str, column: str) -> bool:
+    """Whether the extract's source gave ``table.column`` (a required column always; an
+    optional one when the source mapped it)."""
+    report = ds.quality.reports.get(table)
+    if report is None or TABLES[table].column(column).required or (table, column) in _BLANK_MEANS:
+        return True
+    return column in report.mapping
 
 
 def run_rule(ds: Dataset, rule: Rule, as_at: dt.date, since: dt.date | None = None,
@@ -115,6 +134,9 @@ def check_rule(ctx: RuleContext) -> tuple[pl.DataFrame, int]:
     left = out.filter(pl.col("status") == LEFT).height
     if left:
         out = out.filter(pl.col("status") != LEFT)
+    if "age_end" in out.columns and rule.until_age is not None:
+        # a row the rule's age bound ended did not close: the sentence says so, not closed_date
+        out = out.with_columns(closed_date=pl.when(pl.col("age_end").is_null()).then(pl.col("closed_date")))
     # The detail sentence is written after sorting: sorting moves only fixed-width values and
     # the few columns the sentence is made from, not millions of sentences.
     contract = FINDING_COLUMNS[1:-1]
@@ -130,6 +152,19 @@ def check_rule(ctx: RuleContext) -> tuple[pl.DataFrame, int]:
     # deterministic, so two runs give byte-identical files (the detail follows from them).
     out = sort_findings(out)
     return out.select(*FINDING_COLUMNS[:-1]).with_columns(by_branch(out, detail)), left
+
+
+def basis_notes(profile: Profile) -> dict[str, str]:
+    """Rule id -> ``numbers: ...`` for the rules whose numbers are not all their document's."""
+    return {r.id: note for r in profile.rules if (note := basis_note(r))}
+
+
+def basis_note(rule: Rule) -> str:
+    """``numbers: casecheck default`` (or ``numbers: first statutory, interval document``) for a
+    rule whose numbers are not all its document's; blank otherwise (or when not stated)."""
+    if not rule.basis or all(v == "document" for _k, v in rule.basis):
+        return ""
+    return f"numbers: {rule.basis_text()}"
 
 
 def resolve_period(as_at: dt.date, period: str | Period = "month", since: dt.date | None = None,
@@ -186,7 +221,8 @@ def summarise(findings: pl.DataFrame, profile: Profile, not_assessed: dict[str, 
     assessed = pl.col("needs") == ""
     out = out.with_columns(pct_met_expr()).with_columns(
         rag=pl.when(assessed).then(rag_expr(profile.amber_margin)).otherwise(pl.lit("not assessed")),
-        note=pl.when(assessed).then(summary_note()).otherwise(pl.format("not assessed (needs: {})", pl.col("needs"))),
+        note=pl.when(assessed).then(summary_note(basis_notes(profile)))
+        .otherwise(pl.format("not assessed (needs: {})", pl.col("needs"))),
     )
     return out.sort("order").select(list(SUMMARY_SCHEMA)).cast(SUMMARY_SCHEMA)  # type: ignore[arg-type]
 

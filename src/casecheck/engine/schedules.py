@@ -25,22 +25,11 @@ from collections.abc import Callable
 
 import polars as pl
 
-from casecheck import words
 from casecheck.calendar import Duration
 from casecheck.engine.context import RuleContext
-from casecheck.engine.events import latest_event
+from casecheck.engine.events import latest_event, qualifying_events
 from casecheck.engine.findings import LEFT
 from casecheck.engine.frames import per_row
-from casecheck.engine.sentences import (
-    OTHERWISE,
-    Detail,
-    capitalised,
-    closed_note,
-    fmt_date,
-    fmt_day,
-    started,
-    working_days,
-)
 from casecheck.standards import Phase, Rule
 
 # ---------------------------------------------------------------------------------------------
@@ -70,14 +59,40 @@ def _by_schedule(ctx: RuleContext, prev: pl.Expr, k: pl.Expr, branch: Branch) ->
 
 
 def phase_holds(ctx: RuleContext, phase: Phase, prev: pl.Expr, k: pl.Expr) -> pl.Expr:
-    """Whether ``phase`` applies to the step after an event on ``prev`` (the ``k``-th). A child
-    with no date of birth is held to an age phase (the younger schedule)."""
+    """Whether ``phase`` applies to the step after an event on ``prev`` (the ``k``-th).
+
+    A phase bounded in time (``until``, ``until_age``, ``until_event``) applies while the step
+    it would give ends within it: ``prev + interval <= bound``. "Weekly for the first four weeks,
+    then every six weeks": a visit on day 25 would put the next weekly visit past the end of week
+    four, so the next is due in six weeks. A child with no date of birth is held to an age phase
+    (the younger schedule); a phase until an event that has not happened yet holds."""
+    if phase.count is not None:
+        return k <= phase.count
+    step = ctx.add(prev, phase.interval)
     if phase.until is not None:
-        return prev < ctx.add(pl.col("anchor"), phase.until)
+        return step <= ctx.add(pl.col("anchor"), phase.until)
     if phase.until_age is not None:
         limit = pl.col("dob").dt.offset_by(f"{phase.until_age}y")
-        return pl.col("dob").is_null() | (prev < limit)
-    return k <= (phase.count or 0)
+        return pl.col("dob").is_null() | (step <= limit)
+    bound = pl.col(bound_column(ctx, phase))
+    return bound.is_null() | (step <= bound)
+
+
+def bound_column(ctx: RuleContext, phase: Phase) -> str:
+    """The column holding a phase's event bound (the first such event on or after the anchor)."""
+    return f"_until_{ctx.rule.phases.index(phase)}"
+
+
+def with_phase_bounds(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` with a column per ``until_event`` phase: the first such event from the anchor to
+    the row's end (null: none yet)."""
+    for phase in ctx.rule.phases:
+        if phase.until_event is None:
+            continue
+        events = qualifying_events(ctx, (phase.until_event,))
+        in_row = (pl.col("date") >= pl.col("anchor")) & (pl.col("date") <= pl.col("end"))
+        rows = per_row(rows, events, in_row, pl.col("date").min().alias(bound_column(ctx, phase)))
+    return rows
 
 
 def step_due(ctx: RuleContext, prev: pl.Expr, k: pl.Expr) -> pl.Expr:
@@ -120,11 +135,16 @@ def interval_words(rule: Rule, d: Duration, permanent: bool = False, phase: Phas
             return f"{every(d)} in the first {_span(phase.until)} of the {anchor}"
         if phase.until_age is not None:
             return f"{every(d)} until age {phase.until_age}"
+        if phase.until_event is not None:
+            return f"{every(d)} until the first {phase.until_event.describe()}"
         if phase.count == 1:
             return f"{d.describe()} after the first {what}"
         return f"{every(d)} after each of the first {phase.count} ({what})"
     if any(p.until_age is not None for p in rule.phases):
         return f"{every(d)} from age {max(p.until_age or 0 for p in rule.phases)}"
+    events = [p.until_event for p in rule.phases if p.until_event is not None]
+    if events:
+        return f"{every(d)} after the first {events[-1].describe()}"
     untils = [p.until for p in rule.phases if p.until is not None]
     if untils:
         return f"{every(d)} after the first {_span(max(untils, key=lambda u: u.approx_days))} of the {anchor}"
@@ -172,7 +192,7 @@ def point_in_time(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame, ca
     interval, in words).
     """
     as_at, cal = ctx.as_at, ctx.cal
-    out = latest_event(ctx, rows)
+    out = latest_event(ctx, with_phase_bounds(ctx, rows))
     since_anchor = pl.col("latest").is_not_null() & (pl.col("latest") >= pl.col("anchor"))
     if any(p.count is not None for p in ctx.rule.phases):
         out = _count_since_anchor(out, events)
@@ -221,6 +241,7 @@ def gaps(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame, carry_prior
     the open gap, in_date_until (when its event goes out of date). With ``carry_prior`` (recency),
     the latest event before the anchor sets the first due date when it is later.
     """
+    rows = with_phase_bounds(ctx, rows)
     if carry_prior:
         rows = per_row(rows, events, pl.col("date") < pl.col("anchor"), pl.col("date").max().alias("prior"))
     else:
@@ -326,68 +347,3 @@ def over_period(ctx: RuleContext, rows: pl.DataFrame, events: pl.DataFrame, carr
         due_date=pl.when(pl.col("any_late")).then(pl.col("worst_due")).otherwise(pl.col("due")),
         days_overdue=pl.col("worst_lateness").cast(pl.Int32),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# The detail sentence, from the rule's parameters
-# ---------------------------------------------------------------------------------------------
-def detail(ctx: RuleContext) -> Detail:
-    """The detail sentence of a frequency or recency finding, for either question."""
-    rule = ctx.rule
-    what = " or ".join(e.describe() for e in rule.events)
-    since = started(rule)
-    last = fmt_date(pl.col("last_event_date"))
-    due = fmt_date(pl.col("due_date"))
-    has = pl.col("last_event_date").is_not_null()
-    closed = closed_note()
-    resumed = _resumed(ctx)
-    if ctx.over_period:
-        period = f"From {fmt_day(ctx.start)}" if ctx.start else "Over all the records"
-        gap = pl.format("longest gap {} days ({} to {})", pl.col("longest"), fmt_date(pl.col("gap_from")),
-                        fmt_date(pl.col("gap_to")))
-        late = pl.when(pl.col("n_late") == 1).then(pl.lit("1 interval late")).otherwise(
-            pl.format("{} intervals late", pl.col("n_late")))
-        return [
-            (pl.col("status") == "not_met",
-             pl.format(f"{period}: {{}}, the worst due by {{}} and {{}} late; {{}}; {{}}.{{}}{{}}", late, due,
-                       working_days(pl.col("days_overdue")), gap, pl.col("applied"), resumed, closed)),
-            (pl.col("status") == "pending",
-             pl.format(f"{period}: nothing late yet; {{}}, first due by {{}} ({{}} of {{}}).{{}}",
-                       _last_or_none(what, has, last), due, pl.col("applied"), since, closed)),
-            (OTHERWISE,
-             pl.format(f"{period}: every interval kept; {{}}; last {what} on {{}}, next due by {{}} ({{}}).{{}}",
-                       gap, last, due, pl.col("applied"), closed)),
-        ]
-    return [
-        (pl.col("status") == "not_met",
-         pl.format("{}; due by {} ({}): {} overdue.{}", _last_or_none(what, has, last, since), due,
-                   pl.col("applied"), working_days(pl.col("days_overdue")), resumed)),
-        (pl.col("status") == "pending",
-         pl.when(has).then(pl.format(
-             f"Last {what} on {{}}, out of date since {{}}; the first of this {_anchor_noun(ctx)} is due by {{}} "
-             f"({first_words(ctx)} of {{}}).", last, fmt_date(pl.col("in_date_until")), due, since))
-         .otherwise(pl.format(f"No {what} yet; first due by {{}} ({first_words(ctx)} of {{}}).", due, since))),
-        (OTHERWISE, pl.format(f"Last {what} on {{}}; next due by {{}} ({{}}).", last, due, pl.col("applied"))),
-    ]
-
-
-def _anchor_noun(ctx: RuleContext) -> str:
-    return "placement" if ctx.rule.anchor == "placement" else "episode"
-
-
-def _last_or_none(what: str, has: pl.Expr, last: pl.Expr, since: pl.Expr | None = None) -> pl.Expr:
-    """``last visit (child seen) on 04/03/2025`` or ``no visit (child seen) since ...``."""
-    none = pl.lit(f"no {what} yet") if since is None else pl.format(f"No {what} since {{}}", since)
-    text = capitalised if since is not None else (lambda t: t)
-    return pl.when(has).then(pl.format(text(f"last {what} on {{}}"), last)).otherwise(none)
-
-
-def _resumed(ctx: RuleContext) -> pl.Expr:
-    """`` The schedule resumed on ..., when the child protection episode ended.`` where the due
-    date waited for an excluding episode to end."""
-    if not ctx.rule.exclude:
-        return pl.lit("")
-    which = words.either(ctx.rule.exclude)
-    return pl.when(pl.col("excl_end").is_not_null() & (pl.col("due_date") == pl.col("excl_end"))).then(
-        pl.format(f" The schedule resumed on {{}}, when the {which} episode ended.", fmt_date(pl.col("excl_end")))
-    ).otherwise(pl.lit(""))

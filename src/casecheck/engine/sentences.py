@@ -9,6 +9,7 @@ import polars as pl
 
 from casecheck import words
 from casecheck.engine.frames import aligned
+from casecheck.references import describe_conditions
 from casecheck.standards import Rule
 
 #: a finding's detail sentence: (condition, sentence) branches, the first that holds applies
@@ -68,15 +69,47 @@ def fmt_day(day: dt.date) -> str:
 
 
 def started(rule: Rule) -> pl.Expr:
-    """``the child protection episode starting on 03/03/2025`` (or the placement's start)."""
+    """``the child protection episode starting on 03/03/2025`` (or the placement's start, the
+    day the child reached an age, the n-th event)."""
+    if rule.anchor_age is not None:
+        age = rule.anchor_age.describe()
+        reached = pl.col("dob").dt.offset_by(rule.anchor_age.offset)
+        return (
+            pl.when(pl.col("dob").is_null())
+            .then(_episode(f" (no date of birth recorded, so not from age {age})"))
+            .when(reached == pl.col("anchor")).then(pl.format(f"reaching {age} on {{}}", fmt_date(pl.col("anchor"))))
+            .otherwise(_episode(f" (the child was already {age})"))
+        )
+    if rule.anchor_event is not None:
+        nth = ordinal(max(rule.anchor_event.nth, 1))
+        return pl.format(f"the {nth} {rule.anchor_event.describe()} of the episode, on {{}}", fmt_date(pl.col("anchor")))
     if rule.anchor == "placement":
+        if rule.placement_where:
+            kind = describe_conditions(rule.placement_where)
+            return pl.format(f"being placed ({kind}) on {{}}", fmt_date(pl.col("anchor")))
         return pl.format("the placement starting on {}", fmt_date(pl.col("anchor")))
+    return _episode()
+
+
+def _episode(extra: str = "") -> pl.Expr:
+    """``the child protection episode starting on 03/03/2025``, the type from the row."""
     kind = pl.col("episode_type").replace_strict(words.EPISODE_TYPES, default=pl.col("episode_type"))
-    return pl.format("the {} episode starting on {}", kind, fmt_date(pl.col("anchor")))
+    return pl.format(f"the {{}} episode starting on {{}}{extra}", kind, fmt_date(pl.col("anchor")))
 
 
-def closed_note() -> pl.Expr:
-    """`` Closed on 29/04/2023.`` for a finding whose episode closed by the audit date."""
-    return pl.when(pl.col("closed_date").is_not_null()).then(
+def ordinal(n: int) -> str:
+    names = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
+    return names[n - 1] if 1 <= n <= len(names) else f"{n}th"
+
+
+def closed_note(rule: Rule | None = None) -> pl.Expr:
+    """`` Closed on 29/04/2023.`` for a finding whose episode closed by the audit date; for a rule
+    that applies until an age, `` Turned 20 on 15/03/2026: the rule no longer applies.``"""
+    closed = pl.when(pl.col("closed_date").is_not_null()).then(
         pl.format(" Closed on {}.", fmt_date(pl.col("closed_date")))
     ).otherwise(pl.lit(""))
+    if rule is not None and rule.until_age is not None:
+        closed = pl.when(pl.col("age_end").is_not_null()).then(pl.format(
+            f" Turned {rule.until_age} on {{}}: the rule no longer applies.", fmt_date(pl.col("age_end")))
+        ).otherwise(closed)
+    return closed

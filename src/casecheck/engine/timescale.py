@@ -35,12 +35,14 @@ import datetime as dt
 
 import polars as pl
 
-from casecheck import words
+from casecheck.engine import requirements
 from casecheck.engine.cohorts import cases, episodes
 from casecheck.engine.context import RuleContext
-from casecheck.engine.events import qualifying_events, ref_filter
+from casecheck.engine.events import qualifying_events, ref_filter, row_filter
 from casecheck.engine.findings import LEFT
-from casecheck.engine.sentences import OTHERWISE, Detail, capitalised, fmt_date, working_days
+from casecheck.engine.frames import in_order
+from casecheck.engine.sentences import Detail
+from casecheck.engine.timescale_words import detail
 from casecheck.schema import TABLES
 
 CARRIED = ("episode_type", "team", "worker_id")
@@ -48,24 +50,36 @@ CARRIED = ("episode_type", "team", "worker_id")
 
 def check(ctx: RuleContext) -> tuple[pl.DataFrame, Detail]:
     rule, as_at = ctx.rule, ctx.as_at
-    assert rule.within is not None
-    rows = _with_done(ctx, _starts(ctx))
-    # the due date is worked out once per distinct anchor date (a few thousand, not millions)
-    dues = rows.select(pl.col("anchor").unique()).with_columns(due_date=ctx.add(pl.col("anchor"), rule.within))
-    rows = rows.join(dues, on="anchor", how="left", maintain_order="left")
+    rows = _with_case(ctx, requirements.linked(ctx, _starts(ctx)))
+    rows = requirements.expand(ctx, rows.with_row_index("_s"))
+    if _ends_case(ctx):
+        # the clock starts at the episode's own end ("a closure letter once we say goodbye"):
+        # what is due after it is the point of the rule, not work the closure cancels
+        rows = rows.with_columns(closed_date=pl.when(pl.col("due_date") < pl.col("closed_date")).then(
+            pl.col("closed_date")))
+    rows = _with_done(ctx, rows)
     if ctx.start is not None:  # what cannot have been decided in the period, nor be pending
-        rows = rows.filter((pl.col("done_date") >= ctx.start) | (pl.col("due_date") >= _day_before(ctx.start)))
-    rows = _with_closure(ctx, rows)
+        rows = rows.filter((pl.col("done_date") >= ctx.start) | (pl.col("due_date") >= _day_before(ctx.start))
+                           | (pl.col("start_date") >= ctx.start))
     has = pl.col("done_date").is_not_null()
     stop = pl.coalesce("closed_date", pl.lit(as_at))
+    # (with while_open, a requirement due after the start's own record ended, such as a
+    # checkpoint after the assessment was completed, was never owed)
+    owed = pl.lit(True)
+    if rule.while_open:
+        owed = pl.col("own_end").is_null() | (pl.col("own_end") > pl.col("due_date"))
     status = (
         pl.when(has & (pl.col("done_date") <= pl.col("due_date"))).then(pl.lit("met"))
+        .when(~owed).then(pl.lit(LEFT))
         .when(pl.col("closed_date").is_not_null() & (pl.col("due_date") >= pl.col("closed_date"))).then(pl.lit(LEFT))
         .when(has).then(pl.lit("not_met"))
         .when(pl.col("due_date") >= as_at).then(pl.lit("pending"))
         .otherwise(pl.lit("not_met"))
     )
-    rows = rows.with_columns(status=status)
+    # the day a requirement left the rule's scope: the case closed, or the start's record ended
+    left_on = pl.col("closed_date") if not rule.while_open else pl.when(~owed).then(
+        pl.col("own_end")).otherwise(pl.col("closed_date"))
+    rows = rows.with_columns(status=status, left_on=left_on)
     if rule.unmatched == "exclude":
         # A start never followed by `done` may rightly need none (a strategy discussion that
         # led to no conference): it stays in scope only while it is not yet due.
@@ -74,14 +88,17 @@ def check(ctx: RuleContext) -> tuple[pl.DataFrame, Detail]:
         rows = rows.filter(_decided_in(ctx.start, late_when_done=rule.unmatched == "exclude"))
     rows = _with_team(ctx, rows)
     until = pl.when(has).then(pl.min_horizontal("done_date", stop)).otherwise(stop)
+    overdue = pl.col("status") == "not_met"
+    if requirements.own_row(ctx):  # a record that lacks something grows no more overdue with time
+        overdue = pl.lit(False)
     rows = rows.with_columns(
-        days_overdue=pl.when(pl.col("status") == "not_met")
+        days_overdue=pl.when(overdue)
         .then(ctx.cal.working_days_after_expr(pl.col("due_date"), until))
         .otherwise(0)
         .cast(pl.Int32),
         last_event_date=pl.col("done_date"),
     )
-    return rows, _detail(ctx)
+    return rows, detail(ctx)
 
 
 def _day_before(day: dt.date) -> dt.date:
@@ -91,78 +108,112 @@ def _day_before(day: dt.date) -> dt.date:
 def _decided_in(start: dt.date, late_when_done: bool = False) -> pl.Expr:
     """Counted in a period from ``start`` (to the audit date): met in it (done on time), not met
     in it (fallen overdue in it, the day after the due date, whether done late since or not);
-    pending; or (LEFT) closed in it.
+    pending; or (LEFT) closed in it. Never before the start event itself: a family network
+    meeting held before the conference it had to precede is decided when the conference is.
 
     ``late_when_done`` (``unmatched = "exclude"``): a start may rightly need no B, so a lapse is
     known only when B comes, late: it is decided on that day."""
     status = pl.col("status")
-    fell_overdue = pl.col("due_date") >= _day_before(start)
-    late = (pl.col("done_date") >= start) if late_when_done else fell_overdue
+    started = pl.col("start_date") >= start
+    fell_overdue = (pl.col("due_date") >= _day_before(start)) | started
+    late = ((pl.col("done_date") >= start) | started) if late_when_done else fell_overdue
     return (
         (status == "pending")
-        | ((status == LEFT) & (pl.col("closed_date") >= start))
-        | ((status == "met") & (pl.col("done_date") >= start))
+        | ((status == LEFT) & ((pl.col("left_on") >= start) | started))
+        | ((status == "met") & ((pl.col("done_date") >= start) | started))
         | ((status == "not_met") & late)
     )
 
 
 def _starts(ctx: RuleContext) -> pl.DataFrame:
-    """One row per start event on or before the audit date: child_id, anchor, the episode
-    columns its table has, and done_date when B is a column of the same row."""
+    """One row per start event on or before the audit date: child_id, start_date, the episode
+    columns its table has, done_date when B is a column of the same row (or the start itself),
+    the start's referral_id (for ``from``) and own_end (for ``while_open``)."""
     rule, as_at = ctx.rule, ctx.as_at
     start, done = rule.start, rule.done
     assert start is not None and done is not None
     cond = ref_filter(start) & (pl.col(start.date) <= as_at)
     for col, values in rule.start_where:
         cond &= pl.col(col).is_in(list(values))
-    keep = ["child_id", pl.col(start.date).alias("anchor")]
-    keep += [c for c in CARRIED if c in TABLES[start.table].column_names]
-    if _same_row(ctx):
+    cols = TABLES[start.table].column_names
+    keep = ["child_id", pl.col(start.date).alias("start_date")]
+    keep += [c for c in CARRIED if c in cols]
+    if requirements.is_start(ctx):  # B is the start itself (its clock runs from an earlier event)
+        keep.append(pl.col(start.date).alias("done_date"))
+    elif requirements.own_row(ctx):  # the start's own row meets done's conditions, or not
+        keep.append(pl.when(row_filter(done)).then(pl.col(start.date)).alias("done_date"))
+    elif requirements.same_row(ctx):
         keep.append(pl.when(pl.col(done.date) <= as_at).then(pl.col(done.date)).alias("done_date"))
+    if rule.from_ is not None and requirements.LINK in cols:
+        keep.append(requirements.LINK)
+    if rule.while_open:
+        interval = TABLES[start.table].interval
+        own = interval[1] if interval and interval[0] == start.date else None
+        keep.append((pl.when(pl.col(own) <= as_at).then(pl.col(own)) if own else pl.lit(None, dtype=pl.Date))
+                    .alias("own_end"))
     # one start per episode (those of a type that overlap are one)
     source = episodes(ctx).lazy() if start.table == "episodes" else ctx.ds.table(start.table).lazy()
-    return source.filter(cond).select(keep).sort("child_id", "anchor").collect()
+    return source.filter(cond).select(keep).sort("child_id", "start_date").collect()
 
 
-def _same_row(ctx: RuleContext) -> bool:
-    start, done = ctx.rule.start, ctx.rule.done
-    assert start is not None and done is not None
-    return done.table == start.table and not done.where and not done.seen
 
 
 def _with_done(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
-    """B from another table: the child's first qualifying event on or after the start (and on or
-    before the audit date; whether it came before the closure is checked with the closure)."""
-    if _same_row(ctx):
-        return rows
+    """B from another table: the child's first qualifying event on or after the requirement's
+    earliest day (the clock's start, for ``within``), on or before the audit date, and not after
+    the period of involvement closed. At checkpoints, an event that met one checkpoint (late)
+    does not meet the next as well."""
+    if requirements.same_row(ctx):
+        return rows.drop("case_start", "_s", "_k")
     assert ctx.rule.done is not None
-    ev = qualifying_events(ctx, (ctx.rule.done,))
-    return rows.join_asof(
-        ev.rename({"date": "done_date"}), left_on="anchor", right_on="done_date", by="child_id",
-        strategy="forward", check_sortedness=False,
-    ).with_columns(done_date=pl.when(pl.col("done_date") <= ctx.as_at).then(pl.col("done_date")))
+    ev = qualifying_events(ctx, ctx.rule.dones).rename({"date": "done_date"})
+
+    def first_after(part: pl.DataFrame) -> pl.DataFrame:
+        if not in_order(part, "child_id", "earliest"):
+            part = part.sort("child_id", "earliest")
+        found = part.join_asof(ev, left_on="earliest", right_on="done_date", by="child_id",
+                               strategy="forward", check_sortedness=False)
+        in_time = (pl.col("done_date") <= ctx.as_at) & (
+            pl.col("closed_date").is_null() | (pl.col("done_date") <= pl.col("closed_date")))
+        return found.with_columns(done_date=pl.when(in_time).then(pl.col("done_date")))
+
+    if not ctx.rule.checkpoints:
+        return first_after(rows).drop("case_start", "_s", "_k")
+    parts: list[pl.DataFrame] = []
+    used: pl.DataFrame | None = None  # per start, the latest event a checkpoint so far has used
+    for k in range(len(ctx.rule.checkpoints)):
+        part = rows.filter(pl.col("_k") == k)
+        if used is not None:  # after the events the checkpoints before used, late or not
+            part = part.join(used, on="_s", how="left").with_columns(
+                earliest=pl.max_horizontal("earliest", pl.col("_used") + dt.timedelta(days=1))).drop("_used")
+        parts.append(first_after(part))
+        done = parts[-1].select("_s", pl.col("done_date").alias("_now"))
+        used = done.rename({"_now": "_used"}) if used is None else used.join(done, on="_s", how="left").select(
+            "_s", pl.max_horizontal("_used", "_now").alias("_used"))
+    return pl.concat(parts).sort("child_id", "start_date", "_k").drop("case_start", "_s", "_k")
 
 
-def _with_closure(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
-    """Add closed_date: the end of the period of involvement open at the start, when it ended on
-    or before the audit date. B from another table dated after it no longer counts. (An episode
-    that starts and ends on one day is in the period it belongs to: its start is on or after the
-    period's start, and on or before its end.)"""
+def _ends_case(ctx: RuleContext) -> bool:
+    """Whether the clock starts at an episode's own end (``episodes.end_date``)."""
+    start = ctx.rule.start
+    return start is not None and start.table == "episodes" and start.date == "end_date"
+
+
+def _with_case(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
+    """Add case_start and closed_date: the start and (when it ended on or before the audit date)
+    the end of the period of involvement open at the start event. B from another table dated
+    after it does not count. (An episode that starts and ends on one day is in the period it
+    belongs to: its start is on or after the period's start, and on or before its end.)"""
     found = rows.join_asof(
-        cases(ctx), left_on="anchor", right_on="case_start", by="child_id", strategy="backward",
+        cases(ctx), left_on="start_date", right_on="case_start", by="child_id", strategy="backward",
         check_sortedness=False,
-    ).drop("case_start")
-    in_case = pl.col("case_end").is_null() | (pl.col("anchor") < pl.col("case_end"))
+    )
+    in_case = pl.col("case_end").is_null() | (pl.col("start_date") < pl.col("case_end"))
     if ctx.rule.start is not None and ctx.rule.start.table == "episodes":
         in_case = pl.lit(True)  # an episode's start is always in its own period
     closed = pl.when(in_case & (pl.col("case_end") <= ctx.as_at)).then(pl.col("case_end"))
-    found = found.with_columns(closed_date=closed).drop("case_end")
-    if _same_row(ctx):
-        return found
     return found.with_columns(
-        done_date=pl.when(pl.col("closed_date").is_null() | (pl.col("done_date") <= pl.col("closed_date")))
-        .then(pl.col("done_date"))
-    )
+        closed_date=closed, case_start=pl.when(in_case).then(pl.col("case_start"))).drop("case_end")
 
 
 def _with_team(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
@@ -173,64 +224,10 @@ def _with_team(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
     wanted = [c for c in CARRIED if c not in rows.columns]
     if wanted:
         ep = ctx.ds.table("episodes").select("child_id", pl.col("start_date").alias("ep_start"), *wanted).sort("ep_start")
-        # (rows are still in child and anchor order: filters and as-of joins keep it)
+        if not in_order(rows, "child_id", "start_date"):
+            rows = rows.sort("child_id", "start_date")
         rows = rows.join_asof(
-            ep, left_on="anchor", right_on="ep_start", by="child_id", strategy="backward", check_sortedness=False,
+            ep, left_on="start_date", right_on="ep_start", by="child_id", strategy="backward", check_sortedness=False,
         ).drop("ep_start")
     label = start.table.rstrip("s")
     return rows.with_columns(pl.col("episode_type").fill_null(pl.lit(label)))
-
-
-def _detail(ctx: RuleContext) -> Detail:
-    rule = ctx.rule
-    assert rule.start is not None and rule.done is not None and rule.within is not None
-    a_words, b_txt = _start_words(ctx), rule.done.describe()
-    if rule.start.table == rule.done.table == "episodes" and _same_row(ctx):
-        b_txt = "end of the " + words.episode_start(_start_types(ctx)).removesuffix(" start")
-    # a start named by the rule is written into the sentence once; an episode's own type is
-    # a value of each row
-    a_txt, a_args = (a_words, []) if isinstance(a_words, str) else ("{}", [a_words])
-    within = rule.within.describe()
-    approx, approx_in = ("", "")
-    if rule.within.approximate:
-        approx, approx_in = " (hours counted as whole days)", ", hours counted as whole days"
-    after = f"{within} after the {a_txt} on {{}}{approx_in}"
-    done, due, anchor = fmt_date(pl.col("done_date")), fmt_date(pl.col("due_date")), fmt_date(pl.col("anchor"))
-    overdue = working_days(pl.col("days_overdue"))
-    b = capitalised(b_txt)
-    return [
-        (pl.col("status") == "met",
-         pl.format(f"{b} on {{}}: within {within} of the {a_txt} on {{}}{approx}.", done, *a_args, anchor)),
-        (pl.col("status") == "pending", pl.format(f"{b} due by {{}} ({after}): not done yet.", due, *a_args, anchor)),
-        (pl.col("done_date").is_not_null(),
-         pl.format(f"{b} on {{}}: {{}} after it was due on {{}} ({after}).", done, overdue, due, *a_args, anchor)),
-        (pl.col("closed_date").is_not_null(),
-         pl.format(f"{b} due by {{}} ({after}): not done before the case closed on {{}}; {{}} overdue at closure.",
-                   due, *a_args, anchor, fmt_date(pl.col("closed_date")), overdue)),
-        (OTHERWISE, pl.format(f"{b} due by {{}} ({after}): not done, {{}} overdue.", due, *a_args, anchor, overdue)),
-    ]
-
-
-def _start_types(ctx: RuleContext) -> tuple[str, ...]:
-    """The episode types a start on the episodes table is limited to (by the event or start_where)."""
-    start = ctx.rule.start
-    assert start is not None
-    for col, values in (*start.where, *ctx.rule.start_where):
-        if col == "episode_type":
-            return tuple(values)
-    return ()
-
-
-def _start_words(ctx: RuleContext) -> str | pl.Expr:
-    """The start event in words: for an episode, its own type, a value of each row (``child in
-    need episode start``, ``section 47 enquiry``); otherwise the event (with ``start_where``'s
-    assessment types)."""
-    start = ctx.rule.start
-    assert start is not None
-    if start.table == "episodes":
-        starts = {code: words.episode_start((code,)) for code in words.EPISODE_TYPES}
-        return pl.col("episode_type").replace_strict(starts, default=pl.lit("episode start"))
-    for col, values in ctx.rule.start_where:
-        if col == "assessment_type":
-            return f"{words.either(values)} assessment start"
-    return start.describe()

@@ -161,6 +161,11 @@ LISTS: dict[int, dict[str, tuple[str, ...]]] = {
                             "Most Recent Placement Start Date", "MostRecentPlacementStartDate",
                             "Date of current placement"),
         "placement_type": ("Placement Type", "PlacementType"),
+        "legal_status": ("Child's Legal Status", "Childs Legal Status", "Legal Status",
+                         "LegalStatus", "Child's legal status (current)"),
+        "iro_contact": ("Date of Last IRO Visit / Contact to the Child",
+                        "Date of Last IRO Visit/Contact to the Child", "Date of Last IRO Contact",
+                        "Date of last IRO visit", "LastIROContact", "LastIROContactDate"),
     },
     9: {
         "latest_contact": ("Date of Latest Contact", "Latest Contact Date", "Date of Last Contact",
@@ -180,7 +185,7 @@ LISTS: dict[int, dict[str, tuple[str, ...]]] = {
 DATE_ROLES = {
     "contact", "start", "completed", "received", "authorised", "strategy", "icpc", "last_seen",
     "end", "last_visit", "rcpc", "review", "visit", "health", "dental", "ceased",
-    "placement_start", "latest_contact", "pathway_review",
+    "placement_start", "latest_contact", "pathway_review", "iro_contact",
 }
 #: the episodes whose visits and reviews each list's dates are about
 COHORTS = {6: "child_in_need", 7: "child_protection", 8: "child_in_care", 9: "care_leaver"}
@@ -430,6 +435,10 @@ def _parts(lst: _List, children: Part, as_at: dt.date) -> list[Part]:
             "start_date": c("placement_start"),
             "end_date": c("ceased"),
             "placement_type": (strip_prefix(st.use(ptype)), ptype) if ptype else None,
+            "legal_status": (strip_prefix(st.use(c("legal_status"))), c("legal_status")) if c("legal_status") else None,
+        })
+        secondary("family_contacts", "iro_contact", {
+            "contact_date": c("iro_contact"), "contact_by": const("iro"),
         })
         secondary("visits", "visit", {"visit_date": c("visit")})
         secondary("meetings", "review", {"meeting_type": const("cla_review"), "meeting_date": c("review")})
@@ -456,6 +465,9 @@ def _parts(lst: _List, children: Part, as_at: dt.date) -> list[Part]:
             ),
         }), ""))
         secondary("visits", "latest_contact", {"visit_date": c("latest_contact")})
+        secondary("family_contacts", "latest_contact", {
+            "contact_date": c("latest_contact"), "contact_by": const("personal_adviser"),
+        })
         secondary("meetings", "pathway_review", {
             "meeting_type": const("pathway_plan_review"), "meeting_date": c("pathway_review"),
         })

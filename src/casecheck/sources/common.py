@@ -286,7 +286,7 @@ def allocate(part: Part, allocations: pl.DataFrame | None, source: str) -> Part:
         )
         .sort("__i", "i_s", "i_row")
         .group_by("__i")
-        .agg(pl.col("i_worker").last(), pl.col("i_team").last())
+        .agg(pl.col("i_worker").last(), pl.col("i_team").last(), pl.col("i_s").last().alias("i_alloc"))
     )
     f = f.join(best, on="__i", how="left")
     own = clean(pl.col("worker_id")) if "worker_id" in f.columns else null_text()
@@ -295,14 +295,66 @@ def allocate(part: Part, allocations: pl.DataFrame | None, source: str) -> Part:
         pl.when(own.is_not_null()).then(own).otherwise(pl.col("i_worker")).alias("worker_id"),
         pl.when(own.is_not_null()).then(own_team.cast(pl.String))
         .otherwise(pl.col("i_team")).alias("team"),
-    ).drop("__i", "i_worker", "i_team")
+    )
     mapping = dict(part.mapping)
+    if "allocated_date" not in f.columns:  # the day the worker named was allocated
+        f = f.with_columns(pl.when(own.is_null()).then(pl.col("i_alloc").cast(pl.String)).alias("allocated_date"))
+        mapping["allocated_date"] = (f"the start of that allocation ({source}), where the episode's "
+                                     "worker comes from it")
+    f = f.drop("__i", "i_worker", "i_team", "i_alloc")
     for col in ("worker_id", "team"):
         was = mapping.get(col)
         mapping[col] = (f"{was}, else " if was else "") + (
             f"the child's latest overlapping allocation ({source})"
         )
     return Part(part.table, part.source, f, mapping, part.note, part.supplies)
+
+
+def split_by_status(part: Part, statuses: pl.DataFrame, source: str) -> tuple[Part, int]:
+    """Placements with the child's legal status: each placement row takes the status in force
+    on its start date, and a status that begins while the placement is open starts a new row of
+    the same placement (same ``placement_id``, so the placement's clock does not restart).
+
+    ``statuses``: ``child``, ``l_s``, ``l_e`` (dates), ``l_code``. Returns the part and how many
+    rows the changes of status added."""
+    f = part.frame.with_row_index("__i")
+    places = pl.DataFrame({
+        "__i": f["__i"],
+        "child": f.select(clean(pl.col("child_id")).alias("c"))["c"],
+        "s": dates_of(f, "start_date"),
+        "e": dates_of(f, "end_date"),
+    })
+    far = pl.date(9999, 12, 31)
+    within = (
+        places.join(statuses.select("child", "l_s"), on="child")
+        .filter(pl.col("s").is_not_null() & (pl.col("l_s") > pl.col("s")) & (pl.col("l_s") < pl.col("e").fill_null(far)))
+        .select("__i", pl.col("l_s").alias("piece"))
+        .unique()
+    )
+    pieces = pl.concat([places.select("__i", pl.col("s").alias("piece")), within]).sort("__i", "piece")
+    pieces = pieces.with_columns(stop=pl.col("piece").shift(-1).over("__i"))
+    code = (
+        pieces.join(places.select("__i", "child"), on="__i")
+        .join(statuses.select("child", "l_s", "l_e", "l_code"), on="child")
+        .filter((pl.col("l_s") <= pl.col("piece")) & (pl.col("l_e").fill_null(far) > pl.col("piece")))
+        .sort("__i", "piece", "l_s")
+        .group_by("__i", "piece", maintain_order=True)
+        .agg(pl.col("l_code").last().alias("legal_status"))
+    )
+    pieces = pieces.join(code, on=["__i", "piece"], how="left")
+    out = f.join(pieces, on="__i", how="left").with_columns(
+        start_date=pl.when(pl.col("piece").is_not_null()).then(pl.col("piece").cast(pl.String))
+        .otherwise(pl.col("start_date")),
+        end_date=pl.when(pl.col("stop").is_not_null()).then(pl.col("stop").cast(pl.String))
+        .otherwise(pl.col("end_date") if "end_date" in f.columns else null_text()),
+    ).drop("__i", "piece", "stop")
+    mapping = dict(part.mapping)
+    mapping["legal_status"] = f"the legal status in force on the row's start date ({source})"
+    added = out.height - part.frame.height
+    if added:
+        mapping["start_date"] = f"{mapping.get('start_date', 'start_date')}, or the day a new legal status began"
+        mapping["end_date"] = f"{mapping.get('end_date', 'end_date')}, or the day the legal status changed"
+    return Part(part.table, part.source, out, mapping, part.note, part.supplies), added
 
 
 @dataclass

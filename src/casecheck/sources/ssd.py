@@ -11,12 +11,16 @@ ssd_professionals               workers (team: prof_professional_department, nam
                                 ssd_department when it holds a team id)
 ssd_involvements                worker and team of episodes whose own table names none
 ssd_cin_episodes                referrals (received = cine_referral_date; outcome ``nfa`` when
-                                cine_referral_nfa is yes)
+                                cine_referral_nfa is yes; referral_id = cine_referral_id)
 ssd_cin_plans                   child_in_need episodes
 ssd_cp_plans                    child_protection episodes
 ssd_cla_episodes                child_in_care episodes: one per period of care (the SSD starts a
-                                new episode at every change of placement or legal status)
-ssd_cla_placement               placements
+                                new episode at every change of placement or legal status); the
+                                last IRO contact (clae_cla_last_iro_contact_date) as a
+                                family_contacts row by ``iro``
+ssd_cla_placement               placements (legal_status from ssd_legal_status: the status in
+                                force on the start date; a change of status during a placement
+                                starts a new row with the same placement_id)
 ssd_early_help_episodes         early_help episodes (team: earl_episode_organisation)
 ssd_s47_enquiry                 s47 episodes, and a strategy_discussion meeting on the start date
 ssd_care_leavers                care_leaver episodes (from the date the young person last left
@@ -33,8 +37,13 @@ ssd_cla_health                  documents health_assessment / dental_check
 ssd_missing                     missing_episodes (episodes typed as absences left out)
 ==============================  =================================================================
 
+Episodes carry the referral that led to them (``referral_id``: cinp_referral_id,
+cppl_referral_id, s47e_referral_id) and the day their worker was allocated (``allocated_date``:
+the start of the ssd_involvements allocation they take their worker from). The care leaver's
+latest contact is also a family_contacts row by ``personal_adviser``.
+
 Not used: ``ssd_contacts`` (a contact is not a referral, and the SSD holds no decision date for
-it), ``ssd_legal_status`` and ``ssd_permanence`` (no rule reads them). Supervision and documents
+it) and ``ssd_permanence`` (no rule reads it). Supervision and documents
 are not in the SSD: native table files (``supervisions.csv``, ``documents.csv``, or any other)
 in the same folder are read alongside, their rows added to the SSD's.
 """
@@ -67,6 +76,8 @@ from casecheck.sources.common import (
     norm_expr,
     null_text,
     read_tables,
+    split_by_status,
+    supplying,
     table_files,
 )
 
@@ -79,11 +90,12 @@ USED = {
     "ssd_cin_episodes": "referrals",
     "ssd_cin_plans": "episodes (child_in_need)",
     "ssd_cp_plans": "episodes (child_protection)",
-    "ssd_cla_episodes": "episodes (child_in_care)",
+    "ssd_cla_episodes": "episodes (child_in_care), family_contacts (iro)",
     "ssd_cla_placement": "placements",
     "ssd_early_help_episodes": "episodes (early_help)",
     "ssd_s47_enquiry": "episodes (s47), meetings (strategy_discussion)",
-    "ssd_care_leavers": "episodes (care_leaver), visits, meetings (pathway_plan_review)",
+    "ssd_care_leavers": "episodes (care_leaver), visits, meetings (pathway_plan_review), "
+                        "family_contacts (personal_adviser)",
     "ssd_cin_visits": "visits",
     "ssd_cp_visits": "visits",
     "ssd_cla_visits": "visits",
@@ -93,6 +105,7 @@ USED = {
     "ssd_cla_reviews": "meetings (cla_review)",
     "ssd_cla_health": "documents (health_assessment, dental_check)",
     "ssd_missing": "missing_episodes",
+    "ssd_legal_status": "placements (legal status)",
 }
 #: ssd_involvements roles that mark the allocated case worker (matched ignoring case, spaces and
 #: punctuation): the SSD's description, and the role code recent Liquid Logic extracts carry
@@ -102,7 +115,6 @@ CASE_WORKER_ROLES = frozenset(norm(r) for r in CASE_WORKER_LABELS)
 #: SSD tables deliberately not read, and why
 NOT_USED = {
     "ssd_contacts": "contacts are not referrals, and the SSD holds no decision date for a contact",
-    "ssd_legal_status": "no rule reads legal status",
     "ssd_permanence": "no rule reads adoption and permanence decisions",
 }
 
@@ -296,6 +308,7 @@ class _SSD:
                 "end_date": s.find("cinp_cin_plan_end_date"),
                 "team": self.team(s, s.find("cinp_cin_plan_team")),
                 "worker_id": s.find("cinp_cin_plan_worker_id"),
+                "referral_id": s.find("cinp_referral_id"),
             }), ""))
         s = self.get("ssd_cp_plans")
         if s is not None:
@@ -304,6 +317,7 @@ class _SSD:
                 "episode_type": const("child_protection"),
                 "start_date": s.need("cppl_cp_plan_start_date", "child protection episodes"),
                 "end_date": s.find("cppl_cp_plan_end_date"),
+                "referral_id": s.find("cppl_referral_id"),
             }), ""))
         s = self.get("ssd_cla_episodes")
         if s is not None:
@@ -327,6 +341,7 @@ class _SSD:
                 "end_date": s.find("s47e_s47_end_date"),
                 "team": self.team(s, s.find("s47e_s47_completed_by_team")),
                 "worker_id": s.find("s47e_s47_completed_by_worker_id"),
+                "referral_id": s.find("s47e_referral_id"),
             }), ""))
         s = self.get("ssd_care_leavers")
         if s is not None:
@@ -478,6 +493,7 @@ class _SSD:
             )
         self.add(make_part("referrals", s, {
             "child_id": self.person(s, "cine_person_id"),
+            "referral_id": s.find("cine_referral_id"),
             "received_date": s.need("cine_referral_date", "the referrals table"),
             "outcome": outcome,
         }))
@@ -493,13 +509,42 @@ class _SSD:
         else:
             cla_id = s.need("clap_cla_id", "the child's id (clap_person_id or clap_cla_id)")
             child = (self._by_cla_id(s, cla_id), f"{cla_id} (the child of that ssd_cla_episodes row)")
-        self.add(make_part("placements", s, {
+        part = make_part("placements", s, {
             "child_id": child,
             "placement_id": s.find("clap_cla_placement_id"),
             "start_date": s.need("clap_cla_placement_start_date", "the placements table"),
             "end_date": s.find("clap_cla_placement_end_date"),
             "placement_type": s.find("clap_cla_placement_type"),
-        }))
+        })
+        statuses = self._legal_statuses()
+        if statuses is None:
+            self.add(part)
+            return
+        rows = part.frame.height
+        part, added = split_by_status(part, statuses, "ssd_legal_status")
+        part.note = count_note(part, rows) + (
+            f"; {added:,} more where the legal status changed during a placement (same placement)"
+            if added else "")
+        self.add(part)
+
+    def _legal_statuses(self) -> pl.DataFrame | None:
+        """ssd_legal_status as (child, l_s, l_e, l_code), for the placements' legal status."""
+        s = self.get("ssd_legal_status")
+        if s is None:
+            return None
+        pid, code = s.find("lega_person_id"), s.find("lega_legal_status")
+        start, end = s.find("lega_legal_status_start_date"), s.find("lega_legal_status_end_date")
+        if pid is None or code is None or start is None:
+            self.notes.append(f"{s.label} lacks lega_person_id, lega_legal_status or "
+                              "lega_legal_status_start_date, so placements have no legal status")
+            return None
+        f = s.frame.select(
+            clean(s.use(pid)).alias("child"), clean(s.use(code)).alias("l_code"),
+            s.use(start).alias("raw_s"), (s.use(end) if end else null_text()).alias("raw_e"),
+        )
+        f = f.with_columns(as_date(f["raw_s"]).alias("l_s"), as_date(f["raw_e"]).alias("l_e"))
+        return f.filter(pl.col("child").is_not_null() & pl.col("l_s").is_not_null()).select(
+            "child", "l_s", "l_e", "l_code")
 
     def _by_cla_id(self, s: SourceTable, header: str) -> pl.Expr:
         cla = self.get("ssd_cla_episodes")
@@ -629,6 +674,26 @@ class _SSD:
             "document_date": s.need("clah_health_check_date", "the documents table"),
         }, keep=keep), "{are} refused, declined or cancelled, left out")
 
+    def family_contacts(self) -> None:
+        """The two contact dates the SSD holds: a care leaver's latest contact (by their personal
+        adviser) and a child in care's last contact with their IRO (each read once)."""
+        for name, pid, h, role, cohort in (
+            ("ssd_care_leavers", "clea_person_id", "clea_care_leaver_latest_contact", "personal_adviser",
+             "care_leaver"),
+            ("ssd_cla_episodes", "clae_person_id", "clae_cla_last_iro_contact_date", "iro", "child_in_care"),
+        ):
+            s = self.get(name)
+            if s is None or (date := s.find(h)) is None:
+                continue
+            child = self.person(s, pid)
+            once = pl.struct(clean(pl.col(child)).alias("c"), clean(pl.col(date)).alias("d")).is_first_distinct()
+            part = make_part("family_contacts", s, {
+                "child_id": child,
+                "contact_date": date,
+                "contact_by": const(role),
+            }, keep=nonblank(date) & once)
+            self.add(supplying(part, cohort), f"{{have}} no {date} (or repeat another row's)")
+
     def missing(self) -> None:
         s = self.get("ssd_missing")
         if s is None:
@@ -670,6 +735,7 @@ def read_ssd(path: Path, as_at: dt.date | None = None) -> Extract:
     ssd.referrals()
     ssd.missing()
     ssd.documents()
+    ssd.family_contacts()
     parts = ssd.parts + ssd.native
     extract = Extract(
         source="ssd",

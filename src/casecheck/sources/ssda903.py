@@ -15,7 +15,9 @@ episodes               episodes ``child_in_care``: one per period of care, chain
                        ``short_breaks`` for a period whose episodes are all legal status V3/V4;
                        placements: one per placement within a period (RNE S, P, T, B or U starts
                        one; a temporary move, PLACE T0-T4, and the return from it do not),
-                       placement_type the 903 PLACE code
+                       placement_type the 903 PLACE code, legal_status the LS code (a change
+                       of legal status during a placement starts a row with the same
+                       placement_id)
 reviews                meetings ``cla_review``
 missing                missing_episodes (MISSING ``M``; ``A``, away from placement, left out)
 oc3                    episodes ``care_leaver`` from the end of the young person's last period of
@@ -666,31 +668,43 @@ class _Map:
         first = (pl.col(grp) != pl.col(grp).shift(1)).fill_null(True)
         starts = first | (pl.col("rne").is_in(NEW_PLACEMENT).fill_null(False) & ~temp & ~returning)
         g = g.with_columns(starts.cast(pl.Int64).cum_sum().alias("placement"))
+        # a change of legal status during a placement (RNE L, or the LS of a later episode of
+        # it) starts a new row of the same placement: the rows share its placement_id
+        ls_change = (pl.col("ls") != _prev("ls", "placement")).fill_null(False)
+        g = g.with_columns((starts | ls_change).cast(pl.Int64).cum_sum().alias("piece"))
         pls = (
-            g.group_by(grp, "placement", maintain_order=True)
+            g.group_by(grp, "placement", "piece", maintain_order=True)
             .agg(pl.col(ROW).first(), pl.col(FILE).first(), pl.col("child_id").first(),
-                 pl.col("s").first().alias("start"), pl.col("place").first(),
+                 pl.col("s").first().alias("start"), pl.col("place").first(), pl.col("ls").first(),
                  pl.col("end").first().alias("period_end"))
-            .with_columns(_next("start", grp).alias("next"))
+            .with_columns(_next("start", grp).alias("next"),
+                          pl.col("start").first().over("placement").alias("placed"))
             .with_columns(pl.coalesce("next", "period_end").alias("stop"))
         )
         frame = pls.select(
             ROW, FILE, "child_id",
-            pl.format("{}/{}", "child_id", pl.col("start").cast(pl.String)).alias("placement_id"),
+            pl.format("{}/{}", "child_id", pl.col("placed").cast(pl.String)).alias("placement_id"),
             pl.col("start").cast(pl.String).alias("start_date"),
             pl.col("stop").cast(pl.String).alias("end_date"),
             pl.col("place").alias("placement_type"),
+            pl.col("ls").alias("legal_status"),
         )
         temps = int(g.select(temp.sum()).item())
+        pieces = frame.height - pls["placement"].n_unique()
         part = Part("placements", st, frame, {
             "child_id": "CHILD",
             "placement_id": "CHILD/DECOM of the placement's first episode",
-            "start_date": "DECOM of the episode that began the placement (RNE S, P, T, B or U)",
-            "end_date": "the next placement's start, else the end of the period of care",
+            "start_date": "DECOM of the episode that began the placement (RNE S, P, T, B or U), "
+                          "or that changed its legal status",
+            "end_date": "the next placement's (or legal status's) start, else the end of the period of care",
             "placement_type": "PLACE (the 903 code)",
+            "legal_status": "LS (the 903 code) of the row's first episode",
         })
-        note = (f"{frame.height:,} placements from the {g.height:,} episodes of {st.label} in "
+        note = (f"{frame.height:,} placement rows from the {g.height:,} episodes of {st.label} in "
                 "periods of care (short breaks have none)")
+        if pieces:
+            note += (f"; {count(pieces, 'row begins', 'rows begin')} where the legal status changed during a "
+                     "placement (same placement_id)")
         if temps:
             note += (f"; {count(temps, 'episode is a temporary move', 'episodes are temporary moves')} (PLACE T0-T4): neither they nor "
                      "the return to the same placement start a placement")
