@@ -189,11 +189,11 @@ def test_lcs_inspection(lcs_folder):
 def write_ehm(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "EH Episodes.csv").write_text(
-        "EHM ID,Date of Birth,Gender,Episode Start,Episode End,Team,Lead Practitioner\n"
-        "E1,01/02/2015,Female,06/01/2025,,Early Help North,Sam\n"
-        "E2,03/04/2016,Male,02/12/2024,,Early Help North,Sam\n"
-        "E1,01/02/2015,Female,01/03/2023,30/06/2023,Early Help North,Ali\n"
-        "E3,05/06/2017,Male,10/03/2025,,Early Help South,Ali\n",
+        "EHM ID,Date of Birth,Gender,Episode Start,Episode End,Team,Lead Practitioner,Allocated Date\n"
+        "E1,01/02/2015,Female,06/01/2025,,Early Help North,Sam,06/01/2025\n"
+        "E2,03/04/2016,Male,02/12/2024,,Early Help North,Sam,02/12/2024\n"
+        "E1,01/02/2015,Female,01/03/2023,30/06/2023,Early Help North,Ali,01/03/2023\n"
+        "E3,05/06/2017,Male,10/03/2025,,Early Help South,Ali,10/03/2025\n",
         encoding="utf-8",
     )
     (folder / "Contacts.csv").write_text(

@@ -590,7 +590,8 @@ _KEY = r"(id|ref|reference|identifier|number|no)"
 #: words that give a heading away when no known heading is close (matched on norm(heading))
 HINTS: dict[str, str] = {
     "child_id": rf"^({_WHO}{_KEY}|{_KEY}{_WHO}?|{_WHO}\w*{_KEY})$",
-    "worker_id": r"(worker|practitioner|keyworker|staff|professional|allocated)(?!.*team)",
+    "worker_id": r"(worker|practitioner|keyworker|staff|professional|allocated)(?!.*(team|date))",
+    "allocated_date": r"allocat\w*date|date\w*allocat",
     "team": r"(team|locality|unit|servicearea)",
     "episode_type": r"(type|kind|category)$",
     "meeting_type": r"(type|kind|category)$",
