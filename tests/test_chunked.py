@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import shutil
@@ -39,12 +40,19 @@ def test_child_ranges_cover_every_id_in_order():
     assert child_ranges(ids, 1) == [(None, None)]
 
 
+@functools.cache
+def _whole(data):
+    """The whole extract's dataset and redcar-cleveland audit, made once for every slice count
+    (nothing here changes either)."""
+    ds = load_dataset(data, as_at=SAMPLE_AS_AT)
+    return ds, audit(ds, resolve_profile("redcar-cleveland"), SAMPLE_AS_AT)
+
+
 @pytest.mark.parametrize("data", [SAMPLE, DAMAGED], ids=["sample", "damaged_rows"])
 @pytest.mark.parametrize("chunks", [2, 5])
 def test_chunked_findings_summary_and_quality_equal_the_whole(tmp_path, data, chunks):
     prof = resolve_profile("redcar-cleveland")
-    ds = load_dataset(data, as_at=SAMPLE_AS_AT)
-    whole = audit(ds, prof, SAMPLE_AS_AT)
+    ds, whole = _whole(data)
     write_frame(whole.findings, tmp_path / "whole.csv", "csv")
     result = audit_in_chunks(data, prof, SAMPLE_AS_AT, chunks, tmp_path / "chunked.csv", "csv")
     assert (tmp_path / "chunked.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
@@ -192,19 +200,21 @@ def test_chunked_due_gives_the_whole_list(tmp_path, monkeypatch, by):
 def test_chunked_trend_gives_the_whole_trend(tmp_path, monkeypatch):
     import casecheck.chunked as chunked
 
+    # three slices (a first, a middle and a last) over three month ends (the events shared
+    # between month ends within each slice): every slice audit costs about half a second
     rows = chunked.estimate_rows(SAMPLE)
     monkeypatch.setattr(chunked, "AUTO_ROWS", rows // 4)
-    monkeypatch.setattr(chunked, "SLICE_ROWS", rows // 3)
+    monkeypatch.setattr(chunked, "SLICE_ROWS", rows // 3 + 1)
     runner = CliRunner()
-    args = ["trend", str(SAMPLE), "-s", "redcar-cleveland", "--from", "2024-10", "--to", "2025-03"]
+    args = ["trend", str(SAMPLE), "-s", "redcar-cleveland", "--from", "2025-01", "--to", "2025-03"]
     sliced = runner.invoke(app, [*args, "-o", str(tmp_path / "sliced.csv"), "--xlsx", str(tmp_path / "t.xlsx")])
     assert sliced.exit_code == 0, sliced.output
-    assert "auditing it in" in sliced.stderr
+    assert "auditing it in 3 slices" in sliced.stderr
     whole = runner.invoke(app, [*args, "-o", str(tmp_path / "whole.csv"), "--chunks", "1"])
     assert whole.exit_code == 0 and "slices" not in whole.stderr
     assert (tmp_path / "sliced.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
     n_rules = len(resolve_profile("redcar-cleveland").rules)
-    assert len((tmp_path / "whole.csv").read_text().splitlines()) == 1 + 6 * n_rules
+    assert len((tmp_path / "whole.csv").read_text().splitlines()) == 1 + 3 * n_rules
     assert (tmp_path / "t.xlsx").stat().st_size > 0
 
 
