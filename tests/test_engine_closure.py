@@ -83,6 +83,23 @@ def test_a_timescale_due_after_the_case_closed_leaves_scope_and_one_due_before_s
     assert march.summary.row(0, named=True)["closed_before_due"] == 0
 
 
+def test_a_record_made_after_the_case_closed_is_not_said_to_be_only_as_late_as_the_closure():
+    # Visit Wed 5 Mar 2025, its case note due 5 working days later, Wed 12 Mar; the case closed
+    # Mon 17 Mar and the note was recorded Mon 31 Mar (from the visit's own row, so it still
+    # belongs to the visit). Overdue counts to the closure: 13, 14, 17 Mar = 3 working days. The
+    # note itself was 13 working days late, so the sentence must not read "on 31/03/2025: 3
+    # working days after it was due": it says the case closed first, and what was overdue then.
+    case_notes = {"id": "case-note-timeliness", "kind": "timescale", "start": "visits.visit_date",
+                  "done": "visits.recorded_date", "within": "5wd"}
+    ep = [{"child_id": "001", "episode_type": "child_in_need", "start_date": "2024-10-02", "end_date": "2025-03-17"}]
+    visits = [{"child_id": "001", "visit_date": "2025-03-05", "recorded_date": "2025-03-31"}]
+    f = one(run(dataset(episodes=ep, visits=visits), profile(case_notes), D(2025, 3, 31)))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 3, 12), 3)
+    assert f["detail"] == (
+        "Case note of the visit on 31/03/2025, after the case closed on 17/03/2025: due on 12/03/2025 "
+        "(5 working days after the visit on 05/03/2025); 3 working days overdue at closure.")
+
+
 def test_an_event_in_a_later_episode_does_not_count_for_an_earlier_one():
     # The issue's case: a child in need episode 6 Jan 2023 to Sat 29 Apr 2023, and a new one from
     # 31 Dec 2024 with a family network meeting on 13 Jan 2025.
