@@ -344,3 +344,22 @@ def test_due_lists_open_cases_only_and_exceptions_put_them_first():
     # both missed 10 Mar; 001's case closed on 14 Mar (4 working days overdue), 002's is open (15)
     assert exceptions(result)["child_id"].to_list() == ["002", "001"]
     assert due_soon(result)["child_id"].to_list() == ["002"]
+
+
+def test_due_leaves_out_what_a_visit_record_lacks_but_keeps_what_is_still_to_do():
+    # 'We record if we have been able to see child or young person alone and if their room has
+    # been seen' (Redcar): a visit on Thu 2 Aug 2018 recorded neither. That is a gap in a record
+    # already made, which no working day brings nearer: `due` does not list it as "1682 working
+    # days overdue" (the audit keeps it not met, 0 days overdue). The child's next visit, due
+    # 20 working days after the last on Mon 3 Mar 2025 (Mon 31 Mar), is listed.
+    record = {"id": "seen-alone-recorded", "kind": "timescale", "start": "visit",
+              "done": "visit where seen_alone = yes|no and bedroom_seen = yes|no", "within": "0d"}
+    visits_cin = {**VISITS_CIN, "interval": "20wd"}
+    ep = [{"child_id": "001", "episode_type": "child_in_need", "start_date": "2018-07-02"}]
+    visits = [{"child_id": "001", "visit_date": "2018-08-02", "seen_alone": None, "bedroom_seen": None},
+              {"child_id": "001", "visit_date": "2025-03-03", "seen_alone": "Y", "bedroom_seen": "Y"}]
+    result = run(dataset(episodes=ep, visits=visits), profile(record, visits_cin), D(2025, 3, 31), period="all")
+    missed = result.findings.filter((pl.col("rule_id") == "seen-alone-recorded") & (pl.col("status") == "not_met"))
+    assert missed.select("anchor_date", "days_overdue").rows() == [(D(2018, 8, 2), 0)]
+    listed = due_soon(result)
+    assert listed.select("rule_id", "due_date").rows() == [("visits-cin", D(2025, 3, 31))]

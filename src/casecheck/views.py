@@ -15,6 +15,7 @@ import polars as pl
 from casecheck.calendar import Duration, WorkingCalendar
 from casecheck.dataset import Dataset
 from casecheck.engine import COUNT_SCHEMA, AuditResult, audit, count_statuses, summarise
+from casecheck.engine.requirements import checks_own_row
 from casecheck.errors import UsageError
 from casecheck.periods import add_months
 from casecheck.schema import TABLES
@@ -113,7 +114,9 @@ def due_soon(
     the window after the audit date, or is already overdue, sorted by due date.
 
     Frequency and recency rules contribute their next due date; timescale and presence rules
-    contribute only what is still outstanding (not yet done). Only episodes open at the audit
+    contribute only what is still outstanding (not yet done). A check of what a record holds
+    (a visit that does not say whether the child was seen alone) falls due for nothing later and
+    is left out: the audit lists it. Only episodes open at the audit
     date are listed: nothing can be done for a closed one. ``working_days_to_due`` is negative
     when overdue. (Audit with ``period="all"`` for every timescale still outstanding, not only
     those decided in the month.)
@@ -124,8 +127,9 @@ def due_soon(
     horizon = cal.add(as_at, window)
     rules = result.profile.rules
     kinds = pl.DataFrame(
-        {"rule_id": [r.id for r in rules], "kind": [r.kind for r in rules], "title": [r.title for r in rules]},
-        schema={"rule_id": pl.String, "kind": pl.String, "title": pl.String},
+        {"rule_id": [r.id for r in rules], "title": [r.title for r in rules],
+         "kind": ["record" if checks_own_row(r) else r.kind for r in rules]},
+        schema={"rule_id": pl.String, "title": pl.String, "kind": pl.String},
     )
     f = result.findings.filter(pl.col("closed_date").is_null()).join(kinds, on="rule_id")
     outstanding = (

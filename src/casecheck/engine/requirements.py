@@ -30,6 +30,7 @@ from casecheck.calendar import Duration
 from casecheck.engine.context import RuleContext
 from casecheck.engine.events import ref_filter
 from casecheck.references import EventRef, Offset
+from casecheck.rules import Rule
 from casecheck.schema import TABLES
 
 LINK = "referral_id"  # the column that links an event to the one it came from
@@ -135,9 +136,13 @@ def expand(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
 def is_start(ctx: RuleContext) -> bool:
     """Whether B is A itself, its clock running from an earlier event (``start =
     "meeting:strategy_discussion"``, ``from = "referral"``, ``done`` the same)."""
-    start, done = ctx.rule.start, ctx.rule.done
+    return _is_start(ctx.rule)
+
+
+def _is_start(rule: Rule) -> bool:
+    start, done = rule.start, rule.done
     assert start is not None and done is not None
-    return (ctx.rule.from_ is not None and not ctx.rule.done_also and done.table == start.table
+    return (rule.from_ is not None and not rule.done_also and done.table == start.table
             and done.date == start.date and done.where == start.where and done.conds == start.conds
             and done.seen == start.seen)
 
@@ -150,12 +155,16 @@ def is_start(ctx: RuleContext) -> bool:
 def same_row(ctx: RuleContext) -> bool:
     """Whether B is read from A's own row: another date column of it (an assessment's
     completion), or A itself judged by B's conditions (:func:`own_row`)."""
-    start, done = ctx.rule.start, ctx.rule.done
+    return _same_row(ctx.rule)
+
+
+def _same_row(rule: Rule) -> bool:
+    start, done = rule.start, rule.done
     assert start is not None and done is not None
-    if ctx.rule.done_also or done.table != start.table:
+    if rule.done_also or done.table != start.table:
         return False
     if done.date == start.date:
-        return narrows(start, done) or is_start(ctx)
+        return narrows(start, done) or _is_start(rule)
     return not done.filtered
 
 def narrows(start: EventRef, done: EventRef) -> bool:
@@ -167,6 +176,12 @@ def narrows(start: EventRef, done: EventRef) -> bool:
 def own_row(ctx: RuleContext) -> bool:
     """Whether B is A's own row meeting B's conditions (``start = "visit"``, ``done = "visit
     where seen_alone"``: each visit, met when the child was seen alone at it)."""
-    start, done = ctx.rule.start, ctx.rule.done
-    assert start is not None and done is not None
-    return same_row(ctx) and done.date == start.date and not is_start(ctx)
+    return checks_own_row(ctx.rule)
+
+
+def checks_own_row(rule: Rule) -> bool:
+    """:func:`own_row` for a timescale rule on its own: a check of what a record holds, which
+    nothing done later falls due for (``casecheck due`` leaves such findings out)."""
+    if rule.kind != "timescale" or rule.start is None or rule.done is None:
+        return False
+    return _same_row(rule) and rule.done.date == rule.start.date and not _is_start(rule)
