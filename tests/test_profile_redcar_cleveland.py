@@ -57,6 +57,25 @@ def test_child_open_to_cin_and_disabilities_is_one_child_in_need():
     assert (f["status"], f["anchor_date"], f["due_date"]) == ("met", D(2024, 9, 2), D(2025, 4, 14))
 
 
+def test_child_opened_to_cin_and_disabilities_on_one_day_owes_one_meeting_and_one_supervision():
+    # 'We hold a family network meeting within 10 days of a child or young person being opened
+    # to children's social care' and 'Allocation supervision - ... no later than within 2 working
+    # days of allocation': a child opened on Mon 3 Mar 2025 to child in need and to the
+    # disabilities service (two episode rows, one referral) was opened and allocated once. The
+    # meeting is due 10 working days later, Mon 17 Mar; the supervision 2 working days later,
+    # Wed 5 Mar. Neither was held (a case supervision on 4 Mar is not the allocation
+    # supervision): one finding each, not two for one missed event.
+    ep = [{"child_id": "R01", "episode_type": t, "start_date": "2025-03-03", "allocated_date": "2025-03-03"}
+          for t in ("child_in_need", "disabled_children")]
+    sup = [{"child_id": "R01", "supervision_date": "2025-03-04", "supervision_type": "case"}]
+    result = run(dataset(episodes=ep, meetings=[], supervisions=sup),
+                 rules("family-network-meeting", "supervision-allocation"), D(2025, 3, 31))
+    meeting = one(result, "family-network-meeting")
+    assert (meeting["status"], meeting["due_date"]) == ("not_met", D(2025, 3, 17))
+    sup = one(result, "supervision-allocation")
+    assert (sup["status"], sup["due_date"]) == ("not_met", D(2025, 3, 5))
+
+
 def test_disabled_child_on_a_cp_plan_is_held_to_cp_visiting_instead():
     ep = [*CWD, {"child_id": "R01", "episode_type": "child_protection", "start_date": "2025-03-03"}]
     result = run(dataset(episodes=ep, visits=[]), rules("visits-cin", "visits-cp"), D(2025, 3, 31))

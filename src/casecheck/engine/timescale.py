@@ -153,7 +153,14 @@ def _starts(ctx: RuleContext) -> pl.DataFrame:
                     .alias("own_end"))
     # one start per episode (those of a type that overlap are one)
     source = episodes(ctx).lazy() if start.table == "episodes" else ctx.ds.table(start.table).lazy()
-    return source.filter(cond).select(keep).sort("child_id", "start_date").collect()
+    rows = source.filter(cond).select(keep)
+    if start.table == "episodes":
+        # episodes of two of the rule's types that start (or are allocated) on the same day are
+        # one opening: a child opened to child in need and to the disabilities service at once
+        # owes one family network meeting, not two (the first type, alphabetically, is named)
+        rows = rows.sort("child_id", "start_date", "episode_type").unique(
+            ["child_id", "start_date"], keep="first", maintain_order=True)
+    return rows.sort("child_id", "start_date").collect()
 
 
 

@@ -34,6 +34,10 @@ def detail(ctx: RuleContext) -> Detail:
     return [
         (pl.col("status") == "met", pl.format(f"{b} on {{}}: {{}} {{}}{approx}.", done, limit, clock)),
         (pl.col("status") == "pending", pl.format(f"{b} due by {{}} ({{}}): not done yet.", due, why)),
+        # (done after the case closed, from the start's own row: overdue counts to the closure)
+        (pl.col("done_date").is_not_null() & (pl.col("done_date") > pl.col("closed_date")).fill_null(False),
+         pl.format(f"{b} on {{}}, after the case closed on {{}}: due on {{}} ({{}}); {{}} overdue at closure.",
+                   done, fmt_date(pl.col("closed_date")), due, why, overdue)),
         (pl.col("done_date").is_not_null(),
          pl.format(f"{b} on {{}}: {{}} after it was due on {{}} ({{}}).", done, overdue, due, why)),
         (pl.col("closed_date").is_not_null(),
