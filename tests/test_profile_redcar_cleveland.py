@@ -306,6 +306,33 @@ def test_full_care_order_at_home_starts_the_placed_with_parents_clock():
         "visits-placed-with-parents", "met", D(2025, 3, 3), D(2025, 4, 18))
 
 
+def test_connected_carers_after_the_final_hearing_follow_the_child_in_care_schedule():
+    # '... seen weekly until the first review and then at least every 4-weeks until the carer is
+    # approved, or final hearing completed'. Placed with connected carers (U3) from Mon 6 Jan
+    # 2025 under an interim care order (C1): weekly. The final hearing makes a full care order
+    # on Mon 3 Mar (the placement's next row, still U3, legal status C2): the temporary approval
+    # schedule ends and the Children in Our Care one ('at least every six weeks') applies, from
+    # the day of the order: seen Fri 7 Mar, next due Fri 18 Apr; nothing is due weekly any more.
+    placements = [
+        {"child_id": "R12", "placement_id": "PL1", "start_date": "2025-01-06", "end_date": "2025-03-03",
+         "placement_type": "U3", "legal_status": "C1"},
+        {"child_id": "R12", "placement_id": "PL1", "start_date": "2025-03-03", "placement_type": "U3",
+         "legal_status": "C2"},
+    ]
+    ds = dataset(episodes=HOME, placements=placements, visits=[{"child_id": "R12", "visit_date": "2025-03-07"}],
+                 meetings=[])
+    result = run(ds, rules("visits-temporary-approval", "visits-cla", "visits-placed-with-parents"), D(2025, 3, 31))
+    f = one(result)
+    assert (f["rule_id"], f["status"], f["anchor_date"], f["due_date"]) == (
+        "visits-cla", "met", D(2025, 1, 6), D(2025, 4, 18))
+    # never seen at all: the visit due the day placed (6 Jan) waited for the order, Mon 3 Mar
+    # (before it, the temporary approval schedule applied): 20 working days overdue at 31 Mar
+    ds = dataset(episodes=HOME, placements=placements, visits=[], meetings=[])
+    f = one(run(ds, rules("visits-cla"), D(2025, 3, 31)))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 3, 3), 20)
+    assert "The placement came under this schedule on 03/03/2025." in f["detail"]
+
+
 def test_supervision_four_weekly_until_proceedings_conclude_then_eight_weekly():
     # 'Children in our care until permanence plan is made - 4 weekly'; 'following the conclusion
     # of care proceedings - 8 weekly'. Last supervision Mon 3 Feb 2025: under an interim order
