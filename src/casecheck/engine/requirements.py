@@ -152,6 +152,13 @@ def own_row(ctx: RuleContext) -> bool:
     return judges_own_record(ctx.rule)
 
 
+def ends_case(ctx: RuleContext) -> bool:
+    """Whether the clock starts at an episode's own end (``episodes.end_date``: a closure
+    letter): what falls due after it is owed, though the case has closed."""
+    start = ctx.rule.start
+    return start is not None and start.table == "episodes" and start.date == "end_date"
+
+
 def starts_itself(rule: Rule) -> bool:
     """:func:`is_start` of a rule."""
     start, done = rule.start, rule.done

@@ -52,11 +52,13 @@ def check(ctx: RuleContext) -> tuple[pl.DataFrame, Detail]:
     rule, as_at = ctx.rule, ctx.as_at
     rows = _with_case(ctx, requirements.linked(ctx, _starts(ctx)))
     rows = requirements.expand(ctx, rows.with_row_index("_s"))
-    if _ends_case(ctx):
+    if requirements.ends_case(ctx):
         # the clock starts at the episode's own end ("a closure letter once we say goodbye"):
         # what is due after it is the point of the rule, not work the closure cancels
-        rows = rows.with_columns(closed_date=pl.when(pl.col("due_date") < pl.col("closed_date")).then(
-            pl.col("closed_date")))
+        # (the finding still says when the case closed: it is a closed case's, listed after the
+        # open ones, on no one's due list and no exception carried month to month)
+        rows = rows.with_columns(_case_closed=pl.col("closed_date"), closed_date=pl.when(
+            pl.col("due_date") < pl.col("closed_date")).then(pl.col("closed_date")))
     rows = _with_done(ctx, rows)
     if ctx.start is not None:  # what cannot have been decided in the period, nor be pending
         rows = rows.filter((pl.col("done_date") >= ctx.start) | (pl.col("due_date") >= _day_before(ctx.start))
@@ -98,6 +100,8 @@ def check(ctx: RuleContext) -> tuple[pl.DataFrame, Detail]:
         .cast(pl.Int32),
         last_event_date=pl.col("done_date"),
     )
+    if "_case_closed" in rows.columns:
+        rows = rows.with_columns(closed_date=pl.coalesce("closed_date", "_case_closed")).drop("_case_closed")
     return rows, detail(ctx)
 
 
@@ -198,12 +202,6 @@ def _with_done(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
         used = done.rename({"_now": "_used"}) if used is None else used.join(done, on="_s", how="left").select(
             "_s", pl.max_horizontal("_used", "_now").alias("_used"))
     return pl.concat(parts).sort("child_id", "start_date", "_k").drop("case_start", "_s", "_k")
-
-
-def _ends_case(ctx: RuleContext) -> bool:
-    """Whether the clock starts at an episode's own end (``episodes.end_date``)."""
-    start = ctx.rule.start
-    return start is not None and start.table == "episodes" and start.date == "end_date"
 
 
 def _with_case(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
