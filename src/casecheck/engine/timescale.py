@@ -38,7 +38,7 @@ import polars as pl
 from casecheck.engine import requirements
 from casecheck.engine.cohorts import cases, episodes
 from casecheck.engine.context import RuleContext
-from casecheck.engine.events import qualifying_events, ref_filter, row_filter
+from casecheck.engine.events import qualifying_events, ref_filter, row_filter, unmet_words
 from casecheck.engine.findings import LEFT
 from casecheck.engine.frames import in_order
 from casecheck.engine.sentences import Detail
@@ -146,6 +146,7 @@ def _starts(ctx: RuleContext) -> pl.DataFrame:
         keep.append(pl.col(start.date).alias("done_date"))
     elif requirements.own_row(ctx):  # the start's own row meets done's conditions, or not
         keep.append(pl.when(row_filter(done)).then(pl.col(start.date)).alias("done_date"))
+        keep.append(unmet_words(done).alias("unmet"))
     elif requirements.same_row(ctx):
         keep.append(pl.when(pl.col(done.date) <= as_at).then(pl.col(done.date)).alias("done_date"))
     if rule.from_ is not None and requirements.LINK in cols:

@@ -113,6 +113,8 @@ def _own_row_detail(ctx: RuleContext) -> Detail:
     return [
         (pl.col("status") == "met", pl.format(f"{a_txt} on {{}}: {what}.", *a_args, start)),
         (pl.col("status") == "pending", pl.format(f"{a_txt} on {{}}: not yet recorded ({what}).", *a_args, start)),
+        (pl.col("unmet").is_not_null(),
+         pl.format(f"{a_txt} on {{}}: the record does not show it ({{}}).", *a_args, start, pl.col("unmet"))),
         (OTHERWISE, pl.format(f"{a_txt} on {{}}: the record does not show it ({what}).", *a_args, start)),
     ]
 
