@@ -29,7 +29,7 @@ from casecheck.engine.placements import (
     uses_permanence,
     uses_placement_at_end,
 )
-from casecheck.overlaps import group_overlaps, involvement_periods, merged_episodes
+from casecheck.overlaps import group_overlaps, merged_episodes
 
 COHORT_COLUMNS = ["child_id", "episode_type", "team", "worker_id", "anchor", "end", "closed_date",
                   "perm", "dob", "excl_start", "excl_end", "excl_placement", "age_end"]
@@ -43,7 +43,7 @@ def cohort(ctx: RuleContext) -> pl.DataFrame:
     and excl_end.
     """
     r = ctx.rule
-    key = ("cohort", r.cohort, r.exclude, r.per, r.anchor, uses_permanence(ctx) and r.permanence,
+    key = ("cohort", r.cohort, r.exclude, r.per, r.anchor, r.anchor_in, uses_permanence(ctx) and r.permanence,
            r.placement_where, r.exclude_placement, r.until_age, ctx.as_at, ctx.window_start,
            ctx.over_period)
     return ctx.cached(key, lambda: _build(ctx))
@@ -52,15 +52,6 @@ def cohort(ctx: RuleContext) -> pl.DataFrame:
 def episodes(ctx: RuleContext) -> pl.DataFrame:
     """The extract's episodes, those of one type that overlap merged into one."""
     return ctx.cached(("episodes",), lambda: merged_episodes(ctx.ds.table("episodes")).collect())
-
-
-def cases(ctx: RuleContext) -> pl.DataFrame:
-    """Each child's periods of involvement (any episode type, overlapping or following on),
-    sorted by start: child_id, case_start, case_end."""
-    return ctx.cached(
-        ("cases",),
-        lambda: involvement_periods(ctx.ds.table("episodes")).sort("case_start").collect(),
-    )
 
 
 def _build(ctx: RuleContext) -> pl.DataFrame:
@@ -213,7 +204,7 @@ def _exclusions(ctx: RuleContext) -> pl.LazyFrame:
 def _exclude(ctx: RuleContext, rows: pl.LazyFrame) -> pl.LazyFrame:
     """Leave out rows with an excluding episode open at their end; give the others the latest
     excluding spell that ended within them (``excl_start``, ``excl_end``)."""
-    rows = rows.with_row_index("_k")
+    rows = rows.with_row_index("_k").collect().lazy()  # numbered once (see anchors.with_anchor)
     pairs = rows.select("_k", "child_id", "anchor", "end").join(_exclusions(ctx), on="child_id")
     open_at_end = (pl.col("ex_start") <= pl.col("end")) & (
         pl.col("ex_end").is_null() | (pl.col("ex_end") > pl.col("end"))

@@ -36,7 +36,8 @@ import datetime as dt
 import polars as pl
 
 from casecheck.engine import requirements
-from casecheck.engine.cohorts import cases, episodes
+from casecheck.engine.anchors import cases
+from casecheck.engine.cohorts import episodes
 from casecheck.engine.context import RuleContext
 from casecheck.engine.events import qualifying_events, ref_filter, row_filter, unmet_words
 from casecheck.engine.findings import LEFT
