@@ -115,3 +115,53 @@ def test_a_timescale_still_open_is_carried_over_and_one_done_late_is_resolved():
     assert (rows["A3"]["change"], rows["A3"]["resolved_by"]) == ("resolved", "done, late")
     assert rows["A2"]["due_date"] == D(2025, 2, 6)
     assert pl.DataFrame(list(rows.values()))["rule_id"].unique().to_list() == ["assessment-completion"]
+
+
+SEEN_ALONE_RECORDED = {
+    # Redcar & Cleveland, 'Voice of the child': "We record if we have been able to see child or
+    # young person alone and if their room has been seen"
+    "id": "seen-alone-recorded", "kind": "timescale", "start": "visit",
+    "done": "visit where seen_alone = yes|no and bedroom_seen = yes|no", "within": "0d",
+}
+
+
+def _recorded_world():
+    ep = [{"child_id": c, "episode_type": "child_in_need", "start_date": "2024-01-08", "team": "A",
+           "worker_id": "W1"} for c in ("R1", "R2", "R3", "R4")]
+    visits = [
+        # R1: a visit of June 2024 recorded without either answer, none since: judged in June 2024
+        {"child_id": "R1", "visit_date": "2024-06-10"},
+        # R2: February's record lacks it, March's has it: an exception at 28 Feb, resolved at 31 Mar
+        {"child_id": "R2", "visit_date": "2025-02-10"},
+        {"child_id": "R2", "visit_date": "2025-03-10", "seen_alone": "yes", "bedroom_seen": "no"},
+        # R3: March's record lacks whether the bedroom was seen: new at 31 Mar
+        {"child_id": "R3", "visit_date": "2025-03-12", "seen_alone": "no"},
+        # R4: January's, February's and March's records all lack both: carried over, 3 months running
+        {"child_id": "R4", "visit_date": "2025-01-13"},
+        {"child_id": "R4", "visit_date": "2025-02-10"},
+        {"child_id": "R4", "visit_date": "2025-03-10"},
+    ]
+    return dataset(episodes=ep, visits=visits)
+
+
+def test_a_record_check_is_an_exception_only_in_the_month_of_the_record():
+    ds = _recorded_world()
+    result = run(ds, profile(SEEN_ALONE_RECORDED), AS_AT)
+    rows = _by_child(changes(result, ds))
+    assert "R1" not in rows  # last June's visit is not "out of timescale" every month since
+    assert rows["R2"]["change"] == "resolved"  # February's record was February's exception
+    assert (rows["R3"]["change"], rows["R3"]["due_date"], rows["R3"]["months_out_of_timescale"]) == (
+        "new", D(2025, 3, 12), 1)
+    assert (rows["R4"]["change"], rows["R4"]["months_out_of_timescale"]) == ("carried_over", 3)
+    # the findings themselves keep every record's verdict: March's records are decided in March
+    assert sorted(result.findings.select("child_id", "status").rows()) == [
+        ("R2", "met"), ("R3", "not_met"), ("R4", "not_met")]
+
+
+def test_a_record_check_is_never_due():
+    from casecheck.views import due_soon
+
+    ds = _recorded_world()
+    result = run(ds, profile(SEEN_ALONE_RECORDED), AS_AT, period="all")
+    assert result.findings.filter(pl.col("status") == "not_met").height == 6  # R1, R2 (February), R3, R4 (three)
+    assert due_soon(result).is_empty()  # a record to put right, not a visit that falls due

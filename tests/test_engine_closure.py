@@ -83,6 +83,23 @@ def test_a_timescale_due_after_the_case_closed_leaves_scope_and_one_due_before_s
     assert march.summary.row(0, named=True)["closed_before_due"] == 0
 
 
+def test_a_record_made_after_the_case_closed_is_not_said_to_be_only_as_late_as_the_closure():
+    # Visit Wed 5 Mar 2025, its case note due 5 working days later, Wed 12 Mar; the case closed
+    # Mon 17 Mar and the note was recorded Mon 31 Mar (from the visit's own row, so it still
+    # belongs to the visit). Overdue counts to the closure: 13, 14, 17 Mar = 3 working days. The
+    # note itself was 13 working days late, so the sentence must not read "on 31/03/2025: 3
+    # working days after it was due": it says the case closed first, and what was overdue then.
+    case_notes = {"id": "case-note-timeliness", "kind": "timescale", "start": "visits.visit_date",
+                  "done": "visits.recorded_date", "within": "5wd"}
+    ep = [{"child_id": "001", "episode_type": "child_in_need", "start_date": "2024-10-02", "end_date": "2025-03-17"}]
+    visits = [{"child_id": "001", "visit_date": "2025-03-05", "recorded_date": "2025-03-31"}]
+    f = one(run(dataset(episodes=ep, visits=visits), profile(case_notes), D(2025, 3, 31)))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 3, 12), 3)
+    assert f["detail"] == (
+        "Case note of the visit on 31/03/2025, after the case closed on 17/03/2025: due on 12/03/2025 "
+        "(5 working days after the visit on 05/03/2025); 3 working days overdue at closure.")
+
+
 def test_an_event_in_a_later_episode_does_not_count_for_an_earlier_one():
     # The issue's case: a child in need episode 6 Jan 2023 to Sat 29 Apr 2023, and a new one from
     # 31 Dec 2024 with a family network meeting on 13 Jan 2025.
@@ -327,3 +344,22 @@ def test_due_lists_open_cases_only_and_exceptions_put_them_first():
     # both missed 10 Mar; 001's case closed on 14 Mar (4 working days overdue), 002's is open (15)
     assert exceptions(result)["child_id"].to_list() == ["002", "001"]
     assert due_soon(result)["child_id"].to_list() == ["002"]
+
+
+def test_due_leaves_out_what_a_visit_record_lacks_but_keeps_what_is_still_to_do():
+    # 'We record if we have been able to see child or young person alone and if their room has
+    # been seen' (Redcar): a visit on Thu 2 Aug 2018 recorded neither. That is a gap in a record
+    # already made, which no working day brings nearer: `due` does not list it as "1682 working
+    # days overdue" (the audit keeps it not met, 0 days overdue). The child's next visit, due
+    # 20 working days after the last on Mon 3 Mar 2025 (Mon 31 Mar), is listed.
+    record = {"id": "seen-alone-recorded", "kind": "timescale", "start": "visit",
+              "done": "visit where seen_alone = yes|no and bedroom_seen = yes|no", "within": "0d"}
+    visits_cin = {**VISITS_CIN, "interval": "20wd"}
+    ep = [{"child_id": "001", "episode_type": "child_in_need", "start_date": "2018-07-02"}]
+    visits = [{"child_id": "001", "visit_date": "2018-08-02", "seen_alone": None, "bedroom_seen": None},
+              {"child_id": "001", "visit_date": "2025-03-03", "seen_alone": "Y", "bedroom_seen": "Y"}]
+    result = run(dataset(episodes=ep, visits=visits), profile(record, visits_cin), D(2025, 3, 31), period="all")
+    missed = result.findings.filter((pl.col("rule_id") == "seen-alone-recorded") & (pl.col("status") == "not_met"))
+    assert missed.select("anchor_date", "days_overdue").rows() == [(D(2018, 8, 2), 0)]
+    listed = due_soon(result)
+    assert listed.select("rule_id", "due_date").rows() == [("visits-cin", D(2025, 3, 31))]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from casecheck.changes import exceptions
 from casecheck.errors import ProfileError
+from casecheck.views import due_soon
 
 from engine_helpers import D, dataset, one, profile, run
 
@@ -190,8 +192,13 @@ def test_a_letter_after_closure_is_owed():
     assert (one(res, child_id="1")["status"], one(res, child_id="1")["due_date"]) == ("met", D(2025, 3, 21))
     f = one(res, child_id="2")
     assert (f["status"], f["days_overdue"]) == ("not_met", 6)
-    assert f["detail"].startswith("Closure letter due by 21/03/2025 (by 5 working days after the end of the "
-                                  "early help episode on 14/03/2025): not done")
+    assert f["detail"] == ("Closure letter due by 21/03/2025 (by 5 working days after the end of the "
+                           "early help episode on 14/03/2025): not done, 6 working days overdue.")
+    # the finding still says the case closed: shown after open cases, on no one's due list
+    # ("casecheck due" lists open cases only) and no exception carried from month to month
+    assert f["closed_date"] == D(2025, 3, 14)
+    assert due_soon(res).is_empty()
+    assert exceptions(res.findings, res.profile, res.as_at).is_empty()
 
 
 def test_an_own_row_check_grows_no_more_overdue():

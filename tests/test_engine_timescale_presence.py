@@ -206,6 +206,20 @@ def test_presence_late_document_fails_the_period_question_only():
     assert (f["status"], f["days_overdue"]) == ("not_met", 8)
 
 
+def test_presence_due_on_the_anchor_day_says_so_not_within_0_days():
+    # 'by the end of the Children and Family Assessment' (within = "0d" from the assessment's
+    # completion): completed Mon 3 Feb 2025, no genogram by 31 Mar -> due Mon 3 Feb; overdue the
+    # working days after it, 4-28 Feb (19) and 3-31 Mar (21) = 40. The sentence names the day,
+    # not "within 0 days of".
+    rule = {**GENOGRAM, "anchor": "assessments.completed_date", "within": "0d"}
+    ep = [{"child_id": "001", "episode_type": "child_in_need", "start_date": "2025-01-06"}]
+    asm = [{"child_id": "001", "start_date": "2025-01-07", "completed_date": "2025-02-03"}]
+    f = one(run(dataset(episodes=ep, assessments=asm, documents=[]), profile(rule), D(2025, 3, 31)))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 2, 3), 40)
+    assert f["detail"] == ("No genogram on file; due by 03/02/2025 (the day of the first assessment "
+                           "completion of the episode, on 03/02/2025): 40 working days overdue.")
+
+
 # --- summary ---------------------------------------------------------------------------------
 def test_summary_counts_percent_rag_and_not_assessed():
     rule = {"id": "assessment-completion", "kind": "timescale", "start": "assessments.start_date",

@@ -57,6 +57,26 @@ def test_child_open_to_cin_and_disabilities_is_one_child_in_need():
     assert (f["status"], f["anchor_date"], f["due_date"]) == ("met", D(2024, 9, 2), D(2025, 4, 14))
 
 
+def test_child_opened_to_cin_and_disabilities_on_one_day_owes_one_meeting_and_one_supervision():
+    # 'We hold a family network meeting within 10 days of a child or young person being opened
+    # to children's social care' and 'Allocation supervision - ... no later than within 2 working
+    # days of allocation': a child opened on Mon 3 Mar 2025 to child in need and to the
+    # disabilities service (two episode rows, one referral) was opened and allocated once. The
+    # meeting is due 10 days later (days: the document says "working days" where it means them),
+    # Thu 13 Mar; the supervision 2 working days later,
+    # Wed 5 Mar. Neither was held (a case supervision on 4 Mar is not the allocation
+    # supervision): one finding each, not two for one missed event.
+    ep = [{"child_id": "R01", "episode_type": t, "start_date": "2025-03-03", "allocated_date": "2025-03-03"}
+          for t in ("child_in_need", "disabled_children")]
+    sup = [{"child_id": "R01", "supervision_date": "2025-03-04", "supervision_type": "case"}]
+    result = run(dataset(episodes=ep, meetings=[], supervisions=sup),
+                 rules("family-network-meeting", "supervision-allocation"), D(2025, 3, 31))
+    meeting = one(result, "family-network-meeting")
+    assert (meeting["status"], meeting["due_date"]) == ("not_met", D(2025, 3, 13))
+    sup = one(result, "supervision-allocation")
+    assert (sup["status"], sup["due_date"]) == ("not_met", D(2025, 3, 5))
+
+
 def test_disabled_child_on_a_cp_plan_is_held_to_cp_visiting_instead():
     ep = [*CWD, {"child_id": "R01", "episode_type": "child_protection", "start_date": "2025-03-03"}]
     result = run(dataset(episodes=ep, visits=[]), rules("visits-cin", "visits-cp"), D(2025, 3, 31))
@@ -284,6 +304,33 @@ def test_full_care_order_at_home_starts_the_placed_with_parents_clock():
     f = one(result)
     assert (f["rule_id"], f["status"], f["anchor_date"], f["due_date"]) == (
         "visits-placed-with-parents", "met", D(2025, 3, 3), D(2025, 4, 18))
+
+
+def test_connected_carers_after_the_final_hearing_follow_the_child_in_care_schedule():
+    # '... seen weekly until the first review and then at least every 4-weeks until the carer is
+    # approved, or final hearing completed'. Placed with connected carers (U3) from Mon 6 Jan
+    # 2025 under an interim care order (C1): weekly. The final hearing makes a full care order
+    # on Mon 3 Mar (the placement's next row, still U3, legal status C2): the temporary approval
+    # schedule ends and the Children in Our Care one ('at least every six weeks') applies, from
+    # the day of the order: seen Fri 7 Mar, next due Fri 18 Apr; nothing is due weekly any more.
+    placements = [
+        {"child_id": "R12", "placement_id": "PL1", "start_date": "2025-01-06", "end_date": "2025-03-03",
+         "placement_type": "U3", "legal_status": "C1"},
+        {"child_id": "R12", "placement_id": "PL1", "start_date": "2025-03-03", "placement_type": "U3",
+         "legal_status": "C2"},
+    ]
+    ds = dataset(episodes=HOME, placements=placements, visits=[{"child_id": "R12", "visit_date": "2025-03-07"}],
+                 meetings=[])
+    result = run(ds, rules("visits-temporary-approval", "visits-cla", "visits-placed-with-parents"), D(2025, 3, 31))
+    f = one(result)
+    assert (f["rule_id"], f["status"], f["anchor_date"], f["due_date"]) == (
+        "visits-cla", "met", D(2025, 1, 6), D(2025, 4, 18))
+    # never seen at all: the visit due the day placed (6 Jan) waited for the order, Mon 3 Mar
+    # (before it, the temporary approval schedule applied): 20 working days overdue at 31 Mar
+    ds = dataset(episodes=HOME, placements=placements, visits=[], meetings=[])
+    f = one(run(ds, rules("visits-cla"), D(2025, 3, 31)))
+    assert (f["status"], f["due_date"], f["days_overdue"]) == ("not_met", D(2025, 3, 3), 20)
+    assert "The placement came under this schedule on 03/03/2025." in f["detail"]
 
 
 def test_supervision_four_weekly_until_proceedings_conclude_then_eight_weekly():

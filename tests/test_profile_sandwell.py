@@ -77,6 +77,22 @@ CIN = [{"child_id": "S02", "episode_type": "child_in_need", "start_date": "2025-
         "allocated_date": "2025-04-17"}]  # Thursday
 
 
+def test_genogram_from_the_first_visit_to_the_family_in_an_earlier_episode():
+    # 'From the first visit to a family, we complete a cultural genogram with the family': first
+    # seen on Fri 4 Oct 2024 in the child in need episode (opened Tue 1 Oct); a child protection
+    # plan follows on Thu 21 Nov (the CIN episode ends that day) and the first CP visit is on
+    # Fri 22 Nov. The genogram was due on 4 Oct, the first visit to the family, not on 22 Nov:
+    # with none on file at Mon 31 Mar 2025, 123 working days overdue (4 Oct to 31 Mar, without
+    # 25 and 26 Dec and 1 Jan).
+    ep = [{"child_id": "S09", "episode_type": "child_in_need", "start_date": "2024-10-01", "end_date": "2024-11-21"},
+          {"child_id": "S09", "episode_type": "child_protection", "start_date": "2024-11-21"}]
+    visits = [{"child_id": "S09", "visit_date": d} for d in ("2024-10-04", "2024-11-22")]
+    f = one(run(dataset(episodes=ep, visits=visits, documents=[]), rules("genogram-present"), D(2025, 3, 31)))
+    assert (f["episode_type"], f["status"], f["due_date"], f["days_overdue"]) == (
+        "child_protection", "not_met", D(2024, 10, 4), 123)
+    assert "the first visit (child seen) in this case, on 04/10/2024" in f["detail"]
+
+
 def test_home_visit_by_day_5_of_the_allocation_over_easter():
     # 'We make contact with the parents and arrange to visit them at their home by day 5 of the
     # allocation' (working days, as the section counts). Allocated Thu 17 Apr 2025; Good Friday

@@ -30,7 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from casecheck.dataset import Dataset
-from casecheck.engine import AuditResult, audit
+from casecheck.engine import AuditResult, audit, record_checks
 from casecheck.errors import InputError, UsageError
 from casecheck.standards import Profile
 
@@ -81,14 +81,20 @@ class Changes:
     previous_source: str  # the previous period end ("28/02/2025") or the file's name
 
 
-def exceptions(findings: pl.DataFrame, profile: Profile) -> pl.DataFrame:
+def exceptions(findings: pl.DataFrame, profile: Profile, as_at: dt.date | None = None) -> pl.DataFrame:
     """The exceptions in one audit's findings, one row per rule and child (its most overdue
     finding): not met now for frequency, recency and presence rules; due and still not done for
-    timescale rules."""
+    timescale rules. A rule that judges each record's own row (a visit recorded without whether
+    the child was seen alone) has an exception at ``as_at`` only for the records of the month
+    ending then: a record is judged when it is made, and last year's does not stay "out of
+    timescale" month after month."""
     timescale = [r.id for r in profile.rules if r.kind == "timescale"]
     out_of_timescale = (pl.col("status") == "not_met") & (
         ~pl.col("rule_id").is_in(timescale) | pl.col("last_event_date").is_null()
     )
+    records = record_checks(profile.rules)
+    if as_at is not None and records:
+        out_of_timescale &= ~pl.col("rule_id").is_in(records) | (pl.col("due_date") >= as_at.replace(day=1))
     if "closed_date" in findings.columns:  # a closed case is no one's to act on
         out_of_timescale &= pl.col("closed_date").is_null()
     return (
@@ -109,13 +115,13 @@ def findings_at(dataset: Dataset, profile: Profile, as_at: dt.date, rules: list[
 def exceptions_at(dataset: Dataset, profile: Profile, as_at: dt.date, rules: list[str] | None = None,
                   cache: dict | None = None) -> pl.DataFrame:
     """The exceptions at one date, from the extract (see :func:`findings_at`)."""
-    return exceptions(findings_at(dataset, profile, as_at, rules, cache), profile)
+    return exceptions(findings_at(dataset, profile, as_at, rules, cache), profile, as_at)
 
 
 def exceptions_of(result: AuditResult, dataset: Dataset | None = None, cache: dict | None = None) -> pl.DataFrame:
     """The exceptions at ``result``'s audit date (see :func:`exceptions`): its own point-in-time
     findings, and for timescale rules every requirement still open from the extract."""
-    return exceptions(findings_as_at(result, dataset, {} if cache is None else cache), result.profile)
+    return exceptions(findings_as_at(result, dataset, {} if cache is None else cache), result.profile, result.as_at)
 
 
 def changes(
@@ -144,7 +150,7 @@ def changes(
     # against a saved file, like with like: this run's own findings (a timescale decided in the
     # period and not done); from the extract, every timescale requirement still open
     current = findings_as_at(result, dataset if previous is None else None, cache)
-    now = exceptions(current, profile)
+    now = exceptions(current, profile, result.as_at)
     previous_end: dt.date | None
     if previous is not None:
         then = exceptions(_contract_findings(previous, previous_source or "the previous findings"), profile)
@@ -158,6 +164,7 @@ def changes(
     if dataset is not None:
         items = _closures(items, dataset, previous_end, result.as_at)
     items = _count_months(items, result.as_at)
+    items = _record_months(items, current, record_checks(profile.rules), result.as_at)
     items = _in_order(items.select(list(CHANGE_SCHEMA)).cast(CHANGE_SCHEMA), profile)  # type: ignore[arg-type]
     return Changes(items, _summary(items, profile), result.as_at, previous_end, source)
 
@@ -278,6 +285,30 @@ def _count_months(items: pl.DataFrame, as_at: dt.date) -> pl.DataFrame:
     count = since_due + (audit_date != audit_date.dt.month_end()).cast(pl.Int32)  # the audit date itself
     months = pl.when(pl.col("change") == "resolved").then(0).otherwise(pl.max_horizontal(count, pl.lit(1)))
     return items.with_columns(months_out_of_timescale=months.cast(pl.Int32))
+
+
+def _record_months(items: pl.DataFrame, findings: pl.DataFrame, records: list[str], as_at: dt.date) -> pl.DataFrame:
+    """For a rule that judges each record's own row, consecutive months up to the audit date's
+    with a record not met (each month's are other records, so the due date says nothing):
+    at least 2 when carried over from the previous period."""
+    if not records:
+        return items
+    month = pl.col("due_date").dt.year().cast(pl.Int32) * 12 + pl.col("due_date").dt.month().cast(pl.Int32)
+    now = as_at.year * 12 + as_at.month
+    bad = (
+        findings.filter(pl.col("rule_id").is_in(records) & (pl.col("status") == "not_met"))
+        .select("rule_id", "child_id", month.alias("_m")).unique()
+        .filter(pl.col("_m") <= now)
+        .with_columns(_back=pl.col("_m").rank("ordinal", descending=True).over("rule_id", "child_id") - 1)
+        .filter(pl.lit(now) - pl.col("_m") == pl.col("_back"))
+        .group_by("rule_id", "child_id").agg(_run=pl.len().cast(pl.Int32))
+    )
+    floor = pl.when(pl.col("change") == "carried_over").then(2).otherwise(1)
+    run = pl.max_horizontal(pl.col("_run").fill_null(1), floor)
+    months = pl.when(pl.col("rule_id").is_in(records) & (pl.col("change") != "resolved")).then(run).otherwise(
+        pl.col("months_out_of_timescale"))
+    return (items.join(bad, on=["rule_id", "child_id"], how="left", maintain_order="left")
+            .with_columns(months_out_of_timescale=months.cast(pl.Int32)).drop("_run"))
 
 
 def _summary(items: pl.DataFrame, profile: Profile) -> pl.DataFrame:

@@ -490,6 +490,7 @@ def rule_dict(rule: Rule) -> dict:
         "exclude": list(rule.exclude),
         "per": rule.per,
         "anchor": rule.anchor,
+        "anchor_in": rule.anchor_in,
         "events": [e.text for e in rule.events],
         "first": dur(rule.first),
         "interval": dur(rule.interval),

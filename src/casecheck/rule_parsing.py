@@ -16,7 +16,7 @@ _COMMON = {"id", "title", "kind", "target", "floor", "source", "note", "count_fr
 #: the parameters a per-parameter basis may name (those the rule has)
 _NUMBERS = ("first", "interval", "permanent_interval", "phases", "within", "window", "checkpoints",
             "anchor", "until_age")
-_COHORT = {"cohort", "exclude", "per", "anchor", "events", "placement_where", "exclude_placement",
+_COHORT = {"cohort", "exclude", "per", "anchor", "anchor_in", "events", "placement_where", "exclude_placement",
            "until_age"}
 _ALLOWED = {
     "frequency": _COMMON | _COHORT | {"first", "interval", "permanent_interval", "phases", "permanence"},
@@ -264,6 +264,7 @@ def parse_rule(item: dict, index: int, loc: Locator) -> Rule:
         anchor=get("anchor", _anchor_text, "episode"),
         anchor_age=get("anchor", _anchor_age, None),
         anchor_event=get("anchor", _anchor_event, None),
+        anchor_in=get("anchor_in", _choice(("episode", "case")), "episode"),
         until_age=get("until_age", _whole(0, 30), None),
         from_=get("from", _event, None),
         window=get("window", _window, None),

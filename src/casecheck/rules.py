@@ -71,6 +71,9 @@ class Rule:
     anchor_age: Age | None = None
     #: ``anchor = "meeting:cla_review#2"``: the n-th such event of the episode
     anchor_event: EventRef | None = None
+    #: an event anchor counted in the episode (default) or in the child's period of involvement
+    #: (``anchor_in = "case"``: "from the first visit to a family", whichever episode it was in)
+    anchor_in: str = "episode"
     #: the rule applies until the child's birthday of this age
     until_age: int | None = None
     #: timescale: the clock runs from the latest such event on or before the start (``from``)

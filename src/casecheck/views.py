@@ -14,7 +14,14 @@ import polars as pl
 
 from casecheck.calendar import Duration, WorkingCalendar
 from casecheck.dataset import Dataset
-from casecheck.engine import COUNT_SCHEMA, AuditResult, audit, count_statuses, summarise
+from casecheck.engine import (
+    COUNT_SCHEMA,
+    AuditResult,
+    audit,
+    count_statuses,
+    record_checks,
+    summarise,
+)
 from casecheck.errors import UsageError
 from casecheck.periods import add_months
 from casecheck.schema import TABLES
@@ -113,8 +120,10 @@ def due_soon(
     the window after the audit date, or is already overdue, sorted by due date.
 
     Frequency and recency rules contribute their next due date; timescale and presence rules
-    contribute only what is still outstanding (not yet done). Only episodes open at the audit
-    date are listed: nothing can be done for a closed one. ``working_days_to_due`` is negative
+    contribute only what is still outstanding (not yet done); a rule that judges each record's
+    own row (a visit recorded without whether the child was seen alone) is a recording check,
+    never "due", and is left out. Only episodes open at the audit date are listed: nothing can
+    be done for a closed one. ``working_days_to_due`` is negative
     when overdue. (Audit with ``period="all"`` for every timescale still outstanding, not only
     those decided in the month.)
     """
@@ -127,7 +136,9 @@ def due_soon(
         {"rule_id": [r.id for r in rules], "kind": [r.kind for r in rules], "title": [r.title for r in rules]},
         schema={"rule_id": pl.String, "kind": pl.String, "title": pl.String},
     )
-    f = result.findings.filter(pl.col("closed_date").is_null()).join(kinds, on="rule_id")
+    records = record_checks(rules)
+    f = result.findings.filter(pl.col("closed_date").is_null() & ~pl.col("rule_id").is_in(records)).join(
+        kinds, on="rule_id")
     outstanding = (
         pl.col("kind").is_in(["frequency", "recency"])
         | ((pl.col("kind") == "timescale") & pl.col("last_event_date").is_null())

@@ -4,8 +4,10 @@ Detail sentences, explanations and summaries say "child in need", "initial child
 conference" and "case summary", never ``child_in_need``, ``icpc`` or ``documents.document_date``.
 A code without an entry here is shown with its underscores as spaces.
 
-(A small table for now: the coded-values vocabulary of the input tables will hold these words
-too, and these entries can move there.)
+These are the words casecheck *writes*; :mod:`casecheck.vocabulary` holds the spellings it
+*reads* (``CP Plan``, ``Section 47 Enquiry``) and matches them to the same codes. The two stay
+apart on purpose: a reader's spellings are many per code and grow with every system met, an
+output's words are one per code and chosen for the sentence.
 """
 
 from __future__ import annotations

@@ -63,6 +63,7 @@ from casecheck.engine.findings import (
     summary_note,
 )
 from casecheck.engine.frames import in_order, same_as_previous
+from casecheck.engine.requirements import record_checks
 from casecheck.engine.runner import (
     KINDS,
     AuditResult,
@@ -102,6 +103,7 @@ __all__ = [
     "only_child",
     "pct_met_expr",
     "rag_expr",
+    "record_checks",
     "resolve_period",
     "run_rule",
     "same_as_previous",

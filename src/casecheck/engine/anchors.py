@@ -7,7 +7,9 @@ the placement (:mod:`.cohorts`):
   age, the rule does not apply to them.
 * ``anchor = "meeting:cla_review#2"``: the n-th such event during the episode ("the permanence
   plan by the second review"); ``anchor = "document:plan"`` is the first. Until it happens, the
-  rule does not apply to the episode.
+  rule does not apply to the episode. With ``anchor_in = "case"`` the events are counted from
+  the start of the child's period of involvement instead ("from the first visit to a family":
+  a child whose child in need episode became a child protection one was visited first in it).
 * ``until_age = 20``: the rule applies until the child's 20th birthday ("seen at least every
   2 months until they are 20"): the row ends then, and a requirement falling due after it leaves
   the rule's scope, as at a closure (the finding keeps the case's own closure date).
@@ -19,6 +21,7 @@ import polars as pl
 
 from casecheck.engine.context import RuleContext
 from casecheck.engine.events import qualifying_events
+from casecheck.overlaps import involvement_periods
 
 
 def with_anchor(ctx: RuleContext, rows: pl.LazyFrame) -> pl.LazyFrame:
@@ -31,20 +34,46 @@ def with_anchor(ctx: RuleContext, rows: pl.LazyFrame) -> pl.LazyFrame:
     if rule.anchor_event is not None:
         ref = rule.anchor_event
         events = qualifying_events(ctx, (ref,)).lazy().filter(pl.col("date") <= ctx.as_at)
-        keyed = rows.with_row_index("_a")
+        # (numbered once: a lazy frame numbered in each of the plans below could number its
+        # rows in another order in each, since the joins before it keep no order)
+        keyed = rows.with_row_index("_a").collect().lazy()
+        counted_from = pl.col("ep_start")
+        if rule.anchor_in == "case":
+            keyed = _with_case_start(ctx, keyed)
+            counted_from = pl.col("_case_start")
         nth = (
-            keyed.select("_a", "child_id", "ep_start", "ep_end")
+            keyed.select("_a", "child_id", "ep_start", "ep_end", counted_from.alias("_from"))
             .join(events, on="child_id")
-            .filter((pl.col("date") >= pl.col("ep_start"))
+            .filter((pl.col("date") >= pl.col("_from"))
                     & (pl.col("ep_end").is_null() | (pl.col("date") <= pl.col("ep_end"))))
             .sort("_a", "date")
             .group_by("_a", maintain_order=True)
             .agg(pl.col("date").get(max(ref.nth, 1) - 1, null_on_oob=True).alias("anchor"))
             .filter(pl.col("anchor").is_not_null())
         )
-        return keyed.drop("anchor", strict=False).join(nth, on="_a", how="inner", maintain_order="left").drop("_a").with_columns(
-            row_end=pl.col("ep_end"))
+        return keyed.drop("anchor", "_case_start", strict=False).join(
+            nth, on="_a", how="inner", maintain_order="left").drop("_a").with_columns(row_end=pl.col("ep_end"))
     return rows
+
+
+def cases(ctx: RuleContext) -> pl.DataFrame:
+    """Each child's periods of involvement (any episode type, overlapping or following on),
+    sorted by start: child_id, case_start, case_end."""
+    return ctx.cached(
+        ("cases",),
+        lambda: involvement_periods(ctx.ds.table("episodes")).sort("case_start").collect(),
+    )
+
+
+def _with_case_start(ctx: RuleContext, rows: pl.LazyFrame) -> pl.LazyFrame:
+    """``_case_start``: the start of the period of involvement each episode row is part of."""
+    periods = cases(ctx)
+    inside = (pl.col("case_start") <= pl.col("ep_start")) & (
+        pl.col("case_end").is_null() | (pl.col("case_end") >= pl.col("ep_start")))
+    found = (rows.select("_a", "child_id", "ep_start").join(periods.lazy(), on="child_id").filter(inside)
+             .group_by("_a").agg(pl.col("case_start").max().alias("_case_start")))
+    return rows.join(found, on="_a", how="left", maintain_order="left").with_columns(
+        _case_start=pl.coalesce("_case_start", "ep_start"))
 
 
 def with_age_end(ctx: RuleContext, rows: pl.LazyFrame) -> pl.LazyFrame:

@@ -29,10 +29,10 @@ from casecheck.engine.placements import (
     uses_permanence,
     uses_placement_at_end,
 )
-from casecheck.overlaps import group_overlaps, involvement_periods, merged_episodes
+from casecheck.overlaps import group_overlaps, merged_episodes
 
 COHORT_COLUMNS = ["child_id", "episode_type", "team", "worker_id", "anchor", "end", "closed_date",
-                  "perm", "dob", "excl_start", "excl_end", "age_end"]
+                  "perm", "dob", "excl_start", "excl_end", "excl_placement", "age_end"]
 
 
 def cohort(ctx: RuleContext) -> pl.DataFrame:
@@ -43,7 +43,7 @@ def cohort(ctx: RuleContext) -> pl.DataFrame:
     and excl_end.
     """
     r = ctx.rule
-    key = ("cohort", r.cohort, r.exclude, r.per, r.anchor, uses_permanence(ctx) and r.permanence,
+    key = ("cohort", r.cohort, r.exclude, r.per, r.anchor, r.anchor_in, uses_permanence(ctx) and r.permanence,
            r.placement_where, r.exclude_placement, r.until_age, ctx.as_at, ctx.window_start,
            ctx.over_period)
     return ctx.cached(key, lambda: _build(ctx))
@@ -52,15 +52,6 @@ def cohort(ctx: RuleContext) -> pl.DataFrame:
 def episodes(ctx: RuleContext) -> pl.DataFrame:
     """The extract's episodes, those of one type that overlap merged into one."""
     return ctx.cached(("episodes",), lambda: merged_episodes(ctx.ds.table("episodes")).collect())
-
-
-def cases(ctx: RuleContext) -> pl.DataFrame:
-    """Each child's periods of involvement (any episode type, overlapping or following on),
-    sorted by start: child_id, case_start, case_end."""
-    return ctx.cached(
-        ("cases",),
-        lambda: involvement_periods(ctx.ds.table("episodes")).sort("case_start").collect(),
-    )
 
 
 def _build(ctx: RuleContext) -> pl.DataFrame:
@@ -94,6 +85,7 @@ def _build(ctx: RuleContext) -> pl.DataFrame:
         rows = _exclude(ctx, rows)
     else:
         rows = rows.with_columns(excl_start=pl.lit(None, dtype=pl.Date), excl_end=pl.lit(None, dtype=pl.Date))
+    rows = _placement_wait(rows)
     if rule.per == "child":
         rows = _one_per_child(rows)
     return rows.select(COHORT_COLUMNS).collect().with_row_index("key")
@@ -130,9 +122,49 @@ def _with_anchor(ctx: RuleContext, rows: pl.LazyFrame) -> pl.LazyFrame:
     if rule.placement_where:
         return joined
     placed = overlapping() if rule.exclude_placement else joined
+    if rule.exclude_placement:
+        joined = _placement_clock(joined, placed)
     bare = rows.join(placed.select("child_id", "ep_start").unique(), on=["child_id", "ep_start"], how="anti")
     bare = bare.with_columns(anchor=pl.col("ep_start"), row_end=pl.col("ep_end"), perm=pl.lit(None, dtype=pl.Date))
     return pl.concat([joined, bare], how="diagonal_relaxed")
+
+
+def _placement_clock(rows: pl.LazyFrame, placed: pl.LazyFrame) -> pl.LazyFrame:
+    """With ``exclude_placement``, a row that begins while its placement goes on (connected
+    carers' placement under a full care order from the day of the final hearing) keeps the
+    placement's clock: the anchor is the placement's start, and what fell due before the row
+    began waits until it began (``excl_start``, ``excl_end``; ``excl_placement``), as for an
+    excluding episode. The child was placed once, not again on the day of the order."""
+    runs = placed.select("child_id", "ep_start", pl.max_horizontal("p_start", "ep_start").alias("_run_start"),
+                         pl.min_horizontal("p_end", "ep_end").alias("_run_end")).unique()
+    inside = (pl.col("_run_start") < pl.col("anchor")) & (
+        pl.col("_run_end").is_null() | (pl.col("_run_end") > pl.col("anchor")))
+    began = (
+        rows.select("child_id", "ep_start", "anchor").unique()
+        .join(runs, on=["child_id", "ep_start"]).filter(inside)
+        .group_by("child_id", "ep_start", "anchor").agg(pl.col("_run_start").min())
+    )
+    rows = rows.join(began, on=["child_id", "ep_start", "anchor"], how="left")
+    mid = pl.col("_run_start").is_not_null()
+    return rows.with_columns(
+        anchor=pl.when(mid).then(pl.col("_run_start")).otherwise(pl.col("anchor")),
+        pl_excl_start=pl.when(mid).then(pl.col("_run_start")),
+        pl_excl_end=pl.when(mid).then(pl.col("anchor")),
+    ).drop("_run_start")
+
+
+def _placement_wait(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """``excl_placement``: whether the row's wait (``excl_start``, ``excl_end``) is the time its
+    placement went on before the row began (:func:`_placement_clock`) rather than an excluding
+    episode (which, when both are there, is the later and wins)."""
+    if "pl_excl_start" not in rows.collect_schema().names():
+        return rows.with_columns(excl_placement=pl.lit(False))
+    use = pl.col("excl_end").is_null() & pl.col("pl_excl_end").is_not_null()
+    return rows.with_columns(
+        excl_start=pl.when(use).then(pl.col("pl_excl_start")).otherwise(pl.col("excl_start")),
+        excl_end=pl.when(use).then(pl.col("pl_excl_end")).otherwise(pl.col("excl_end")),
+        excl_placement=use,
+    ).drop("pl_excl_start", "pl_excl_end")
 
 
 def _by_placement(ctx: RuleContext, rows: pl.LazyFrame) -> pl.LazyFrame:
@@ -172,7 +204,7 @@ def _exclusions(ctx: RuleContext) -> pl.LazyFrame:
 def _exclude(ctx: RuleContext, rows: pl.LazyFrame) -> pl.LazyFrame:
     """Leave out rows with an excluding episode open at their end; give the others the latest
     excluding spell that ended within them (``excl_start``, ``excl_end``)."""
-    rows = rows.with_row_index("_k")
+    rows = rows.with_row_index("_k").collect().lazy()  # numbered once (see anchors.with_anchor)
     pairs = rows.select("_k", "child_id", "anchor", "end").join(_exclusions(ctx), on="child_id")
     open_at_end = (pl.col("ex_start") <= pl.col("end")) & (
         pl.col("ex_end").is_null() | (pl.col("ex_end") > pl.col("end"))

@@ -32,6 +32,19 @@ def row_filter(ref: EventRef) -> pl.Expr:
     return cond & conditions(ref.conds)
 
 
+def unmet_words(ref: EventRef) -> pl.Expr:
+    """The conditions of ``ref`` beyond its kind that a row does not meet, in words (``bedroom
+    seen recorded``; several joined by "and"; blank when it meets them all)."""
+    parts: list[tuple[pl.Expr, str]] = []
+    if ref.seen_alone:
+        parts.append((pl.col("seen_alone").fill_null(False), "seen alone"))
+    parts += [(conditions((c,)), c.describe()) for c in ref.conds]
+    if not parts:
+        return pl.lit(None, dtype=pl.String)
+    listed = pl.concat_list([pl.when(~held).then(pl.lit(word)) for held, word in parts]).list.drop_nulls()
+    return pl.when(listed.list.len() > 0).then(listed.list.join(" and "))
+
+
 def conditions(conds: Condition) -> pl.Expr:
     """All of ``conds`` hold (a blank cell meets none)."""
     out = pl.lit(True)

@@ -90,7 +90,7 @@ def episode_permanence(ctx: RuleContext, rows: pl.LazyFrame) -> pl.LazyFrame:
     places = placements(ctx).lazy().select(
         "child_id", pl.col("start_date").alias("q_start"), pl.col("end_date").alias("q_end"),
         pl.col("permanence_agreed_date").alias("q_perm")).filter(pl.col("q_perm").is_not_null())
-    keyed = rows.with_row_index("_r")
+    keyed = rows.with_row_index("_r").collect().lazy()  # numbered once (see anchors.with_anchor)
     perm = (
         keyed.select("_r", "child_id", "ep_start", "end")
         .join(places, on="child_id")

@@ -78,7 +78,7 @@ def _detail(ctx: RuleContext) -> Detail:
             (pl.col("status") == "met", pl.format(f"{capitalised(what)} on file, first dated {{}}.", first)),
             (OTHERWISE, pl.format(f"No {what} on file.{{}}", closed)),
         ]
-    by = f"within {rule.within.describe()} of {{}}"
+    by = "the day of {}" if rule.within.amount == 0 else f"within {rule.within.describe()} of {{}}"
     return [
         (pl.col("status") == "met", pl.format(f"{capitalised(what)} on file, first dated {{}}.", first)),
         (pl.col("status") == "pending", pl.format(f"No {what} yet; due by {{}} ({by}).", due, started(rule))),

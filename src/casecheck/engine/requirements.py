@@ -22,6 +22,7 @@ The requirements
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
@@ -30,6 +31,7 @@ from casecheck.calendar import Duration
 from casecheck.engine.context import RuleContext
 from casecheck.engine.events import ref_filter
 from casecheck.references import EventRef, Offset
+from casecheck.rules import Rule
 from casecheck.schema import TABLES
 
 LINK = "referral_id"  # the column that links an event to the one it came from
@@ -135,38 +137,64 @@ def expand(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
 def is_start(ctx: RuleContext) -> bool:
     """Whether B is A itself, its clock running from an earlier event (``start =
     "meeting:strategy_discussion"``, ``from = "referral"``, ``done`` the same)."""
-    start, done = ctx.rule.start, ctx.rule.done
-    assert start is not None and done is not None
-    return (ctx.rule.from_ is not None and not ctx.rule.done_also and done.table == start.table
-            and done.date == start.date and done.where == start.where and done.conds == start.conds
-            and done.seen == start.seen)
-
-
-
-
-
+    return starts_itself(ctx.rule)
 
 
 def same_row(ctx: RuleContext) -> bool:
     """Whether B is read from A's own row: another date column of it (an assessment's
     completion), or A itself judged by B's conditions (:func:`own_row`)."""
-    start, done = ctx.rule.start, ctx.rule.done
-    assert start is not None and done is not None
-    if ctx.rule.done_also or done.table != start.table:
+    return reads_own_row(ctx.rule)
+
+
+def own_row(ctx: RuleContext) -> bool:
+    """Whether B is A's own row meeting B's conditions (``start = "visit"``, ``done = "visit
+    where seen_alone"``: each visit, met when the child was seen alone at it)."""
+    return judges_own_record(ctx.rule)
+
+
+def ends_case(ctx: RuleContext) -> bool:
+    """Whether the clock starts at an episode's own end (``episodes.end_date``: a closure
+    letter): what falls due after it is owed, though the case has closed."""
+    start = ctx.rule.start
+    return start is not None and start.table == "episodes" and start.date == "end_date"
+
+
+def starts_itself(rule: Rule) -> bool:
+    """:func:`is_start` of a rule."""
+    start, done = rule.start, rule.done
+    if start is None or done is None:
+        return False
+    return (rule.from_ is not None and not rule.done_also and done.table == start.table
+            and done.date == start.date and done.where == start.where and done.conds == start.conds
+            and done.seen == start.seen)
+
+
+def reads_own_row(rule: Rule) -> bool:
+    """:func:`same_row` of a rule."""
+    start, done = rule.start, rule.done
+    if start is None or done is None or rule.done_also or done.table != start.table:
         return False
     if done.date == start.date:
-        return narrows(start, done) or is_start(ctx)
+        return narrows(start, done) or starts_itself(rule)
     return not done.filtered
+
+
+def judges_own_record(rule: Rule) -> bool:
+    """Whether a timescale rule judges each start's own record (:func:`own_row`): a record
+    that lacks something is decided on its date and is nothing anyone can do "by" a date
+    later, so it is no item of the due list and an exception only in the month it was made."""
+    start, done = rule.start, rule.done
+    return (rule.kind == "timescale" and start is not None and done is not None
+            and reads_own_row(rule) and done.date == start.date and not starts_itself(rule))
+
+
+def record_checks(rules: Iterable[Rule]) -> list[str]:
+    """The ids of the rules that judge each record's own row (:func:`judges_own_record`)."""
+    return [r.id for r in rules if judges_own_record(r)]
+
 
 def narrows(start: EventRef, done: EventRef) -> bool:
     """Whether ``done`` is ``start`` with conditions of its own (of the start's type, or any):
     ``visit where seen_alone`` of ``visit``, not ``meeting:icpc`` of ``meeting:strategy_discussion``."""
     typed_ok = not done.typed or (bool(start.typed) and set(done.typed) <= set(start.typed))
     return typed_ok and bool(done.condition_words())
-
-def own_row(ctx: RuleContext) -> bool:
-    """Whether B is A's own row meeting B's conditions (``start = "visit"``, ``done = "visit
-    where seen_alone"``: each visit, met when the child was seen alone at it)."""
-    start, done = ctx.rule.start, ctx.rule.done
-    assert start is not None and done is not None
-    return same_row(ctx) and done.date == start.date and not is_start(ctx)

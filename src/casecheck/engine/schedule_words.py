@@ -75,9 +75,13 @@ def _last_or_none(what: str, has: pl.Expr, last: pl.Expr, since: pl.Expr | None 
 def _resumed(ctx: RuleContext) -> pl.Expr:
     """`` The schedule resumed on ..., when the child protection episode ended.`` where the due
     date waited for an excluding episode to end."""
-    if not ctx.rule.exclude:
+    if not ctx.rule.exclude and not ctx.rule.exclude_placement:
         return pl.lit("")
+    waited = pl.col("excl_end").is_not_null() & (pl.col("due_date") == pl.col("excl_end"))
+    placement = pl.format(" The placement came under this schedule on {}.", fmt_date(pl.col("excl_end")))
+    if not ctx.rule.exclude:
+        return pl.when(waited).then(placement).otherwise(pl.lit(""))
     which = words.either(ctx.rule.exclude)
-    return pl.when(pl.col("excl_end").is_not_null() & (pl.col("due_date") == pl.col("excl_end"))).then(
+    return pl.when(waited & pl.col("excl_placement")).then(placement).when(waited).then(
         pl.format(f" The schedule resumed on {{}}, when the {which} episode ended.", fmt_date(pl.col("excl_end")))
     ).otherwise(pl.lit(""))

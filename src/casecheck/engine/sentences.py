@@ -82,7 +82,8 @@ def started(rule: Rule) -> pl.Expr:
         )
     if rule.anchor_event is not None:
         nth = ordinal(max(rule.anchor_event.nth, 1))
-        return pl.format(f"the {nth} {rule.anchor_event.describe()} of the episode, on {{}}", fmt_date(pl.col("anchor")))
+        of = "in this case" if rule.anchor_in == "case" else "of the episode"
+        return pl.format(f"the {nth} {rule.anchor_event.describe()} {of}, on {{}}", fmt_date(pl.col("anchor")))
     if rule.anchor == "placement":
         if rule.placement_where:
             kind = describe_conditions(rule.placement_where)

@@ -36,9 +36,10 @@ import datetime as dt
 import polars as pl
 
 from casecheck.engine import requirements
-from casecheck.engine.cohorts import cases, episodes
+from casecheck.engine.anchors import cases
+from casecheck.engine.cohorts import episodes
 from casecheck.engine.context import RuleContext
-from casecheck.engine.events import qualifying_events, ref_filter, row_filter
+from casecheck.engine.events import qualifying_events, ref_filter, row_filter, unmet_words
 from casecheck.engine.findings import LEFT
 from casecheck.engine.frames import in_order
 from casecheck.engine.sentences import Detail
@@ -52,11 +53,13 @@ def check(ctx: RuleContext) -> tuple[pl.DataFrame, Detail]:
     rule, as_at = ctx.rule, ctx.as_at
     rows = _with_case(ctx, requirements.linked(ctx, _starts(ctx)))
     rows = requirements.expand(ctx, rows.with_row_index("_s"))
-    if _ends_case(ctx):
+    if requirements.ends_case(ctx):
         # the clock starts at the episode's own end ("a closure letter once we say goodbye"):
         # what is due after it is the point of the rule, not work the closure cancels
-        rows = rows.with_columns(closed_date=pl.when(pl.col("due_date") < pl.col("closed_date")).then(
-            pl.col("closed_date")))
+        # (the finding still says when the case closed: it is a closed case's, listed after the
+        # open ones, on no one's due list and no exception carried month to month)
+        rows = rows.with_columns(_case_closed=pl.col("closed_date"), closed_date=pl.when(
+            pl.col("due_date") < pl.col("closed_date")).then(pl.col("closed_date")))
     rows = _with_done(ctx, rows)
     if ctx.start is not None:  # what cannot have been decided in the period, nor be pending
         rows = rows.filter((pl.col("done_date") >= ctx.start) | (pl.col("due_date") >= _day_before(ctx.start))
@@ -98,6 +101,8 @@ def check(ctx: RuleContext) -> tuple[pl.DataFrame, Detail]:
         .cast(pl.Int32),
         last_event_date=pl.col("done_date"),
     )
+    if "_case_closed" in rows.columns:
+        rows = rows.with_columns(closed_date=pl.coalesce("closed_date", "_case_closed")).drop("_case_closed")
     return rows, detail(ctx)
 
 
@@ -142,6 +147,7 @@ def _starts(ctx: RuleContext) -> pl.DataFrame:
         keep.append(pl.col(start.date).alias("done_date"))
     elif requirements.own_row(ctx):  # the start's own row meets done's conditions, or not
         keep.append(pl.when(row_filter(done)).then(pl.col(start.date)).alias("done_date"))
+        keep.append(unmet_words(done).alias("unmet"))
     elif requirements.same_row(ctx):
         keep.append(pl.when(pl.col(done.date) <= as_at).then(pl.col(done.date)).alias("done_date"))
     if rule.from_ is not None and requirements.LINK in cols:
@@ -153,7 +159,14 @@ def _starts(ctx: RuleContext) -> pl.DataFrame:
                     .alias("own_end"))
     # one start per episode (those of a type that overlap are one)
     source = episodes(ctx).lazy() if start.table == "episodes" else ctx.ds.table(start.table).lazy()
-    return source.filter(cond).select(keep).sort("child_id", "start_date").collect()
+    rows = source.filter(cond).select(keep)
+    if start.table == "episodes":
+        # episodes of two of the rule's types that start (or are allocated) on the same day are
+        # one opening: a child opened to child in need and to the disabilities service at once
+        # owes one family network meeting, not two (the first type, alphabetically, is named)
+        rows = rows.sort("child_id", "start_date", "episode_type").unique(
+            ["child_id", "start_date"], keep="first", maintain_order=True)
+    return rows.sort("child_id", "start_date").collect()
 
 
 
@@ -191,12 +204,6 @@ def _with_done(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:
         used = done.rename({"_now": "_used"}) if used is None else used.join(done, on="_s", how="left").select(
             "_s", pl.max_horizontal("_used", "_now").alias("_used"))
     return pl.concat(parts).sort("child_id", "start_date", "_k").drop("case_start", "_s", "_k")
-
-
-def _ends_case(ctx: RuleContext) -> bool:
-    """Whether the clock starts at an episode's own end (``episodes.end_date``)."""
-    start = ctx.rule.start
-    return start is not None and start.table == "episodes" and start.date == "end_date"
 
 
 def _with_case(ctx: RuleContext, rows: pl.DataFrame) -> pl.DataFrame:

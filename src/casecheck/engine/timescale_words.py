@@ -8,7 +8,7 @@ import polars as pl
 
 from casecheck import words
 from casecheck.engine.context import RuleContext
-from casecheck.engine.requirements import ZERO, own_row, same_row, specs
+from casecheck.engine.requirements import ZERO, ends_case, own_row, same_row, specs
 from casecheck.engine.sentences import OTHERWISE, Detail, capitalised, fmt_date, working_days
 from casecheck.references import Offset
 
@@ -31,12 +31,20 @@ def detail(ctx: RuleContext) -> Detail:
     overdue = working_days(pl.col("days_overdue"))
     b = capitalised(b_txt)
     why = pl.format(f"{{}} {{}}{approx_in}", how_due, clock)
+    # (a clock that starts at the closure runs after it: the closure stops nothing)
+    closed = pl.col("closed_date").is_not_null()
+    if ends_case(ctx):
+        closed &= pl.col("due_date") < pl.col("closed_date")
     return [
         (pl.col("status") == "met", pl.format(f"{b} on {{}}: {{}} {{}}{approx}.", done, limit, clock)),
         (pl.col("status") == "pending", pl.format(f"{b} due by {{}} ({{}}): not done yet.", due, why)),
+        # (done after the case closed, from the start's own row: overdue counts to the closure)
+        (closed & pl.col("done_date").is_not_null() & (pl.col("done_date") > pl.col("closed_date")).fill_null(False),
+         pl.format(f"{b} on {{}}, after the case closed on {{}}: due on {{}} ({{}}); {{}} overdue at closure.",
+                   done, fmt_date(pl.col("closed_date")), due, why, overdue)),
         (pl.col("done_date").is_not_null(),
          pl.format(f"{b} on {{}}: {{}} after it was due on {{}} ({{}}).", done, overdue, due, why)),
-        (pl.col("closed_date").is_not_null(),
+        (closed,
          pl.format(f"{b} due by {{}} ({{}}): not done before the case closed on {{}}; {{}} overdue at closure.",
                    due, why, fmt_date(pl.col("closed_date")), overdue)),
         (OTHERWISE, pl.format(f"{b} due by {{}} ({{}}): not done, {{}} overdue.", due, why, overdue)),
@@ -105,6 +113,8 @@ def _own_row_detail(ctx: RuleContext) -> Detail:
     return [
         (pl.col("status") == "met", pl.format(f"{a_txt} on {{}}: {what}.", *a_args, start)),
         (pl.col("status") == "pending", pl.format(f"{a_txt} on {{}}: not yet recorded ({what}).", *a_args, start)),
+        (pl.col("unmet").is_not_null(),
+         pl.format(f"{a_txt} on {{}}: the record does not show it ({{}}).", *a_args, start, pl.col("unmet"))),
         (OTHERWISE, pl.format(f"{a_txt} on {{}}: the record does not show it ({what}).", *a_args, start)),
     ]
 
