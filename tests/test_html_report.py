@@ -116,14 +116,13 @@ def test_pseudonymised_html_holds_no_ids(tmp_path, monkeypatch):
     assert "P-" in text and "pseudonymised" in text
 
 
-def test_trend_and_child_html(tmp_path):
+def test_trend_and_child_html(tmp_path, sample_result):
     out = tmp_path / "t.html"
     r = invoke("trend", str(SAMPLE), "-s", "torbay", "--from", "2025-01", "--to", "2025-03", "--html", str(out), "-q")
     assert r.exit_code == 0, r.output
     text = out.read_text(encoding="utf-8")
     assert 'id="trend"' in text and text.count('class="small-multiple"') > 1 and "Scorecard at 31/03/2025" in text
-    findings = invoke(*AUDIT, "--rules", "visits-cp", "-f", "csv").stdout
-    child = pl.read_csv(findings.encode(), infer_schema=False)["child_id"][0]
+    child = sample_result.findings.filter(pl.col("rule_id") == "visits-cp")["child_id"][0]
     out = tmp_path / "c.html"
     r = invoke(*AUDIT, "--child", child, "--html", str(out))
     assert r.exit_code == 0, r.output

@@ -469,18 +469,26 @@ def test_the_workbook_leaves_no_temporary_file_anywhere(tmp_path, monkeypatch):
     assert sorted(p.name for p in out.iterdir()) == ["a.xlsx"] and list(scratch.iterdir()) == []
 
 
+@pytest.fixture(scope="module")
+def big_extract(tmp_path_factory) -> Path:
+    """A sample large enough to stop mid-write (4,000 children, four years): only read, so made
+    once for both signals' tests."""
+    data = tmp_path_factory.mktemp("big") / "big"
+    r = CliRunner().invoke(app, ["sample", str(data), "--children", "4000", "--seed", "3", "--as-at",
+                                 "2025-03-31", "--years", "4", "--quiet"])
+    assert r.exit_code == 0
+    return data
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("what", ["chunked", "xlsx"])
-def test_sigterm_leaves_no_partial_file_and_no_temporary_copy(tmp_path, what):
+def test_sigterm_leaves_no_partial_file_and_no_temporary_copy(tmp_path, what, big_extract):
     import signal
     import subprocess
     import sys
     import time
 
-    data = tmp_path / "big"
-    r = CliRunner().invoke(app, ["sample", str(data), "--children", "4000", "--seed", "3", "--as-at",
-                                 "2025-03-31", "--years", "4", "--quiet"])
-    assert r.exit_code == 0
+    data = big_extract
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     out = tmp_path / "out"

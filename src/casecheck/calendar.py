@@ -33,7 +33,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import holidays as _holidays
 import polars as pl
@@ -142,6 +142,14 @@ def parse_closure_days(items: Iterable[str | dt.date]) -> list[dt.date]:
     return sorted(set(out))
 
 
+@cache
+def _england_bank_holidays(first_year: int, last_year: int) -> tuple[tuple[dt.date, str], ...]:
+    """England's bank holidays from ``first_year`` to ``last_year``, built once per process
+    (about 30 ms each time: every audit makes a calendar)."""
+    years = range(first_year, last_year + 1)
+    return tuple(_holidays.country_holidays("GB", subdiv="ENG", years=years).items())
+
+
 class WorkingCalendar:
     """England's working days (bank holidays from ``holidays``), plus local closure days."""
 
@@ -157,8 +165,7 @@ class WorkingCalendar:
 
     @cached_property
     def bank_holidays(self) -> dict[dt.date, str]:
-        years = range(self.first_year, self.last_year + 1)
-        return dict(_holidays.country_holidays("GB", subdiv="ENG", years=years))
+        return dict(_england_bank_holidays(self.first_year, self.last_year))
 
     @cached_property
     def non_working_days(self) -> list[dt.date]:
