@@ -7,12 +7,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 AS_AT  := 2025-03-31
 
-.PHONY: help install test test-fast lint format demo sample-data bench clean
+.PHONY: help install test test-slow test-all lint format demo sample-data bench clean
 
 help:
 	@echo "make demo         audit the bundled synthetic sample_data/ (redcar-cleveland, as at $(AS_AT))"
-	@echo "make test         lint and run the whole test suite (in parallel, one worker per core)"
-	@echo "make test-fast    the tests not marked slow, while you work (make test runs them all)"
+	@echo "make test         lint and run the test suite (in parallel, one worker per core), all but the tests marked slow"
+	@echo "make test-slow    the tests marked slow (a real browser, LibreOffice, hypothesis properties, chunked audits); CI runs them after make test"
+	@echo "make test-all     lint and run every test, slow ones included"
 	@echo "make install      create .venv and install casecheck with its dev tools"
 	@echo "make sample-data  regenerate sample_data/ (300 synthetic children, seed 42)"
 	@echo "make bench        run the benchmarks (slow; not part of make test; BENCH_SCALES=S,M,L for L)"
@@ -34,10 +35,14 @@ format: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -n auto --dist worksteal
-
-test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist worksteal -m "not slow"
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -n auto --dist worksteal -m slow
+
+test-all: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 demo: $(STAMP)
 	$(BIN)/casecheck validate sample_data --as-at $(AS_AT)

@@ -49,7 +49,7 @@ def _whole(data):
 
 
 @pytest.mark.parametrize("data", [SAMPLE, DAMAGED], ids=["sample", "damaged_rows"])
-@pytest.mark.parametrize("chunks", [2, 5])
+@pytest.mark.parametrize("chunks", [2, pytest.param(5, marks=pytest.mark.slow)])
 def test_chunked_findings_summary_and_quality_equal_the_whole(tmp_path, data, chunks):
     prof = resolve_profile("redcar-cleveland")
     ds, whole = _whole(data)
@@ -105,6 +105,7 @@ def test_auto_chunks_slices_only_what_does_not_fit():
     assert auto_chunks(123_800_000) == 21  # a national collection
 
 
+@pytest.mark.slow
 def test_auto_chunks_from_the_cli_give_the_whole_audit(tmp_path, monkeypatch, sample_dataset):
     import casecheck.chunked as chunked
 
@@ -129,6 +130,7 @@ def test_auto_chunks_from_the_cli_give_the_whole_audit(tmp_path, monkeypatch, sa
     assert r.exit_code == 2 and "--chunks takes a whole number" in r.stderr
 
 
+@pytest.mark.slow
 def test_chunked_summary_only_runs_need_no_findings_output():
     # the summary printed (or as json) without writing the findings: a cron job's check (two
     # slices: the counts are added up; the other tests cut middle slices too)
@@ -144,6 +146,7 @@ def test_chunked_summary_only_runs_need_no_findings_output():
     assert {row["prev_as_at"] for row in json.loads(chunked.stdout)} == {"2025-02-28"}
 
 
+@pytest.mark.slow
 def test_chunked_changes_are_the_whole_audits(tmp_path):
     # (two slices: a child's exceptions are all in one; each slice audits two month ends twice)
     runner = CliRunner()
@@ -155,7 +158,7 @@ def test_chunked_changes_are_the_whole_audits(tmp_path):
 
 
 
-@pytest.mark.parametrize("data", [SAMPLE, DAMAGED], ids=["sample", "damaged_rows"])
+@pytest.mark.parametrize("data", [pytest.param(SAMPLE, marks=pytest.mark.slow), DAMAGED], ids=["sample", "damaged_rows"])
 def test_chunked_validate_gives_the_whole_data_quality_record(tmp_path, data, monkeypatch):
     import casecheck.chunked as chunked
 
@@ -181,7 +184,7 @@ def test_chunked_validate_gives_the_whole_data_quality_record(tmp_path, data, mo
     assert r.exit_code == 0 and r.stdout == whole_json.stdout
 
 
-@pytest.mark.parametrize("by", [[], ["--by", "worker"]], ids=["list", "by-worker"])
+@pytest.mark.parametrize("by", [[], pytest.param(["--by", "worker"], marks=pytest.mark.slow)], ids=["list", "by-worker"])
 def test_chunked_due_gives_the_whole_list(tmp_path, monkeypatch, by):
     import casecheck.chunked as chunked
 
@@ -199,6 +202,7 @@ def test_chunked_due_gives_the_whole_list(tmp_path, monkeypatch, by):
     assert len((tmp_path / "whole.csv").read_text().splitlines()) > 20
 
 
+@pytest.mark.slow
 def test_chunked_trend_gives_the_whole_trend(tmp_path, monkeypatch):
     import casecheck.chunked as chunked
 
@@ -229,6 +233,7 @@ _IDS = ["7", "07", "007", "A1", "a1", "B2", "b02", "10", "010", "Z9", "z9", "000
 _PADS = ["{}", " {}", "{}  ", "  {}  ", "{}\u00a0"]
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ids=st.lists(st.sampled_from(_IDS), min_size=3, max_size=len(_IDS), unique=True),
        data=st.data(), chunks=st.integers(2, 4))
@@ -252,3 +257,41 @@ def test_chunked_equals_whole_on_ids_with_spaces_case_and_leading_zeros(tmp_path
     assert (folder / "chunked.out").read_bytes() == (folder / "whole.out").read_bytes()
     assert result.summary.equals(whole.summary)
     assert result.quality.summary().equals(ds.quality.summary())
+
+
+def test_chunked_terminal_changes_and_trend_on_a_small_extract(tmp_path):
+    # The quick twin of the slow tests above (make test covers the same code): a small damaged
+    # extract in two slices, printed on the terminal, gives the whole run's changes and trend.
+    runner = CliRunner()
+    base = ["audit", str(DAMAGED), "-s", "torbay", "--as-at", "2025-03-31"]
+    for n in ("1", "2"):
+        r = runner.invoke(app, [*base, "--chunks", n, "--changes-output", str(tmp_path / f"changes-{n}.csv")])
+        assert r.exit_code == 0, r.output
+        assert "Changes since 28/02/2025" in r.stdout
+    assert "in 2 slices" in " ".join(r.stdout.split())
+    assert (tmp_path / "changes-1.csv").read_bytes() == (tmp_path / "changes-2.csv").read_bytes()
+    trend = ["trend", str(DAMAGED), "-s", "torbay", "--from", "2025-02", "--to", "2025-03"]
+    whole = runner.invoke(app, [*trend, "--chunks", "1"])
+    sliced = runner.invoke(app, [*trend, "--chunks", "2"])
+    assert whole.exit_code == sliced.exit_code == 0, sliced.output
+    assert "% met at each month end" in sliced.stdout
+    assert sliced.stdout.splitlines()[:4] == whole.stdout.splitlines()[:4]
+
+
+def test_chunk_options_in_brief(tmp_path, monkeypatch):
+    # the quick twin of test_auto_chunks_from_the_cli_give_the_whole_audit: a bad count, and
+    # an extract "too large" with an option that needs it whole, on the small damaged extract
+    import casecheck.chunked as chunked
+
+    runner = CliRunner()
+    for bad in ("some", "0"):
+        r = runner.invoke(app, ["audit", str(DAMAGED), "-s", "torbay", "--chunks", bad])
+        assert r.exit_code == 2 and "--chunks takes a whole number" in r.stderr
+    monkeypatch.setattr(chunked, "AUTO_ROWS", 10)  # the small extract "does not fit"
+    monkeypatch.setattr(chunked, "SLICE_ROWS", 20)
+    r = runner.invoke(app, ["audit", str(DAMAGED), "-s", "torbay", "--as-at", "2025-03-31", "--by", "team",
+                            "--no-previous"])
+    assert r.exit_code == 0 and "with --by it is audited whole" in r.stderr
+    r = runner.invoke(app, ["audit", str(DAMAGED), "-s", "torbay", "--as-at", "2025-03-31", "--chunks", "2",
+                            "--summary-format", "csv", "--no-previous"])
+    assert r.exit_code == 0 and r.stdout.startswith("rule_id,title,kind,in_scope")

@@ -42,6 +42,7 @@ def test_every_profile_audits_the_sample(name):
     assert {row["status"] for row in rows} <= {"met", "not_met", "pending"}
 
 
+@pytest.mark.slow
 def test_csv_to_stdout_is_the_contract_and_byte_identical_on_rerun():
     a = invoke("audit", str(SAMPLE), "-s", "redcar-cleveland", *AS_AT, "--format", "csv")
     b = invoke("audit", str(SAMPLE), "-s", "redcar-cleveland", *AS_AT, "--format", "csv")

@@ -79,6 +79,7 @@ def test_per_worker_and_cohort():
     assert set(s.cases["group"]) == {"W2"}
 
 
+@pytest.mark.slow
 def test_weight_overdue_favours_children_with_exceptions():
     # visits-cp: first visit within 48h of the plan (6 Jan 2025), then every 10wd. C1 and C2 are
     # seen every week; C3, C4 and C5 never: not met. Weighted, the overdue children are drawn
@@ -115,3 +116,14 @@ def test_bad_options_are_usage_errors(kw, message):
     result, ds = _audit()
     with pytest.raises(UsageError, match=message):
         dip_sample(result, ds, **kw)
+
+
+def test_weight_overdue_in_brief(tmp_path):
+    # the quick twin of the test above: with weight = overdue the draw is still at most two per
+    # team, from the open cases, and the same for the same seed
+    result, ds = _audit()
+    a = dip_sample(result, ds, size=2, seed=3, weight="overdue")
+    b = dip_sample(result, ds, size=2, seed=3, weight="overdue")
+    assert a.cases["child_id"].to_list() == b.cases["child_id"].to_list()
+    assert a.cases.group_by("group").len()["len"].max() <= 2
+    assert set(a.cases["child_id"]) <= set(open_cases(ds, AS_AT)["child_id"])

@@ -133,6 +133,7 @@ def test_trend_and_child_html(tmp_path, sample_result):
 # ---------------------------------------------------------------------------------------------
 # Team workbooks
 # ---------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_xlsx_per_team_writes_one_workbook_per_team_with_its_own_children(tmp_path, sample_result):
     folder = tmp_path / "teams"
     r = invoke(*AUDIT, "--xlsx-per-team", str(folder))
@@ -224,3 +225,14 @@ def test_printed_summary_is_one_a4_landscape_page_with_its_chart(outputs, tmp_pa
     chart = pixels[int(height * 0.72) * width:int(height * 0.86) * width]  # the chart, below the table
     share, colours = ink(chart)
     assert share > 0.05 and colours > 10, (share, colours)
+
+
+def test_xlsx_per_team_one_rule_in_brief(tmp_path):
+    # the quick twin of the test above: one workbook per team that has findings
+    folder = tmp_path / "teams"
+    r = invoke("audit", str(SAMPLE), "-s", "torbay", "--as-at", "2025-03-31", "--rules", "visits-cp",
+               "--no-previous", "--xlsx-per-team", str(folder))
+    assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in folder.iterdir())
+    assert names and all(n.endswith(".xlsx") for n in names)
+    assert f"{len(names)} team workbook(s) in" in " ".join(r.stdout.split())

@@ -195,6 +195,7 @@ def test_sample_refuses_a_folder_holding_table_files(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # stdout closed, or its reader gone: one line
 # ---------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_closed_stdout_is_one_line(tmp_path):
     import subprocess
     import sys

@@ -20,6 +20,7 @@ import datetime as dt
 import os
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -146,6 +147,7 @@ def load(frames: dict[str, pl.DataFrame]):
 # ---------------------------------------------------------------------------------------------
 # No unexpected exception; every row accounted for; every summary adds up
 # ---------------------------------------------------------------------------------------------
+@pytest.mark.slow
 @settings(FAST, max_examples=EXAMPLES + 20)
 @given(extracts())
 def test_rows_read_equal_rows_used_plus_rows_rejected(frames):
@@ -164,6 +166,7 @@ def test_rows_read_equal_rows_used_plus_rows_rejected(frames):
         assert used | set(rejected["row"]) == set(range(2, rep.rows_read + 2))
 
 
+@pytest.mark.slow
 @FAST
 @given(extracts(), st.one_of(st.none(), dates))
 def test_load_and_audit_raise_nothing_and_every_summary_adds_up(frames, since):
@@ -241,6 +244,7 @@ def _never_met_to_not_met(before, after) -> None:
     ).is_empty()
 
 
+@pytest.mark.slow
 @FAST
 @given(cp_extracts(), st.sampled_from(KIDS), dates.filter(lambda d: d <= AS_AT),
        st.one_of(st.none(), st.dates(dt.date(2023, 1, 1), AS_AT)))  # fmt: skip
@@ -254,6 +258,7 @@ def test_adding_a_seen_visit_never_turns_met_into_not_met(tables, child, day, si
     _never_met_to_not_met(before, after)
 
 
+@pytest.mark.slow
 @FAST
 @given(st.integers(0, 30), st.integers(1, 30), st.sampled_from(["d", "wd", "w"]),
        st.lists(dates.filter(lambda d: d <= AS_AT), max_size=6), dates.filter(lambda d: d <= AS_AT),

@@ -108,6 +108,7 @@ def test_workbook_never_writes_formulas(tmp_path):
     assert evil in [c.value for c in cells]  # kept as text, exactly
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_workbook_opens_in_libreoffice(workbook, tmp_path):
     profile_dir = tmp_path / "lo"

@@ -155,6 +155,7 @@ def test_text_fixtures_are_what_make_fixtures_writes(tmp_path):
         assert committed.read_bytes() == p.read_bytes(), committed
 
 
+@pytest.mark.slow
 def test_cli_audit_of_a_variant_writes_the_same_csv_as_the_clean_extract():
     runner = CliRunner()
     args = ["-s", "redcar-cleveland", "--as-at", "2025-03-31", "--format", "csv"]

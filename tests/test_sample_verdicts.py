@@ -65,6 +65,7 @@ def test_no_finding_counts_days_overdue_past_its_episodes_end(audited, sample_da
     assert later.is_empty()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile_id", ["redcar-cleveland", "sandwell"])
 def test_timescale_months_add_up_to_the_financial_year(profile_id, sample_dataset):
     """Each requirement is decided once (met when done on time, not met when it fell overdue),
