@@ -1,36 +1,56 @@
 """Six redcar-cleveland rules written directly in DuckDB SQL: the hand-written-SQL baseline.
 
-    python benchmarks/duckdb_six_rules.py DATA [--as-at 2025-03-31] [--findings OUT.parquet]
+    python benchmarks/duckdb_six_rules.py DATA [--as-at 2025-03-31] [--period month|all]
+        [--findings OUT.parquet]
 
 ``DATA`` is a folder written by ``casecheck sample`` (CSV or Parquet). Prints one JSON object with
 the met / not_met / pending counts of each rule; ``--findings`` also writes one row per rule x
 child x episode (rule_id, child_id, anchor_date, due_date, status) for the row-level cross-check
 against casecheck.
 
-The rules, as in standards/redcar-cleveland.toml, asked as casecheck asks them by default (the
-point-in-time question at the audit date):
+``--period month`` (the default, as casecheck's) counts the timescale rule's requirements decided
+in the audit date's calendar month; ``--period all`` every one up to the audit date. The harness
+compares the default with casecheck's default: the monthly audit a QA officer runs.
 
-* visits-cp: open CP episode; first visit due 48h (2 calendar days) after the start, then every
-  10 working days after the latest visit.
-* visits-cin: open CIN episode, child not also open to CP or in care; every 20 working days
-  (the first 20 working days after the start).
-* supervision-cp: open CP episode; every 4 weeks (28 days), the first 4 weeks after the start.
-* chronology-updated (recency): one finding per child with an open EH/CIN/CP/CIC/DC/PF episode
-  (casecheck's default for recency and presence rules is ``per = "child"``: the child's
-  earliest-starting open episode of the cohort is the anchor); latest chronology + 1 calendar
-  month; with none since the start, due 45 working days after the start, or later if a chronology
-  before the start is still in date (max of the two).
-* genogram-present (presence): same cohort, one finding per child; met if any genogram is dated on or before the audit
-  date; otherwise pending while start + 45 working days is on or after the audit date.
-* assessment-completion (timescale): every assessment started on or before the audit date;
-  completed on or before start + 45 working days is met; not completed (by the audit date) and not
-  yet due is pending; otherwise not met.
+The rules, as in standards/redcar-cleveland.toml and standards/README.md ("What each kind
+counts"), asked as casecheck asks them by default (the point-in-time question at the audit date
+for the first five, the requirements decided in the reporting period for the timescale):
 
-A frequency rule is met when the due date (latest qualifying event since the start + interval, or
-the start + first interval when there is none) is on or after the audit date and there is such an
-event; pending when it is on or after the audit date and there is none; otherwise not met.
-Episodes are open at the audit date when start <= as_at and (end is null or end > as_at). Visits
-count when ``seen`` is not N and ``visit_type`` is blank or starts with "statutory".
+* Episodes: a child's episodes of one type that overlap are one (first start to latest end). The
+  cohorts hold the episodes open at the audit date (start <= as_at and no end or end > as_at).
+* visits-cp (frequency): open CP episode; the first visit due 48h (2 calendar days) after the
+  start, then every 10 working days after the latest visit since the start.
+* visits-cin (frequency): open child in need or disabled children episode (children with
+  disabilities are children in need), one finding per child (``per = "child"``: the earliest-
+  starting open episode, child_in_need before disabled_children on the same day); a child with a
+  CP or in-care episode open is left out; every 20 working days (the first 20 working days after
+  the start). A due date that fell while a CP or in-care spell (those episodes merged where they
+  overlap; the latest to have ended after the start) was open moves to the day it ended.
+* supervision-cp (frequency): open CP episode; any supervision, whatever its type; every 4 weeks
+  (28 days), the first 4 weeks after the start.
+* chronology-updated (recency): one finding per child with an open EH/CIN/CP/CIC/DC/PF episode,
+  through the earliest-starting one; the latest chronology, even from before the episode, + 1
+  calendar month, but never due before the start + 45 working days.
+* genogram-present (presence): the same cohort, but each episode anchored on the first assessment
+  (any type) completed in it, on or before the audit date; an episode with none is not in scope
+  (so a child whose open CP or care episode followed an assessment completed in an earlier,
+  closed episode has no finding).
+  One finding per child, through the earliest such anchor; due that day (``within = "0d"``). Met
+  if any genogram is dated on or before the audit date; else pending while the due date is on or
+  after the audit date; else not met.
+* assessment-completion (timescale): every assessment started on or before the audit date, due
+  45 working days after its start. Met when completed by then; else, when the child's period of
+  involvement open on the start day (episodes of any type that overlap or follow on, the next
+  starting by the day after the last ended) closed on or before the due date (and by the audit
+  date), out of scope (``closed_before_due``, not a finding); else not met when completed late or
+  past due; else pending. Each is counted in the reporting period in which it was decided: a met
+  one if completed in it, a not-met one if it fell overdue in it (the day after the due date),
+  either if it started in it; a pending one in any period.
+
+A frequency or recency rule's due date is the later of the first due date (anchor + ``first``)
+and the day the latest counted event goes out of date (``in_date_until``). Not met when the due
+date is before the audit date; met when ``in_date_until`` is on or after it; otherwise pending.
+Visits count when ``seen`` is not N and ``visit_type`` is blank or starts with "statutory".
 
 Working days: a calendar table (1990-2075) with a running index of working days (Monday to Friday
 except England's bank holidays from ``holidays``). ``date + N wd`` is the working day whose index
@@ -40,7 +60,8 @@ N-th working day *after* the date, the date itself being day 0: casecheck's rule
 The rows casecheck would set aside as unusable and that could change one of these verdicts are
 dropped here too: exact duplicate episodes and assessments, end dates before start dates
 (episodes, assessments, visits' recorded_date), episodes and assessments of children not in the
-children table, and events dated after the audit date.
+children table, and rows whose event date is after the audit date (an episode or assessment
+starting later, a visit, supervision or document dated later).
 """
 
 from __future__ import annotations
