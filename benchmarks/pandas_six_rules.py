@@ -199,10 +199,7 @@ def run(data: Path, as_at_date: dt.date, findings: Path | None = None,
                         on="child_id", how="left")
     chron["first_due"] = add_working_days(chron["anchor"], 45)
 
-    def month_on(day):
-        return day + pd.DateOffset(months=1) if pd.notna(day) else pd.NaT
-
-    chron["in_date_until"] = pd.to_datetime(chron["latest"].apply(month_on))
+    chron["in_date_until"] = chron["latest"] + pd.DateOffset(months=1)
     chron["due"] = chron[["first_due", "in_date_until"]].max(axis=1)
     chron["status"] = chron.apply(schedule_status, axis=1, as_at=as_at)
     results.append(chron.assign(rule_id="chronology-updated"))
@@ -252,20 +249,13 @@ def run(data: Path, as_at_date: dt.date, findings: Path | None = None,
             return "not_met"
         return "pending" if row["due"] >= as_at else "not_met"
 
-    def decided_in_period(row):
-        """Met on the day it was done, not met the day after the due date, pending while open."""
-        if row["status"] == "pending":
-            return True
-        if row["status"] == "closed_before_due":
-            return False
-        if since is None or row["start_date"] >= since:
-            return True
-        if row["status"] == "met":
-            return row["done"] >= since
-        return row["due"] >= since - pd.Timedelta(days=1)
-
     asmt["status"] = asmt.apply(timescale_status, axis=1)
-    asmt = asmt[asmt.apply(decided_in_period, axis=1)]
+    asmt = asmt[asmt["status"] != "closed_before_due"]
+    if since is not None:  # decided in the period: met the day it was done, not met the day after
+        # the due date (or, either, started in it); pending in any period
+        decided = asmt["status"].eq("pending") | (asmt["start_date"] >= since) | np.where(
+            asmt["status"] == "met", asmt["done"] >= since, asmt["due"] >= since - pd.Timedelta(days=1))
+        asmt = asmt[decided]
     results.append(asmt.assign(rule_id="assessment-completion"))
 
     verdicts = pd.concat(
