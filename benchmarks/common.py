@@ -23,6 +23,14 @@ AS_AT = dt.date(2025, 3, 31)
 CAL_FIRST_YEAR, CAL_LAST_YEAR = 1990, 2075
 #: the findings columns the cross-check compares, row by row
 VERDICT_COLUMNS = ("rule_id", "child_id", "anchor_date", "due_date", "status")
+#: the reporting periods the scripts know (casecheck's ``--period``; its default is month)
+PERIODS = ("month", "all")
+
+
+def period_start(as_at: dt.date, period: str) -> dt.date | None:
+    """The reporting period's first day: the 1st of the audit date's month (``month``,
+    casecheck's default), or None for ``all`` (every requirement up to the audit date)."""
+    return as_at.replace(day=1) if period == "month" else None
 
 
 def source_hash(package: Path) -> str:
