@@ -32,9 +32,10 @@ for the first five, the requirements decided in the reporting period for the tim
   through the earliest-starting one; the latest chronology, even from before the episode, + 1
   calendar month, but never due before the start + 45 working days.
 * genogram-present (presence): the same cohort, but each episode anchored on the first assessment
-  (any type) completed in it, on or before the audit date; an episode with none is not in scope
-  (so a child whose open CP or care episode followed an assessment completed in an earlier,
-  closed episode has no finding).
+  (any type) completed in its period of involvement (episodes of any type that overlap or follow
+  on), on or before the audit date, so a CP or care episode that followed a child in need
+  episode's assessment is anchored on it (``anchor_in = "case"``); an episode with none is not in
+  scope.
   One finding per child, through the earliest such anchor; due that day (``within = "0d"``). Met
   if any genogram is dated on or before the audit date; else pending while the due date is on or
   after the audit date; else not met.
@@ -258,13 +259,16 @@ chron AS (
     WHERE o.episode_type IN {SIX_TYPES}
     QUALIFY row_number() OVER (PARTITION BY o.child_id ORDER BY o.anchor, o.episode_type) = 1
 ),
--- genogram-present (presence): anchored on the first assessment completed in the episode
+-- genogram-present (presence): anchored on the first assessment completed in the episode's
+-- period of involvement
 -- (episodes with none yet are not in scope), due that day; one finding per child, through the
 -- earliest such anchor; met by any genogram on file at the audit date
 geno AS (
     SELECT o.child_id, min(a.completed_date) AS anchor, o.episode_type
-    FROM open_ep o JOIN asmt a
-      ON a.child_id = o.child_id AND a.completed_date >= o.anchor AND a.completed_date <= $as_at
+    FROM open_ep o
+    ASOF JOIN cases k ON k.child_id = o.child_id AND k.case_start <= o.anchor
+    JOIN asmt a
+      ON a.child_id = o.child_id AND a.completed_date >= k.case_start AND a.completed_date <= $as_at
     WHERE o.episode_type IN {SIX_TYPES}
     GROUP BY o.child_id, o.anchor, o.episode_type
     QUALIFY row_number() OVER (PARTITION BY o.child_id ORDER BY min(a.completed_date), o.episode_type, o.anchor) = 1

@@ -204,12 +204,17 @@ def run(data: Path, as_at_date: dt.date, findings: Path | None = None,
     chron["status"] = chron.apply(schedule_status, axis=1, as_at=as_at)
     results.append(chron.assign(rule_id="chronology-updated"))
 
-    # genogram-present (presence): anchored on the first assessment completed in the open episode
-    # (an episode with none yet is not in scope) and due that day; one finding per child, through
-    # the earliest such anchor; met by any genogram on file at the audit date
+    # genogram-present (presence): anchored on the first assessment completed in the open
+    # episode's period of involvement (episodes of any type that overlap or follow on; an episode
+    # with none yet is not in scope) and due that day; one finding per child, through the
+    # earliest such anchor; met by any genogram on file at the audit date
+    cases = merge_overlaps(episodes, ["child_id"], follow_on_days=1).rename(
+        columns={"start_date": "case_start", "end_date": "case_end"})
     completions = assessments.loc[assessments["completed_date"] <= as_at, ["child_id", "completed_date"]]
-    geno = six.merge(completions, on="child_id")
-    geno = geno[geno["completed_date"] >= geno["anchor"]]
+    in_case = pd.merge_asof(six.sort_values("anchor"), cases[["child_id", "case_start"]].sort_values("case_start"),
+                            left_on="anchor", right_on="case_start", by="child_id", direction="backward")
+    geno = in_case.merge(completions, on="child_id")
+    geno = geno[geno["completed_date"] >= geno["case_start"]].drop(columns="case_start")
     geno = geno.groupby(["child_id", "episode_type", "anchor"], as_index=False)["completed_date"].min()
     geno = (geno.sort_values(["child_id", "completed_date", "episode_type", "anchor"])
             .drop_duplicates("child_id")
@@ -229,8 +234,6 @@ def run(data: Path, as_at_date: dt.date, findings: Path | None = None,
     # assessment belongs to the period of involvement (episodes of any type that overlap or
     # follow on) open on its start day; when that closed before the due date, an assessment not
     # done on time leaves the rule's scope. Counted in the period in which it was decided.
-    cases = merge_overlaps(episodes, ["child_id"], follow_on_days=1).rename(
-        columns={"start_date": "case_start", "end_date": "case_end"})
     asmt = pd.merge_asof(
         assessments.sort_values("start_date"), cases.sort_values("case_start"),
         left_on="start_date", right_on="case_start", by="child_id", direction="backward",

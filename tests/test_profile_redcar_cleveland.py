@@ -476,3 +476,19 @@ def test_assessment_updated_before_the_child_becomes_looked_after():
             "completed_date": "2024-10-02"}]
     f = one(run(dataset(episodes=ep, assessments=old), rules("assessment-before-care"), D(2025, 3, 31), period="all"))
     assert (f["status"], f["due_date"]) == ("not_met", D(2025, 3, 3))
+
+
+def test_genogram_of_a_child_in_care_is_due_at_the_assessment_of_the_earlier_episode():
+    # 'Every child has a genogram on their file' ... 'by the end of the Children and Family
+    # Assessment': child in need from Mon 16 Oct 2023, its assessment completed Fri 22 Dec 2023;
+    # a CP plan from 14 May 2024; in care from Mon 2 Dec 2024 (both earlier episodes end that
+    # day). At 31 Mar 2025 only the care episode is open and it has no assessment of its own:
+    # the genogram was due on 22 Dec 2023, the end of the period's assessment, and none is on
+    # file (the sample's 0001656 had no finding at all before anchor_in = "case").
+    ep = [{"child_id": "R30", "episode_type": "child_in_need", "start_date": "2023-10-16", "end_date": "2024-12-02"},
+          {"child_id": "R30", "episode_type": "child_protection", "start_date": "2024-05-14", "end_date": "2024-12-02"},
+          {"child_id": "R30", "episode_type": "child_in_care", "start_date": "2024-12-02"}]
+    asmt = [{"child_id": "R30", "assessment_type": "child_and_family", "start_date": "2023-10-23",
+             "completed_date": "2023-12-22"}]
+    f = one(run(dataset(episodes=ep, assessments=asmt, documents=[]), rules("genogram-present"), D(2025, 3, 31)))
+    assert (f["episode_type"], f["status"], f["due_date"]) == ("child_in_care", "not_met", D(2023, 12, 22))
