@@ -147,7 +147,10 @@ def _starts(ctx: RuleContext) -> pl.DataFrame:
         keep.append(pl.col(start.date).alias("done_date"))
     elif requirements.own_row(ctx):  # the start's own row meets done's conditions, or not
         keep.append(pl.when(row_filter(done)).then(pl.col(start.date)).alias("done_date"))
-        keep.append(unmet_words(done).alias("unmet"))
+        # (the columns its conditions read, for the sentence of a record that lacks them: the
+        # words are written for those rows only, not for millions of records)
+        named = {k for k in keep if isinstance(k, str)}
+        keep += [c for c in dict.fromkeys(unmet_words(done).meta.root_names()) if c not in named]
     elif requirements.same_row(ctx):
         keep.append(pl.when(pl.col(done.date) <= as_at).then(pl.col(done.date)).alias("done_date"))
     if rule.from_ is not None and requirements.LINK in cols:

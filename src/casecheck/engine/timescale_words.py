@@ -8,6 +8,7 @@ import polars as pl
 
 from casecheck import words
 from casecheck.engine.context import RuleContext
+from casecheck.engine.events import unmet_words
 from casecheck.engine.requirements import ZERO, ends_case, own_row, same_row, specs
 from casecheck.engine.sentences import OTHERWISE, Detail, capitalised, fmt_date, working_days
 from casecheck.references import Offset
@@ -113,8 +114,8 @@ def _own_row_detail(ctx: RuleContext) -> Detail:
     return [
         (pl.col("status") == "met", pl.format(f"{a_txt} on {{}}: {what}.", *a_args, start)),
         (pl.col("status") == "pending", pl.format(f"{a_txt} on {{}}: not yet recorded ({what}).", *a_args, start)),
-        (pl.col("unmet").is_not_null(),
-         pl.format(f"{a_txt} on {{}}: the record does not show it ({{}}).", *a_args, start, pl.col("unmet"))),
+        (unmet_words(rule.done).is_not_null(),
+         pl.format(f"{a_txt} on {{}}: the record does not show it ({{}}).", *a_args, start, unmet_words(rule.done))),
         (OTHERWISE, pl.format(f"{a_txt} on {{}}: the record does not show it ({what}).", *a_args, start)),
     ]
 
