@@ -511,3 +511,25 @@ def test_sigterm_leaves_no_partial_file_and_no_temporary_copy(tmp_path, what, bi
     assert [p.name for p in out.iterdir() if p.name != "a.xlsx"] == ["f.csv"]
     if proc.returncode == 143:
         assert (out / "f.csv").read_bytes() == b"last month\n"
+
+
+def test_a_sigterm_while_a_temporary_folder_is_made_or_removed_waits_for_it(tmp_path, monkeypatch):
+    # The race the SIGTERM tests met once: the signal between making the temporary folder and
+    # knowing it (or during its removal) left '.casecheck-...' beside the output. The signal is
+    # now held until the folder is known (then it is removed) or wholly removed.
+    import signal
+    import tempfile as tf
+
+    from casecheck.outputs import Terminated, on_sigterm, scratch_dir
+
+    real = tf.mkdtemp
+
+    def made_then_signalled(*args, **kwargs):
+        name = real(*args, **kwargs)
+        on_sigterm(signal.SIGTERM, None)  # arrives just after the folder was made
+        return name
+
+    monkeypatch.setattr(tf, "mkdtemp", made_then_signalled)
+    with pytest.raises(Terminated), scratch_dir(tmp_path):
+        pass
+    assert list(tmp_path.iterdir()) == []

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
-import tempfile
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +50,7 @@ from casecheck.engine import (
     summary_note,
 )
 from casecheck.errors import InputError, UsageError
-from casecheck.outputs import atomic_write, writing
+from casecheck.outputs import atomic_write, scratch_dir, writing
 from casecheck.periods import Period
 from casecheck.report import defuse
 from casecheck.sources.native import read_table_file, table_files
@@ -218,8 +217,7 @@ def slices(
     if not any(t.name == "children" for _f, t in found):
         raise InputError(f"{path} has no children table: casecheck needs children.csv, .xlsx or .parquet")
     note = progress or (lambda _msg: None)
-    with tempfile.TemporaryDirectory(prefix="casecheck-chunks-", dir=tmp) as tmp_name:
-        work = Path(tmp_name)
+    with scratch_dir(tmp) as work:  # (removed whatever happens, a SIGTERM included)
         meta: dict[str, RawTable] = {}
         ranges: list[tuple[str | None, str | None]] = []
         # children first: its ids set the ranges
@@ -341,8 +339,7 @@ def audit_in_chunks(
     files: list[Path] = []
     latest: list[dt.date] = []
     reporting, asks_over = resolve_period(as_at, period, since, over_period)
-    with tempfile.TemporaryDirectory(prefix="casecheck-findings-") as tmp_name:
-        tmp = Path(tmp_name)
+    with scratch_dir() as tmp:
         for i, n_slices, ds in slices(path, as_at, chunks, tables or profile.tables(), tmp, note):
             count = n_slices
             cache: dict = {}

@@ -48,7 +48,14 @@ from casecheck.errors import (
     InputError,
     UsageError,
 )
-from casecheck.outputs import check_format, check_outputs, extract_files, same_file
+from casecheck.outputs import (
+    Terminated,
+    check_format,
+    check_outputs,
+    extract_files,
+    on_sigterm,
+    same_file,
+)
 from casecheck.parse import parse_one_date
 from casecheck.periods import PERIOD_KINDS, Period, period_for, resolve_as_at
 from casecheck.privacy import KEY_ENV, load_key, pseudonymise
@@ -1510,16 +1517,6 @@ def inspect_cmd(
     render_inspection(insp, out, proposal_path=propose)
 
 
-class Terminated(BaseException):
-    """SIGTERM (``kill``, a cron or service manager stopping the run), raised in the main thread
-    so that every ``finally`` runs: temporary files and folders are removed, a half-written
-    output never replaces the previous one."""
-
-
-def _on_sigterm(signum, frame) -> None:
-    raise Terminated()
-
-
 class _ClosedStdout:
     """Stands in for a standard output that was never open (``casecheck ... >&-``): writing to
     it is an error the user is told about, not a silent loss or a traceback."""
@@ -1549,7 +1546,7 @@ def _stdout_gone() -> None:
 
 def main() -> None:
     """Entry point: never a traceback for a user's mistake; a short report for a bug."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, on_sigterm)
     if sys.stdout is None:
         sys.stdout = _ClosedStdout()  # type: ignore[assignment]
     try:

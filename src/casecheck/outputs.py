@@ -205,6 +205,38 @@ def writing(what: str, folder: Path) -> Iterator[None]:
         raise UsageError(f"cannot write {what} in {folder}: {why}") from None
 
 
+class Terminated(BaseException):
+    """SIGTERM (``kill``, a cron or service manager stopping the run), raised in the main thread
+    so that every ``finally`` runs: temporary files and folders are removed, a half-written
+    output never replaces the previous one."""
+
+
+_GUARD = {"depth": 0, "pending": False}
+
+
+def on_sigterm(signum, frame) -> None:
+    """The CLI's SIGTERM handler: raise :class:`Terminated`, or, while a temporary file or
+    folder is being made or removed (:func:`uninterrupted`), as soon as that is done, so that
+    none is left made and not yet known, or half removed."""
+    if _GUARD["depth"]:
+        _GUARD["pending"] = True
+        return
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Hold a SIGTERM until the block is done (see :func:`on_sigterm`)."""
+    _GUARD["depth"] += 1
+    try:
+        yield
+    finally:
+        _GUARD["depth"] -= 1
+        if not _GUARD["depth"] and _GUARD["pending"]:
+            _GUARD["pending"] = False
+            raise Terminated()
+
+
 def atomic_write(path: Path, write: Callable[[Path], None], protected: Iterable[Path] = ()) -> Path:
     """Write via a temporary file in the target's folder, then rename over the target.
 
@@ -226,20 +258,25 @@ def atomic_write(path: Path, write: Callable[[Path], None], protected: Iterable[
     if not target.parent.is_dir():
         raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
     mode = _file_mode(target)
+    tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
+        with uninterrupted():
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            except OSError as exc:
+                raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+            os.close(fd)
         write(Path(tmp))
         with open(tmp, "rb+") as fh:  # on disk before the rename makes it visible
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException as exc:
+        if tmp is None:
+            raise
         why = write_failure(exc, target.parent, Path(tmp))
-        Path(tmp).unlink(missing_ok=True)
+        with uninterrupted():
+            Path(tmp).unlink(missing_ok=True)
         if why is not None:
             raise UsageError(f"cannot write {path}: {why}") from None
         raise
@@ -269,11 +306,15 @@ def scratch_dir(near: Path | None = None) -> Iterator[Path]:
     when given (so a large temporary file stays on the target's disk), else in the system's
     temporary folder."""
     where = None if near is None else Path(near)
-    name = tempfile.mkdtemp(prefix=".casecheck-" if where else "casecheck-", dir=where)
+    name: str | None = None
     try:
+        with uninterrupted():  # (a SIGTERM now comes once the folder is known, and removed)
+            name = tempfile.mkdtemp(prefix=".casecheck-" if where else "casecheck-", dir=where)
         yield Path(name)
     finally:
-        shutil.rmtree(name, ignore_errors=True)
+        if name is not None:
+            with uninterrupted():
+                shutil.rmtree(name, ignore_errors=True)
 
 
 def _file_mode(target: Path) -> int:
