@@ -860,6 +860,29 @@ def team_file_name(team: str) -> str:
     return stem[:80] + ".xlsx"
 
 
+def _unused_file_name(label: str, used: set[str]) -> str:
+    """:func:`team_file_name` of ``label``, numbered (``Safeguarding 1 (2).xlsx``) when another
+    label of ``used`` (lower case, added to) came out the same, as on a case-insensitive disk."""
+    name = team_file_name(label)
+    stem, n = name[:-5], 2
+    while name.lower() in used:
+        name, n = f"{stem} ({n}).xlsx", n + 1
+    used.add(name.lower())
+    return name
+
+
+def _output_folder(folder: str | Path, option: str) -> Path:
+    """The folder for one workbook per team or worker, made if missing (not its parents)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{option} {folder} is a file: give a folder")
+    try:
+        folder.mkdir(parents=False, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
+    return folder
+
+
 def write_team_workbooks(
     folder: str | Path,
     result: AuditResult,
@@ -877,24 +900,14 @@ def write_team_workbooks(
     figures (``card``) beside the team's. Findings with no team go to ``no team.xlsx``."""
     from casecheck.views import due_soon, only_team
 
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--xlsx-per-team {folder} is a file: give a folder")
-    try:
-        folder.mkdir(parents=False, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
+    folder = _output_folder(folder, "--xlsx-per-team")
     card = scorecard(result, previous) if card is None else card
     due_all = due_soon(result, due_within)
     teams = sorted(set(result.findings["team"].fill_null("(no team)").to_list()))
     used: set[str] = set()
     written = []
     for team in teams:
-        name = team_file_name("no team" if team == "(no team)" else team)
-        stem, n = name[:-5], 2
-        while name.lower() in used:
-            name, n = f"{stem} ({n}).xlsx", n + 1
-        used.add(name.lower())
+        name = _unused_file_name("no team" if team == "(no team)" else team, used)
         own = only_team(result, team)
         own_prev = only_team(previous, team) if previous is not None else None
         due = due_all.filter(pl.col("team").fill_null("(no team)") == team)
@@ -1003,22 +1016,12 @@ def write_worker_workbooks(
     """One small workbook per worker in ``folder`` (made if missing), named after the worker id
     (``W0014.xlsx``; items with no worker in ``unallocated.xlsx``): the worker's own overdue and
     due-soon children, for a manager to send on. Each holds only that worker's children."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--per-worker {folder} is a file: give a folder")
-    try:
-        folder.mkdir(parents=False, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
+    folder = _output_folder(folder, "--per-worker")
     written = []
     used: set[str] = set()
     key = pl.col("worker_id").fill_null("(unallocated)")
     for worker in sorted(set(due.select(key)["worker_id"].to_list())):
-        name = team_file_name("unallocated" if worker == "(unallocated)" else worker)
-        stem, n = name[:-5], 2
-        while name.lower() in used:
-            name, n = f"{stem} ({n}).xlsx", n + 1
-        used.add(name.lower())
+        name = _unused_file_name("unallocated" if worker == "(unallocated)" else worker, used)
         own = due.filter(key == worker)
 
         def write(tmp: Path, own: pl.DataFrame = own, worker: str = worker) -> None:

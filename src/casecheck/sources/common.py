@@ -270,12 +270,7 @@ def allocate(part: Part, allocations: pl.DataFrame | None, source: str) -> Part:
     if allocations is None:
         return part
     f = part.frame.with_row_index("__i")
-    ep = pl.DataFrame({
-        "__i": f["__i"],
-        "child": f.select(clean(pl.col("child_id")).alias("c"))["c"],
-        "s": dates_of(f, "start_date"),
-        "e": dates_of(f, "end_date"),
-    })
+    ep = _spans(f)
     far = pl.date(9999, 12, 31)
     best = (
         ep.join(allocations.select("child", "i_s", "i_e", "i_row", "i_worker", "i_team"), on="child")
@@ -310,6 +305,17 @@ def allocate(part: Part, allocations: pl.DataFrame | None, source: str) -> Part:
     return Part(part.table, part.source, f, mapping, part.note, part.supplies)
 
 
+def _spans(f: pl.DataFrame) -> pl.DataFrame:
+    """Each row's number (``__i``), child (``child``, cleaned) and dates (``s``, ``e``), for
+    joining a part's rows to another table's spans by child and overlap."""
+    return pl.DataFrame({
+        "__i": f["__i"],
+        "child": f.select(clean(pl.col("child_id")).alias("c"))["c"],
+        "s": dates_of(f, "start_date"),
+        "e": dates_of(f, "end_date"),
+    })
+
+
 def split_by_status(part: Part, statuses: pl.DataFrame, source: str) -> tuple[Part, int]:
     """Placements with the child's legal status: each placement row takes the status in force
     on its start date, and a status that begins while the placement is open starts a new row of
@@ -318,12 +324,7 @@ def split_by_status(part: Part, statuses: pl.DataFrame, source: str) -> tuple[Pa
     ``statuses``: ``child``, ``l_s``, ``l_e`` (dates), ``l_code``. Returns the part and how many
     rows the changes of status added."""
     f = part.frame.with_row_index("__i")
-    places = pl.DataFrame({
-        "__i": f["__i"],
-        "child": f.select(clean(pl.col("child_id")).alias("c"))["c"],
-        "s": dates_of(f, "start_date"),
-        "e": dates_of(f, "end_date"),
-    })
+    places = _spans(f)
     far = pl.date(9999, 12, 31)
     within = (
         places.join(statuses.select("child", "l_s"), on="child")
