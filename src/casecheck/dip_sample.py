@@ -72,6 +72,19 @@ class DipSample:
     weight: str
     cohort: tuple[str, ...] = ()
 
+    @property
+    def how(self) -> str:
+        """How the cases were drawn, in words: ``plain random`` or ``weighted towards children
+        with exceptions``."""
+        return "weighted towards children with exceptions" if self.weight == "overdue" else "plain random"
+
+    @property
+    def options(self) -> str:
+        """The options of the draw, in words (``3 per team, seed 1, plain random``), for the
+        outputs' About."""
+        cohorts = f", cohorts {', '.join(self.cohort)}" if self.cohort else ""
+        return f"{self.size} per {self.per}, seed {self.seed}, {self.how}{cohorts}"
+
     def wide(self, rule_ids: Sequence[str]) -> pl.DataFrame:
         """One row per sampled child with, for each rule, its verdict and due date, then empty
         ``grade`` and ``notes`` columns for the auditor (the CSV and the workbook's Sample sheet)."""

@@ -669,9 +669,7 @@ def write_dip_sample_html(
     """A dip sample as one self-contained HTML file: the sampled children with every rule's
     verdict, each group's count, and About (seed and options)."""
     titles = {r.id: r.title for r in profile.rules}
-    options = (f"{sample.size} per {sample.per}, seed {sample.seed}, "
-               + ("weighted towards children with exceptions" if sample.weight == "overdue" else "plain random")
-               + (f", cohorts {', '.join(sample.cohort)}" if sample.cohort else ""))
+    options = sample.options
     case_cols = [Col("group", sample.per.capitalize()), Col("child_id", "Child ID"), Col("worker_id", "Worker"),
                  Col("episode_type", "Cohort"), Col("open_since", "Open since", "date"),
                  Col("open_episodes", "Open episodes"), Col("rules_not_met", "Rules not met", "int")]

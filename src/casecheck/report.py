@@ -341,8 +341,8 @@ def render_dip_sample(sample: DipSample, console: Console) -> None:
     console.print(groups)
     for line in short:
         console.print(Text(line, style="yellow"))
-    how = "weighted towards children with exceptions" if sample.weight == "overdue" else "plain random"
-    cases = Table(title=f"Drawn: {sample.cases.height} case(s), seed {sample.seed}, {how}", title_justify="left")
+    cases = Table(title=f"Drawn: {sample.cases.height} case(s), seed {sample.seed}, {sample.how}",
+                  title_justify="left")
     for col in ("Group", "Child", "Worker", "Cohort", "Open since", "Rules not met"):
         cases.add_column(col, justify="right" if col == "Rules not met" else "left", no_wrap=True)
     for c in sample.cases.iter_rows(named=True):

@@ -1064,9 +1064,7 @@ def write_dip_sample_workbook(
         title=pl.col("rule_id").replace_strict(titles, default=None, return_dtype=pl.String),
         status=pl.col("status").replace_strict(STATUS_LABEL, default=pl.col("status")),
     ).select("child_id", "rule_id", "title", "status", "due_date", "days_overdue", "detail")
-    options = (f"{sample.size} per {sample.per}, seed {sample.seed}, "
-               + ("weighted towards children with exceptions" if sample.weight == "overdue" else "plain random")
-               + (f", cohorts {', '.join(sample.cohort)}" if sample.cohort else ""))
+    options = sample.options
 
     def write(tmp: Path) -> None:
         with scratch_dir(tmp.parent) as scratch:
