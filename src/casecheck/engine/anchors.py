@@ -66,12 +66,15 @@ def cases(ctx: RuleContext) -> pl.DataFrame:
 
 
 def _with_case_start(ctx: RuleContext, rows: pl.LazyFrame) -> pl.LazyFrame:
-    """``_case_start``: the start of the period of involvement each episode row is part of."""
-    periods = cases(ctx)
-    inside = (pl.col("case_start") <= pl.col("ep_start")) & (
-        pl.col("case_end").is_null() | (pl.col("case_end") >= pl.col("ep_start")))
-    found = (rows.select("_a", "child_id", "ep_start").join(periods.lazy(), on="child_id").filter(inside)
-             .group_by("_a").agg(pl.col("case_start").max().alias("_case_start")))
+    """``_case_start``: the start of the period of involvement each episode row is part of (the
+    latest to start on or before the episode: the periods are made of the episodes, so it holds
+    the episode's start)."""
+    found = (
+        rows.select("_a", "child_id", "ep_start").sort("ep_start")
+        .join_asof(cases(ctx).lazy().select("child_id", "case_start"), left_on="ep_start",
+                   right_on="case_start", by="child_id", strategy="backward", check_sortedness=False)
+        .select("_a", pl.col("case_start").alias("_case_start"))
+    )
     return rows.join(found, on="_a", how="left", maintain_order="left").with_columns(
         _case_start=pl.coalesce("_case_start", "ep_start"))
 
